@@ -1,0 +1,1 @@
+"""The ``gpequity`` command line."""
