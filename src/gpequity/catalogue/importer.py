@@ -462,19 +462,30 @@ def _split_title(cell: str, code_cell: str) -> tuple[str, str]:
 
 
 def _split_run_together(title: str, descriptor: str, pack_title: str) -> tuple[str, str]:
-    """If the title line starts with the pack title and goes on, split it there (MIN_08)."""
+    """If the title line is the pack title followed by a sentence, split it there (MIN_08).
+
+    A longer title that merely extends the pack's short one (", including ...") stays whole.
+    """
     want = norm(pack_title)
     got = norm(title)
     if not want or got == want or not got.startswith(want):
         return title, descriptor
     count = 0
     for pos, ch in enumerate(title):
-        if norm(ch):
-            count += len(norm(ch))
+        count += len(norm(ch))
         if count >= len(want):
-            head, tail = title[: pos + 1].strip(), title[pos + 1 :].strip()
+            head, tail = title[: pos + 1].strip(), title[pos + 1 :]
+            if not _starts_sentence(tail):
+                return title, descriptor
+            tail = tail.strip()
             return head, (tail + ("\n" + descriptor if descriptor else "")).strip()
     return title, descriptor
+
+
+def _starts_sentence(tail: str) -> bool:
+    """Whitespace, then a capitalised run of several words: a descriptor, not a sub-title."""
+    stripped = tail.lstrip()
+    return tail[:1].isspace() and stripped[:1].isupper() and len(stripped.split()) >= 4
 
 
 def _starts_with_title(wanted: str, title: str) -> bool:

@@ -91,9 +91,13 @@ def _as_array(name: str, values: Sequence[float], order: list[int]) -> Array:
     return arr[order]
 
 
-def _relative_ranks(populations: Array) -> tuple[Array, Array]:
-    """Population shares a and midpoint ranks b (share of earlier quantiles + half own)."""
-    shares = populations / populations.sum()
+def relative_ranks(populations: Sequence[float] | Array) -> tuple[Array, Array]:
+    """Population shares a and midpoint ranks b (share of earlier quantiles + half own).
+
+    Populations must already be ordered from most to least deprived.
+    """
+    pops = np.asarray(populations, dtype=float)
+    shares = pops / pops.sum()
     ranks = np.cumsum(shares) - shares / 2.0
     return shares, ranks
 
@@ -188,7 +192,7 @@ def sii(
         raise ValueError("values of 0 (or 1 for proportions) cannot be log/logit transformed")
     errors = _standard_errors(value_type, se, lower, upper, order)
 
-    shares, ranks = _relative_ranks(pops)
+    shares, ranks = relative_ranks(pops)
     sqrt_a = np.sqrt(shares)
     design = np.vstack([sqrt_a, ranks * sqrt_a])  # 2 x k: intercept and slope columns
     projector = np.linalg.solve(design @ design.T, design)  # (X'X)^-1 X'

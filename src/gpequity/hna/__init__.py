@@ -1,0 +1,1 @@
+"""Health needs assessment: extract reading and validation, indicators, engine, outputs."""

@@ -1,0 +1,351 @@
+"""Results of the HNA: the DATA.md ``indicators`` and ``gradients`` tables, summary, files.
+
+The engine and the twin both hand over the same small list of ``GroupCount`` rows (a
+numerator and denominator per indicator and group); everything statistical happens here,
+once, on those counts, so the two can be compared on counts alone and share the rest.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from gpequity import stats
+from gpequity.hna.columns import (
+    AGE_BANDS,
+    ETHNIC_GROUP,
+    GROUPINGS,
+    IMD_QUINTILES,
+    NOT_RECORDED,
+    SEX,
+)
+
+INDICATOR_COLUMNS = (
+    "indicator",
+    "grouping",
+    "group",
+    "numerator",
+    "denominator",
+    "value",
+    "lower",
+    "upper",
+    "compared_with_rest",
+    "suppressed",
+)
+GRADIENT_COLUMNS = (
+    "indicator",
+    "grouping",
+    "sii",
+    "sii_lower",
+    "sii_upper",
+    "rii",
+    "rii_lower",
+    "rii_upper",
+)
+SII_SIMULATIONS = 10_000
+GRADIENT_QUANTILES: dict[str, tuple[str, ...]] = {
+    "imd_decile": tuple(str(d) for d in range(1, 11)),
+    "imd_quintile": ("Q1", "Q2", "Q3", "Q4", "Q5"),
+}
+_ETHNIC_ORDER = (*dict.fromkeys(ETHNIC_GROUP.values()), NOT_RECORDED)
+GROUP_ORDER: dict[str, tuple[str, ...]] = {
+    "overall": ("all",),
+    "imd_quintile": IMD_QUINTILES,
+    "imd_decile": (*GRADIENT_QUANTILES["imd_decile"], "unknown"),
+    "ethnic_group": _ETHNIC_ORDER,
+    "age_band": AGE_BANDS,
+    "sex": SEX,
+    "focus_group": ("in", "out"),
+}
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """One indicator in one group: what the engine (or the twin) computes.
+
+    For a mean, ``numerator`` is the sum of per-patient values and ``sum_sq`` the sum of
+    their squares (enough for the interval and the Welch comparison).
+    """
+
+    indicator: str
+    grouping: str
+    group: str
+    numerator: int | float
+    denominator: int
+    sum_sq: float | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    """What the statistics need to know about an indicator."""
+
+    id: str
+    kind: str
+    title: str = ""
+    higher_is_better: bool | None = None
+
+
+def _group_key(grouping: str, group: str) -> tuple[int, int, str]:
+    order = GROUP_ORDER.get(grouping, ("yes", "no"))
+    return (0, order.index(group), "") if group in order else (1, 0, group)
+
+
+def _interval(kind: str, c: GroupCount) -> tuple[float, float]:
+    if kind == "mean":
+        return stats.mean_interval_from_sums(c.denominator, float(c.numerator), c.sum_sq or 0.0)
+    return stats.wilson_interval(int(c.numerator), c.denominator)
+
+
+def _compare(kind: str, c: GroupCount, total: GroupCount | None) -> str:
+    if c.grouping == "overall" or total is None:
+        return "not_compared"
+    if kind == "mean":
+        return stats.compare_mean_with_rest(
+            c.denominator,
+            float(c.numerator),
+            c.sum_sq or 0.0,
+            total.denominator,
+            float(total.numerator),
+            total.sum_sq or 0.0,
+        )
+    return stats.compare_proportion_with_rest(
+        int(c.numerator), c.denominator, int(total.numerator), total.denominator
+    )
+
+
+def _ordered(counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]) -> list[GroupCount]:
+    ind_pos = {i.id: k for k, i in enumerate(info)}
+    grouping_pos = {g: k for k, g in enumerate(GROUPINGS)}
+    return sorted(
+        counts,
+        key=lambda c: (
+            ind_pos.get(c.indicator, len(ind_pos)),
+            grouping_pos.get(c.grouping, len(grouping_pos)),
+            c.grouping,
+            _group_key(c.grouping, c.group),
+        ),
+    )
+
+
+def indicators_table(counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]) -> pd.DataFrame:
+    """The DATA.md ``indicators`` table (suppressed = false: practice-level figures)."""
+    kinds = {i.id: i.kind for i in info}
+    rows = [c for c in counts if c.denominator > 0]
+    totals = {c.indicator: c for c in rows if c.grouping == "overall"}
+    records = []
+    for c in _ordered(rows, info):
+        kind = kinds[c.indicator]
+        lower, upper = _interval(kind, c)
+        records.append(
+            {
+                "indicator": c.indicator,
+                "grouping": c.grouping,
+                "group": c.group,
+                "numerator": float(c.numerator) if kind == "mean" else int(c.numerator),
+                "denominator": int(c.denominator),
+                "value": c.numerator / c.denominator,
+                "lower": lower,
+                "upper": upper,
+                "compared_with_rest": _compare(kind, c, totals.get(c.indicator)),
+                "suppressed": False,
+            }
+        )
+    frame = pd.DataFrame.from_records(records, columns=list(INDICATOR_COLUMNS))
+    frame["numerator"] = frame["numerator"].astype(object)
+    frame["denominator"] = frame["denominator"].astype("int64")
+    frame["suppressed"] = frame["suppressed"].astype(bool)
+    return frame
+
+
+def _seed(indicator: str, grouping: str) -> int:
+    """A fixed seed per gradient so repeated runs give identical limits."""
+    return zlib.crc32(f"{indicator}|{grouping}".encode())
+
+
+def gradients_table(
+    counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]
+) -> tuple[pd.DataFrame, list[str]]:
+    """The DATA.md ``gradients`` table, plus notes on gradients that could not be fitted."""
+    by_key: dict[tuple[str, str], dict[str, GroupCount]] = {}
+    for c in counts:
+        if c.grouping in GRADIENT_QUANTILES and c.denominator > 0:
+            by_key.setdefault((c.indicator, c.grouping), {})[c.group] = c
+    records, notes = [], []
+    for ind in info:
+        for grouping, labels in GRADIENT_QUANTILES.items():
+            groups = by_key.get((ind.id, grouping), {})
+            if any(label not in groups for label in labels):
+                continue  # DATA.md: a gradient needs every quantile present
+            record = _fit(ind, grouping, [groups[label] for label in labels])
+            if isinstance(record, str):
+                notes.append(f"{ind.id}: no {grouping} gradient ({record})")
+            else:
+                records.append(record)
+    return pd.DataFrame.from_records(records, columns=list(GRADIENT_COLUMNS)), notes
+
+
+def _fit(ind: IndicatorInfo, grouping: str, cells: list[GroupCount]) -> dict | str:
+    pops = [c.denominator for c in cells]
+    values = [c.numerator / c.denominator for c in cells]
+    limits = [_interval(ind.kind, c) for c in cells]
+    if any(math.isnan(lo) or math.isnan(hi) for lo, hi in limits):
+        return "a quantile has too few patients for an interval"
+    try:
+        result = stats.sii(
+            list(range(1, len(cells) + 1)),
+            pops,
+            values,
+            lower=[lo for lo, _ in limits],
+            upper=[hi for _, hi in limits],
+            value_type="proportion" if ind.kind == "proportion" else "other",
+            transform=ind.kind == "proportion",
+            simulations=SII_SIMULATIONS,
+            seed=_seed(ind.id, grouping),
+        )
+    except ValueError as exc:
+        return str(exc)
+    return {
+        "indicator": ind.id,
+        "grouping": grouping,
+        "sii": result.sii,
+        "sii_lower": result.sii_lower,
+        "sii_upper": result.sii_upper,
+        "rii": result.rii,
+        "rii_lower": result.rii_lower,
+        "rii_upper": result.rii_upper,
+    }
+
+
+def apply_disclosure(
+    indicators: pd.DataFrame, gradients: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Shareable outputs: small-number suppression and rounding on every count.
+
+    Gradients are fitted on exact counts; in a shareable export they are kept only when
+    none of the decile/quintile rows they rest on had to be suppressed.
+    """
+    from gpequity import disclosure
+
+    shared = disclosure.apply_to_frame(indicators)
+    if len(gradients):
+        hit = shared[shared["suppressed"] & shared["grouping"].isin(list(GRADIENT_QUANTILES))]
+        bad = set(zip(hit["indicator"], hit["grouping"], strict=True))
+        keep = [
+            (i, g) not in bad
+            for i, g in zip(gradients["indicator"], gradients["grouping"], strict=True)
+        ]
+        gradients = gradients[keep].reset_index(drop=True)
+    return shared, gradients
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def largest_gaps(
+    indicators: pd.DataFrame, info: Sequence[IndicatorInfo], limit: int = 10
+) -> list[tuple[str, str, str, float, float, float]]:
+    """Groups significantly worse than the rest, largest absolute difference first.
+
+    Returns (indicator, grouping, group, group value, rest value, difference); only
+    indicators with a direction (higher_is_better set) can be worse.
+    """
+    direction = {i.id: i.higher_is_better for i in info}
+    if indicators.empty:
+        return []
+    totals = indicators[indicators["grouping"] == "overall"].set_index("indicator")
+    gaps = []
+    for row in indicators.itertuples(index=False):
+        better = direction.get(row.indicator)
+        if better is None or row.grouping == "overall" or row.indicator not in totals.index:
+            continue
+        worse = "lower" if better else "higher"
+        if row.compared_with_rest != worse or row.suppressed:
+            continue
+        total = totals.loc[row.indicator]
+        rest_den = total["denominator"] - row.denominator
+        if rest_den <= 0:
+            continue
+        rest = (float(total["numerator"]) - float(row.numerator)) / rest_den
+        gaps.append(
+            (row.indicator, row.grouping, row.group, float(row.value), rest, row.value - rest)
+        )
+    gaps.sort(key=lambda g: abs(g[5]), reverse=True)
+    return gaps[:limit]
+
+
+def _pct(kind: str, value: float) -> str:
+    return f"{value:.1%}" if kind == "proportion" else f"{value:.3f}"
+
+
+def summary_text(
+    indicators: pd.DataFrame,
+    info: Sequence[IndicatorInfo],
+    *,
+    notes: Sequence[str] = (),
+    warnings: Sequence[str] = (),
+    limit: int = 10,
+) -> str:
+    """A short plain-English summary for the terminal."""
+    kinds = {i.id: i.kind for i in info}
+    titles = {i.id: i.title or i.id for i in info}
+    lines = [f"Health needs assessment: {len(info)} indicators computed."]
+    gaps = largest_gaps(indicators, info, limit)
+    if gaps:
+        lines.append("Largest gaps (groups significantly worse than the rest of the denominator):")
+        for ind, grouping, group, value, rest, _diff in gaps:
+            k = kinds[ind]
+            lines.append(
+                f"  - {titles[ind]}: {grouping} {group} {_pct(k, value)} vs {_pct(k, rest)} "
+                "for everyone else"
+            )
+    else:
+        lines.append("No group is significantly worse than the rest on any indicator.")
+    if warnings:
+        lines.append("Data completeness:")
+        lines.extend(f"  - {w}" for w in warnings)
+    if notes:
+        lines.append("Notes:")
+        lines.extend(f"  - {n}" for n in notes)
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _write_all(folder: Path, indicators: pd.DataFrame, gradients: pd.DataFrame) -> None:
+    indicators.to_csv(folder / "indicators.csv", index=False)
+    gradients.to_csv(folder / "gradients.csv", index=False)
+    indicators.to_json(folder / "indicators.json", orient="records", indent=2)
+    gradients.to_json(folder / "gradients.json", orient="records", indent=2)
+
+
+OUTPUT_FILES = ("indicators.csv", "gradients.csv", "indicators.json", "gradients.json")
+
+
+def write_outputs(out: str | Path, indicators: pd.DataFrame, gradients: pd.DataFrame) -> Path:
+    """Write the four result files all-or-nothing.
+
+    Everything is written into a temporary folder beside ``out`` first; only when all four
+    files are complete are they moved into place, so a failure never leaves partial output.
+    """
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        _write_all(staging, indicators, gradients)
+        if not target.exists():
+            os.replace(staging, target)
+            return target
+        for name in OUTPUT_FILES:
+            os.replace(staging / name, target / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target

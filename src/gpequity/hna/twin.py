@@ -1,0 +1,312 @@
+"""The slow, obviously correct twin of the engine: plain Python over row dicts.
+
+It follows DATA.md line by line (one patient at a time, one appointment at a time) with no
+dataframe tricks, so that when it and the Ibis engine agree on generated extracts we can
+trust the fast one. It produces the same ``GroupCount`` rows, and therefore, through
+``results``, the same indicators table.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+
+from gpequity.hna.columns import (
+    ETHNIC_GROUP,
+    INCLUSION_FLAGS,
+    LONG_TERM_CONDITIONS,
+    NOT_RECORDED,
+    TRUE_SPELLINGS,
+)
+from gpequity.hna.engine import Plan, plan_indicators
+from gpequity.hna.indicators import Indicator
+from gpequity.hna.indicators.conditions import (
+    All,
+    AnyOf,
+    AtLeast,
+    Blank,
+    Compare,
+    Const,
+    Flag,
+    Node,
+    Not,
+    SinceSeasonStart,
+    WithinMonths,
+)
+from gpequity.hna.results import GroupCount
+from gpequity.hna.windows import (
+    APPOINTMENT_WINDOW_MONTHS,
+    since_season_start,
+    within_months,
+)
+
+Row = dict[str, Any]
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
+
+
+def _coerce(cell: Any, value: Any) -> tuple[Any, Any] | None:
+    """Bring a cell and a condition value to comparable types; None when impossible."""
+    if isinstance(cell, date) and isinstance(value, str):
+        return cell, date.fromisoformat(value)
+    if isinstance(cell, str) and isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return float(cell), value
+        except ValueError:
+            return None
+    if isinstance(cell, str) and isinstance(value, date):
+        try:
+            return date.fromisoformat(cell.strip()), value
+        except ValueError:
+            return None
+    if isinstance(cell, int | float) and isinstance(value, str):
+        return cell, float(value)
+    return cell, value
+
+
+def _compare(node: Compare, row: Row) -> bool:
+    cell = row.get(node.column)
+    if cell is None:
+        return False  # DATA.md: a comparison on a blank value is false
+    if isinstance(node.value, tuple):
+        pairs = [_coerce(cell, v) for v in node.value]
+        found = any(p is not None and p[0] == p[1] for p in pairs)
+        if node.op == "in":
+            return found
+        return not found and all(p is not None for p in pairs)
+    pair = _coerce(cell, node.value)
+    return pair is not None and bool(_OPS[node.op](pair[0], pair[1]))
+
+
+def _as_date(cell: Any) -> date | None:
+    if isinstance(cell, str):
+        try:
+            return date.fromisoformat(cell.strip())
+        except ValueError:
+            return None
+    return cell
+
+
+def _truthy(cell: Any) -> bool:
+    if cell is None:
+        return False
+    if isinstance(cell, bool):
+        return cell
+    if isinstance(cell, str):
+        return cell.strip().lower() in TRUE_SPELLINGS
+    return cell != 0
+
+
+def holds(node: Node, row: Row, as_of: date) -> bool:
+    """Whether a condition holds for one row (patient or appointment)."""
+    if isinstance(node, Const):
+        return node.value
+    if isinstance(node, All):
+        return all(holds(i, row, as_of) for i in node.items)
+    if isinstance(node, AnyOf):
+        return any(holds(i, row, as_of) for i in node.items)
+    if isinstance(node, Not):
+        return not holds(node.item, row, as_of)
+    if isinstance(node, AtLeast):
+        return sum(1 for i in node.items if holds(i, row, as_of)) >= node.n
+    if isinstance(node, Compare):
+        return _compare(node, row)
+    if isinstance(node, Flag):
+        return _truthy(row.get(node.column)) == node.expected
+    if isinstance(node, Blank):
+        cell = row.get(node.column)
+        blank = cell is None or (isinstance(cell, str) and cell.strip() == "")
+        return blank == node.is_blank
+    if isinstance(node, WithinMonths):
+        return within_months(_as_date(row.get(node.column)), as_of, node.months)
+    if isinstance(node, SinceSeasonStart):
+        return since_season_start(_as_date(row.get(node.column)), as_of, node.month, node.day)
+    raise TypeError(f"not a condition node: {node!r}")
+
+
+def _continuity(clinicians: list[str]) -> tuple[float | None, float | None]:
+    """UPC and Bice-Boxerman COC from one patient's gp clinician ids (None below 2)."""
+    n = len(clinicians)
+    if n < 2:
+        return None, None
+    counts = Counter(clinicians)
+    upc = max(counts.values()) / n
+    coc = (sum(c * c for c in counts.values()) - n) / (n * (n - 1))
+    return upc, coc
+
+
+def patient_measures(patient: Row, appointments: list[Row] | None, as_of: date) -> Row:
+    """The derived per-patient measures of the indicator schema, for one patient."""
+    measures: Row = {"ltc_count": sum(1 for c in LONG_TERM_CONDITIONS if _truthy(patient.get(c)))}
+    if appointments is None:
+        return measures
+    in_window = [
+        a for a in appointments if within_months(a["date"], as_of, APPOINTMENT_WINDOW_MONTHS)
+    ]
+    gp_clinicians = [
+        a["clinician_id"]
+        for a in in_window
+        if a["status"] == "attended"
+        and a.get("clinician_role") == "gp"
+        and a.get("clinician_id") is not None
+    ]
+    upc, coc = _continuity(gp_clinicians)
+    measures.update(
+        appointments_in_window=len(in_window),
+        dna_count_in_window=sum(1 for a in in_window if a["status"] == "dna"),
+        online_booked_in_window=sum(1 for a in in_window if a.get("booked_via") == "online"),
+        attended_gp_with_clinician_in_window=len(gp_clinicians),
+        continuity_upc=upc,
+        continuity_coc=coc,
+    )
+    return measures
+
+
+def _quintile(decile: int | None) -> str:
+    if decile is None or not 1 <= decile <= 10:
+        return "unknown"
+    return f"Q{(decile + 1) // 2}"
+
+
+def _age_band(age: int) -> str:
+    if age <= 17:
+        return "0-17"
+    if age <= 39:
+        return "18-39"
+    if age <= 64:
+        return "40-64"
+    if age <= 79:
+        return "65-79"
+    return "80+"
+
+
+def patient_groups(patient: Row, focus: Node | None, as_of: date) -> dict[str, str]:
+    """The group label of this patient in each DATA.md grouping."""
+    decile = patient.get("imd_decile")
+    groups = {
+        "overall": "all",
+        "imd_quintile": _quintile(decile),
+        "imd_decile": "unknown" if decile is None else str(decile),
+        "ethnic_group": ETHNIC_GROUP.get(patient.get("ethnicity") or "", NOT_RECORDED),
+        "age_band": _age_band(patient["age"]),
+        "sex": patient["sex"],
+    }
+    if focus is not None:
+        groups["focus_group"] = "in" if holds(focus, patient, as_of) else "out"
+    for flag in (*INCLUSION_FLAGS, "interpreter_needed"):
+        groups[flag] = "yes" if _truthy(patient.get(flag)) else "no"
+    return groups
+
+
+def _contribution(
+    ind: Indicator, row: Row, appointments: list[Row], as_of: date
+) -> tuple[int, float, float]:
+    """(denominator, numerator, numerator squared) this patient adds to ``ind``."""
+    if ind.level == "appointment":
+        assert ind.numerator is not None
+        den = num = 0
+        for appt in appointments:
+            if holds(ind.denominator, appt, as_of):
+                den += 1
+                if holds(ind.numerator, appt, as_of):
+                    num += 1
+        return den, num, 0.0
+    if not holds(ind.denominator, row, as_of):
+        return 0, 0, 0.0
+    if ind.kind == "mean":
+        assert ind.value is not None
+        value = row.get(ind.value)
+        if value is None:
+            return 0, 0, 0.0
+        return 1, float(value), float(value) * float(value)
+    assert ind.numerator is not None
+    return 1, (1 if holds(ind.numerator, row, as_of) else 0), 0.0
+
+
+def twin_counts(
+    patients: Iterable[Row],
+    appointments: Iterable[Row] | None,
+    *,
+    as_of: date,
+    indicators: Sequence[Indicator],
+    focus: Node | None = None,
+    patient_columns: Sequence[str] | None = None,
+    appointment_columns: Sequence[str] | None = None,
+) -> tuple[list[GroupCount], Plan]:
+    """Numerators and denominators per indicator and group, one patient at a time."""
+    patient_rows = list(patients)
+    appt_rows = list(appointments) if appointments is not None else None
+    if patient_columns is None:
+        patient_columns = list(patient_rows[0]) if patient_rows else []
+    if appt_rows is not None and appointment_columns is None:
+        appointment_columns = list(appt_rows[0]) if appt_rows else ["patient_id", "date"]
+    plan = plan_indicators(
+        indicators,
+        patient_columns=patient_columns,
+        appointment_columns=appointment_columns if appt_rows is not None else None,
+    )
+    by_patient: dict[str, list[Row]] = defaultdict(list)
+    for appt in appt_rows or []:
+        by_patient[appt["patient_id"]].append(appt)
+
+    totals: dict[tuple[str, str, str], list[float]] = {}
+    for patient in patient_rows:
+        own = by_patient.get(patient["patient_id"], [])
+        row = {
+            **patient,
+            **patient_measures(patient, own if appt_rows is not None else None, as_of),
+        }
+        groups = patient_groups(patient, focus, as_of)
+        for ind in plan.indicators:
+            den, num, sq = _contribution(ind, row, own, as_of)
+            if den == 0:
+                continue
+            for grouping, group in groups.items():
+                acc = totals.setdefault((ind.id, grouping, group), [0, 0, 0.0])
+                acc[0] += den
+                acc[1] += num
+                acc[2] += sq
+    kinds = {ind.id: ind.kind for ind in plan.indicators}
+    rows = [
+        GroupCount(
+            indicator=ind_id,
+            grouping=grouping,
+            group=group,
+            numerator=float(num) if kinds[ind_id] == "mean" else int(num),
+            denominator=int(den),
+            sum_sq=float(sq) if kinds[ind_id] == "mean" else None,
+        )
+        for (ind_id, grouping, group), (den, num, sq) in totals.items()
+    ]
+    return rows, plan
+
+
+def twin_counts_from_arrow(
+    patients: pa.Table,
+    appointments: pa.Table | None,
+    *,
+    as_of: date,
+    indicators: Sequence[Indicator],
+    focus: Node | None = None,
+) -> tuple[list[GroupCount], Plan]:
+    """The twin on canonical Arrow tables (rows converted to plain dicts first)."""
+    return twin_counts(
+        patients.to_pylist(),
+        appointments.to_pylist() if appointments is not None else None,
+        as_of=as_of,
+        indicators=indicators,
+        focus=focus,
+        patient_columns=patients.column_names,
+        appointment_columns=appointments.column_names if appointments is not None else None,
+    )

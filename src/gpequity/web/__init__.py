@@ -1,0 +1,1 @@
+"""The gpequity web application (Django). Calls the core; holds organisations and their work."""

@@ -1,0 +1,32 @@
+"""The REST API (django-ninja): one router per area, OpenAPI at /api/openapi.json."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from gpequity import __version__
+from gpequity.web.assessment.api import router as assessment_router
+from gpequity.web.catalogue.api import router as catalogue_router
+from gpequity.web.focus.api import router as focus_router
+from gpequity.web.orgs.api import router as orgs_router
+from gpequity.web.plans.api import router as plans_router
+from gpequity.web.reports.api import router as reports_router
+
+api = NinjaAPI(
+    title="gpequity API",
+    version=__version__,
+    description=(
+        "Read the framework catalogue (open to everyone) and, when signed in, your "
+        "organisations' workspace. Every organisation endpoint checks your role."
+    ),
+    urls_namespace="api",
+)
+api.add_router("/catalogue/", catalogue_router)
+api.add_router("/orgs/", orgs_router)
+api.add_router("/orgs/", assessment_router)
+api.add_router("/orgs/", focus_router)
+api.add_router("/orgs/", plans_router)
+api.add_router("/orgs/", reports_router)
+
+__all__ = ["api", "django_auth"]

@@ -1,0 +1,44 @@
+"""Writing audit events. Call inside the same transaction as the change it records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import AuditEvent
+
+
+def audit_record(
+    *,
+    actor,
+    organisation,
+    entity: str,
+    entity_id: str | int = "",
+    verb: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    action_key: str = "",
+    note: str = "",
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor_id=getattr(actor, "pk", None),
+        actor_name=(actor.get_full_name() or actor.get_username()) if actor else "system",
+        organisation_id=getattr(organisation, "pk", None),
+        entity=entity,
+        entity_id=str(entity_id),
+        action_key=action_key,
+        verb=verb,
+        before=before,
+        after=after,
+        note=note[:300],
+    )
+
+
+def audit_for(organisation, *, entity: str | None = None, entity_id=None, action_key=None):
+    qs = AuditEvent.objects.filter(organisation_id=organisation.pk)
+    if entity:
+        qs = qs.filter(entity=entity)
+    if entity_id is not None:
+        qs = qs.filter(entity_id=str(entity_id))
+    if action_key:
+        qs = qs.filter(action_key=action_key)
+    return qs

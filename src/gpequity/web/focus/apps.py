@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FocusConfig(AppConfig):
+    name = "gpequity.web.focus"
+    label = "focus"

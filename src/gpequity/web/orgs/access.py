@@ -1,0 +1,99 @@
+"""The one access layer: every read or write of organisation-owned data goes through here.
+
+``can(user, org, perm)`` answers whether a user may do something at an organisation;
+``get_org(user, ods_code, perm)`` fetches the organisation or raises ``Http404`` (we never
+reveal whether an organisation the user cannot see exists). Views, API endpoints, exports
+and the CLI call these, never ``Organisation.objects`` directly for user-facing reads.
+
+Permissions, from least to most:
+
+- ``view``: read the organisation's pages, reports and exports.
+- ``contribute``: record assessment status, notes and evidence; update plan items they own;
+  record measurements and cycles on plan items they own.
+- ``edit``: change anything in the organisation's workspace (plan, Focus group, any item).
+- ``manage``: members, invitations, imports of the organisation's data.
+
+Practice roles: equity lead = manage; member = contribute; viewer = view. A PCN's network
+lead manages the PCN and may view its member practices; an ICB analyst may view the ICB and
+every organisation beneath it. Site staff (``is_staff``) manage everything and are the only
+ones who may import the official toolkit text.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import Membership, Organisation, OrgKind, Role
+
+VIEW, CONTRIBUTE, EDIT, MANAGE = "view", "contribute", "edit", "manage"
+LEVELS = {VIEW: 1, CONTRIBUTE: 2, EDIT: 3, MANAGE: 4}
+ROLE_LEVEL = {
+    Role.EQUITY_LEAD: LEVELS[MANAGE],
+    Role.MEMBER: LEVELS[CONTRIBUTE],
+    Role.VIEWER: LEVELS[VIEW],
+    Role.NETWORK_LEAD: LEVELS[MANAGE],
+    Role.ANALYST: LEVELS[MANAGE],
+}
+# What a role held at an ancestor organisation grants on the organisations below it.
+INHERITED_LEVEL = {
+    Role.NETWORK_LEAD: LEVELS[VIEW],
+    Role.ANALYST: LEVELS[VIEW],
+}
+
+
+def level(user, org: Organisation) -> int:
+    """The user's permission level at ``org`` (0 = none)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return 0
+    if user.is_staff:
+        return LEVELS[MANAGE]
+    chain = [org, *org.ancestors()]
+    memberships = {
+        m.organisation_id: m.role
+        for m in Membership.objects.filter(user=user, organisation__in=chain)
+    }
+    best = 0
+    if org.pk in memberships:
+        best = ROLE_LEVEL.get(memberships[org.pk], 0)
+    for ancestor in chain[1:]:
+        role = memberships.get(ancestor.pk)
+        if role is not None:
+            best = max(best, INHERITED_LEVEL.get(role, 0))
+    return best
+
+
+def can(user, org: Organisation, perm: str) -> bool:
+    return level(user, org) >= LEVELS[perm]
+
+
+def role_at(user, org: Organisation) -> str | None:
+    m = Membership.objects.filter(user=user, organisation=org).first()
+    return m.role if m else None
+
+
+def get_org(user, ods_code: str, perm: str = VIEW) -> Organisation:
+    """The organisation with this ODS code if the user has ``perm`` there, else 404."""
+    org = Organisation.objects.filter(ods_code=ods_code).select_related("parent").first()
+    if org is None or not can(user, org, perm):
+        raise Http404("No such organisation")
+    return org
+
+
+def visible_organisations(user) -> QuerySet[Organisation]:
+    """Every organisation the user may view."""
+    if user is None or not user.is_authenticated:
+        return Organisation.objects.none()
+    if user.is_staff:
+        return Organisation.objects.all()
+    direct = Organisation.objects.filter(memberships__user=user)
+    lead_roles = [Role.NETWORK_LEAD, Role.ANALYST]
+    below = Q(parent__memberships__user=user, parent__memberships__role__in=lead_roles) | Q(
+        parent__parent__memberships__user=user,
+        parent__parent__memberships__role__in=lead_roles,
+    )
+    return (direct | Organisation.objects.filter(below)).distinct()
+
+
+def practices_for(user) -> QuerySet[Organisation]:
+    return visible_organisations(user).filter(kind=OrgKind.PRACTICE)

@@ -1,0 +1,6 @@
+"""URLs of the plans area."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "plans"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Settings: base (shared), dev (demo on SQLite), test, production (PostgreSQL, hardened)."""

@@ -1,0 +1,91 @@
+"""Test harness shared by every area.
+
+- Django settings: gpequity.web.settings.test (SQLite; PostgreSQL when GPEQUITY_DATABASE=postgres).
+- Browser tests (marker ``browser``) drive Debian's Chromium through Playwright; every page
+  they visit can be checked with ``assert_accessible(page)`` (axe-core, zero violations).
+- No network: the browser may only reach the live test server.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REPO = Path(__file__).resolve().parent.parent
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("GPEQUITY_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "page" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def page(page, live_server):
+    """A Playwright page that can reach only the live test server."""
+    origin = live_server.url
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(origin) or url.startswith("data:") or url.startswith("blob:"):
+            return route.continue_()
+        return route.abort()
+
+    page.route("**/*", guard)
+    page.set_default_timeout(15_000)
+    yield page
+
+
+def assert_accessible(page, *, context: str = "") -> None:
+    """Run axe-core on the current page and fail with a readable list of violations."""
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("async () => (await axe.run()).violations")
+    if violations:
+        lines = [
+            f"- {v['id']} ({v['impact']}): {v['help']} -> "
+            + "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+                        for n in v["nodes"][:5])
+            for v in violations
+        ]
+        raise AssertionError(f"axe-core violations on {context or page.url}:\n" + "\n".join(lines))
+
+
+def sign_in(page, live_server, username: str, password: str = "password") -> None:
+    """Sign in through the real sign-in form, by keyboard."""
+    page.goto(live_server.url + "/sign-in/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def axe():
+    return assert_accessible

@@ -1,0 +1,291 @@
+"""Slope and relative index of inequality (phe_sii method).
+
+PHEindicatormethods keeps its expected SII results in a spreadsheet that could not be read
+here, so the point estimates are checked against an independent closed-form weighted
+least-squares fit written out in this file, using the example data printed in the phe_sii
+documentation (Area1: deciles 1-10). The simulated limits are checked against the analytic
+normal interval (the SII is linear in the values, so for value_type "other" the simulation
+must reproduce it), and for repeatability, coverage of the estimate and width.
+"""
+
+import math
+import time
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from gpequity.stats import sii
+from gpequity.stats.sii import relative_ranks
+
+# phe_sii documentation example, Area1
+DECILES = list(range(1, 11))
+POPS = [7291, 7997, 6105, 7666, 5790, 6934, 5918, 5974, 7147, 7534]
+VALUES = [75.9, 78.3, 83.8, 83.6, 80.5, 81.1, 81.7, 84.2, 80.6, 86.3]
+LOWER = [72.7, 75.3, 80.9, 80.2, 77.1, 78, 79, 81.4, 75.8, 83.2]
+UPPER = [79.1, 81.4, 86.8, 87.1, 83.8, 84.2, 84.4, 86.9, 85.4, 89.4]
+SE = [1.64, 1.58, 1.51, 1.78, 1.7, 1.56, 1.37, 1.4, 2.43, 1.57]
+
+# a proportion gradient (screening uptake rising with affluence), with Wilson-like limits
+PROP_POPS = [900, 950, 1000, 1020, 980, 1010, 990, 1005, 970, 940]
+PROP_VALUES = [0.52, 0.55, 0.58, 0.6, 0.63, 0.64, 0.67, 0.69, 0.7, 0.73]
+
+
+def _closed_form_wls(pops, values):
+    """Weighted least squares of value on midpoint rank, written out by hand.
+
+    rank_i = sum of earlier shares + half own share; weights = shares.
+    slope = sum w (b - bbar)(y - ybar) / sum w (b - bbar)^2, intercept = ybar - slope bbar.
+    """
+    total = sum(pops)
+    shares = [p / total for p in pops]
+    ranks, before = [], 0.0
+    for a in shares:
+        ranks.append(before + a / 2)
+        before += a
+    bbar = sum(a * b for a, b in zip(shares, ranks, strict=True))
+    ybar = sum(a * y for a, y in zip(shares, values, strict=True))
+    sxy = sum(a * (b - bbar) * (y - ybar) for a, b, y in zip(shares, ranks, values, strict=True))
+    sxx = sum(a * (b - bbar) ** 2 for a, b in zip(shares, ranks, strict=True))
+    slope = sxy / sxx
+    return ybar - slope * bbar, slope, shares, ranks
+
+
+def _wilson_like_limits(values, pops):
+    lo, hi = [], []
+    for p, n in zip(values, pops, strict=True):
+        half = 1.959964 * math.sqrt(p * (1 - p) / n)
+        lo.append(p - half)
+        hi.append(p + half)
+    return lo, hi
+
+
+def _logit(p):
+    return math.log(p / (1 - p))
+
+
+def _expit(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def test_relative_rank_example_from_phe_sii_documentation():
+    # 12% in quantile 1 -> rank 0.06; 10% in quantile 2 -> 0.12 + 0.05 = 0.17
+    _, ranks = relative_ranks([12, 10, 78])
+    assert ranks[0] == pytest.approx(0.06)
+    assert ranks[1] == pytest.approx(0.17)
+    assert ranks[2] == pytest.approx(0.22 + 0.39)
+
+
+def test_point_estimates_match_closed_form_wls():
+    intercept, slope, _, _ = _closed_form_wls(POPS, VALUES)
+    result = sii(DECILES, POPS, VALUES, se=SE, simulations=10_000, seed=1)
+    assert result.sii == pytest.approx(slope, rel=1e-10)
+    assert result.intercept == pytest.approx(intercept, rel=1e-10)
+    assert result.rii == pytest.approx((intercept + slope) / intercept, rel=1e-10)
+    assert result.sii > 0  # higher life expectancy in the least deprived deciles
+
+
+def test_simulated_limits_reproduce_the_analytic_interval_for_linear_case():
+    """SII is linear in the values, so its sampling sd is exact: sqrt(sum c_i^2 se_i^2)."""
+    _, slope, shares, ranks = _closed_form_wls(POPS, VALUES)
+    bbar = sum(a * b for a, b in zip(shares, ranks, strict=True))
+    sxx = sum(a * (b - bbar) ** 2 for a, b in zip(shares, ranks, strict=True))
+    weights = [a * (b - bbar) / sxx for a, b in zip(shares, ranks, strict=True)]
+    sd = math.sqrt(sum((c * s) ** 2 for c, s in zip(weights, SE, strict=True)))
+    result = sii(DECILES, POPS, VALUES, se=SE, simulations=100_000, seed=7)
+    z = norm.ppf(0.975)
+    assert result.sii_lower == pytest.approx(slope - z * sd, abs=0.02 * sd)
+    assert result.sii_upper == pytest.approx(slope + z * sd, abs=0.02 * sd)
+    z99 = norm.ppf(0.995)
+    wide = sii(DECILES, POPS, VALUES, se=SE, confidence=0.99, simulations=100_000, seed=7)
+    assert wide.sii_lower == pytest.approx(slope - z99 * sd, abs=0.03 * sd)
+    assert wide.sii_upper == pytest.approx(slope + z99 * sd, abs=0.03 * sd)
+
+
+def test_limits_from_confidence_limits_match_limits_from_se():
+    from_se = sii(DECILES, POPS, VALUES, se=SE, simulations=100_000, seed=3)
+    from_cls = sii(DECILES, POPS, VALUES, lower=LOWER, upper=UPPER, simulations=100_000, seed=3)
+    assert from_cls.sii == from_se.sii
+    # the documentation's SEs are the limits' half-widths / 1.96 to two decimals
+    assert from_cls.sii_lower == pytest.approx(from_se.sii_lower, abs=0.3)
+    assert from_cls.sii_upper == pytest.approx(from_se.sii_upper, abs=0.3)
+
+
+def test_seeded_simulation_repeats_and_other_seeds_differ_slightly():
+    a = sii(DECILES, POPS, VALUES, se=SE, simulations=20_000, seed=5)
+    b = sii(DECILES, POPS, VALUES, se=SE, simulations=20_000, seed=5)
+    c = sii(DECILES, POPS, VALUES, se=SE, simulations=20_000, seed=6)
+    assert a == b
+    assert c.sii == a.sii
+    assert c.sii_lower != a.sii_lower
+    assert c.sii_lower == pytest.approx(a.sii_lower, abs=0.2)
+
+
+def test_interval_contains_estimate_and_narrows_with_smaller_se():
+    wide = sii(DECILES, POPS, VALUES, se=SE, simulations=20_000, seed=2)
+    narrow = sii(DECILES, POPS, VALUES, se=[s / 4 for s in SE], simulations=20_000, seed=2)
+    for r in (wide, narrow):
+        assert r.sii_lower < r.sii < r.sii_upper
+        assert r.rii_lower < r.rii < r.rii_upper
+    assert narrow.sii_upper - narrow.sii_lower < (wide.sii_upper - wide.sii_lower) / 3
+
+
+def test_quantile_order_is_taken_from_labels_not_input_order():
+    order = [3, 0, 9, 5, 1, 8, 2, 7, 4, 6]
+    shuffled = sii(
+        [str(DECILES[i]) for i in order],
+        [POPS[i] for i in order],
+        [VALUES[i] for i in order],
+        se=[SE[i] for i in order],
+        simulations=10_000,
+        seed=4,
+    )
+    ordered = sii(DECILES, POPS, VALUES, se=SE, simulations=10_000, seed=4)
+    assert shuffled.sii == pytest.approx(ordered.sii)
+    assert shuffled.intercept == pytest.approx(ordered.intercept)
+
+
+def test_negative_multiplier_flips_polarity():
+    plain = sii(DECILES, POPS, VALUES, se=SE, simulations=10_000, seed=8)
+    flipped = sii(DECILES, POPS, VALUES, se=SE, multiplier=-1, simulations=10_000, seed=8)
+    assert flipped.sii == pytest.approx(-plain.sii)
+    assert flipped.sii_lower == pytest.approx(-plain.sii_upper)
+    assert flipped.sii_upper == pytest.approx(-plain.sii_lower)
+    assert flipped.rii == pytest.approx(1 / plain.rii)
+    assert flipped.rii_lower == pytest.approx(1 / plain.rii_upper)
+
+
+def test_proportion_on_logit_scale_back_transforms_fitted_ends():
+    lower, upper = _wilson_like_limits(PROP_VALUES, PROP_POPS)
+    intercept, slope, _, _ = _closed_form_wls(PROP_POPS, [_logit(p) for p in PROP_VALUES])
+    at0, at1 = _expit(intercept), _expit(intercept + slope)
+    result = sii(
+        DECILES,
+        PROP_POPS,
+        PROP_VALUES,
+        lower=lower,
+        upper=upper,
+        value_type="proportion",
+        transform=True,
+        simulations=20_000,
+        seed=11,
+    )
+    assert result.sii == pytest.approx(at1 - at0, rel=1e-10)
+    assert result.rii == pytest.approx(at1 / at0, rel=1e-10)
+    assert result.intercept == pytest.approx(at0, rel=1e-10)
+    assert result.sii_lower < result.sii < result.sii_upper
+    assert result.rii_lower < result.rii < result.rii_upper
+    # the fitted ends stay inside 0..1 even for a steep gradient
+    assert 0 < at0 < at1 < 1
+
+
+def test_proportion_multiplier_scales_to_percentage_points():
+    lower, upper = _wilson_like_limits(PROP_VALUES, PROP_POPS)
+    kwargs = dict(lower=lower, upper=upper, value_type="proportion", transform=True, seed=1)
+    unit = sii(DECILES, PROP_POPS, PROP_VALUES, simulations=10_000, **kwargs)
+    pct = sii(DECILES, PROP_POPS, PROP_VALUES, simulations=10_000, multiplier=100, **kwargs)
+    assert pct.sii == pytest.approx(100 * unit.sii)
+    assert pct.sii_lower == pytest.approx(100 * unit.sii_lower)
+    assert pct.intercept == pytest.approx(100 * unit.intercept)
+    assert pct.rii == pytest.approx(unit.rii)
+
+
+def test_rate_on_log_scale():
+    rates = [820.0, 760.0, 700.0, 690.0, 640.0, 610.0, 590.0, 560.0, 540.0, 500.0]
+    lower = [r * math.exp(-1.959964 * 0.05) for r in rates]
+    upper = [r * math.exp(1.959964 * 0.05) for r in rates]
+    intercept, slope, _, _ = _closed_form_wls(POPS, [math.log(r) for r in rates])
+    result = sii(
+        DECILES,
+        POPS,
+        rates,
+        lower=lower,
+        upper=upper,
+        value_type="rate",
+        transform=True,
+        simulations=20_000,
+        seed=3,
+    )
+    assert result.sii == pytest.approx(math.exp(intercept + slope) - math.exp(intercept))
+    assert result.rii == pytest.approx(math.exp(slope))
+    assert result.sii < 0 and result.rii < 1  # rates fall with affluence
+    assert result.sii_lower < result.sii < result.sii_upper
+    # se on the log scale given directly gives the same answer as the limits it came from
+    direct = sii(
+        DECILES,
+        POPS,
+        rates,
+        se=[0.05] * 10,
+        value_type="rate",
+        transform=True,
+        simulations=20_000,
+        seed=3,
+    )
+    assert direct.sii_lower == pytest.approx(result.sii_lower, rel=1e-6)
+
+
+def test_proportion_without_transform_fits_natural_scale():
+    lower, upper = _wilson_like_limits(PROP_VALUES, PROP_POPS)
+    intercept, slope, _, _ = _closed_form_wls(PROP_POPS, PROP_VALUES)
+    result = sii(
+        DECILES,
+        PROP_POPS,
+        PROP_VALUES,
+        lower=lower,
+        upper=upper,
+        value_type="proportion",
+        simulations=20_000,
+        seed=2,
+    )
+    assert result.sii == pytest.approx(slope)
+    assert result.intercept == pytest.approx(intercept)
+    assert result.sii_lower < result.sii < result.sii_upper
+
+
+def test_default_100k_simulations_run_quickly():
+    start = time.perf_counter()
+    sii(DECILES, POPS, VALUES, se=SE, seed=1)
+    assert time.perf_counter() - start < 5
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(quantiles=[1, 2, 3, 4], populations=[1, 1, 1, 1], values=[1, 2, 3, 4]), "quantiles"),
+        (dict(populations=[0] + POPS[1:]), "population"),
+        (dict(simulations=500), "simulations"),
+        (dict(transform=True), "transform"),
+        (dict(se=None), "se"),
+        (dict(value_type="percent"), "value_type"),
+    ],
+)
+def test_invalid_input_is_rejected(kwargs, message):
+    base = dict(quantiles=DECILES, populations=POPS, values=VALUES, se=SE, seed=1)
+    base.update(kwargs)
+    quantiles = base.pop("quantiles")
+    populations = base.pop("populations")
+    values = base.pop("values")
+    with pytest.raises(ValueError, match=message):
+        sii(quantiles, populations, values, **base)
+
+
+def test_zero_proportion_cannot_go_on_the_logit_scale():
+    values = [0.0] + PROP_VALUES[1:]
+    lower, upper = _wilson_like_limits(PROP_VALUES, PROP_POPS)
+    with pytest.raises(ValueError, match="logit"):
+        sii(
+            DECILES,
+            PROP_POPS,
+            values,
+            lower=[0.0] + lower[1:],
+            upper=upper,
+            value_type="proportion",
+            transform=True,
+        )
+
+
+def test_returns_frozen_result():
+    result = sii(DECILES, POPS, VALUES, se=SE, simulations=1000, seed=1)
+    with pytest.raises(AttributeError):
+        result.sii = 0  # type: ignore[misc]
+    assert np.isfinite([result.sii, result.sii_lower, result.rii_upper]).all()
