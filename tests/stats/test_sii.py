@@ -146,13 +146,15 @@ def test_quantile_order_is_taken_from_labels_not_input_order():
 
 
 def test_negative_multiplier_flips_polarity():
-    plain = sii(DECILES, POPS, VALUES, se=SE, simulations=10_000, seed=8)
-    flipped = sii(DECILES, POPS, VALUES, se=SE, multiplier=-1, simulations=10_000, seed=8)
+    plain = sii(DECILES, POPS, VALUES, se=SE, simulations=100_000, seed=8)
+    flipped = sii(DECILES, POPS, VALUES, se=SE, multiplier=-1, simulations=100_000, seed=8)
     assert flipped.sii == pytest.approx(-plain.sii)
-    assert flipped.sii_lower == pytest.approx(-plain.sii_upper)
-    assert flipped.sii_upper == pytest.approx(-plain.sii_lower)
+    # phe_sii reads fixed sorted positions, so after negation the limits can sit one
+    # simulation apart: equal up to neighbouring order statistics
+    assert flipped.sii_lower == pytest.approx(-plain.sii_upper, abs=0.01)
+    assert flipped.sii_upper == pytest.approx(-plain.sii_lower, abs=0.01)
     assert flipped.rii == pytest.approx(1 / plain.rii)
-    assert flipped.rii_lower == pytest.approx(1 / plain.rii_upper)
+    assert flipped.rii_lower == pytest.approx(1 / plain.rii_upper, abs=1e-3)
 
 
 def test_proportion_on_logit_scale_back_transforms_fitted_ends():
