@@ -1,10 +1,81 @@
-"""`gpequity synth`: write a synthetic extract (implemented with gpequity.synth)."""
+"""`gpequity synth`: write a synthetic practice extract with planted inequalities."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 
-def synth() -> None:
-    """Write a synthetic practice extract."""
-    raise typer.Exit(2)
+def _parse_date(value: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError as exc:
+        raise typer.BadParameter("use an ISO date, YYYY-MM-DD") from exc
+
+
+def synth(
+    patients: Annotated[int, typer.Option("--patients", min=1, help="Number of patients.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the extract into.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 1,
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="Assessment date, YYYY-MM-DD (default: today).")
+    ] = "",
+    appointments_per_patient: Annotated[
+        float,
+        typer.Option("--appointments-per-patient", min=0.0, help="Mean appointments a year."),
+    ] = 3.0,
+    format: Annotated[  # noqa: A002 - the option is called --format
+        str, typer.Option("--format", help="csv or parquet.")
+    ] = "csv",
+) -> None:
+    """Write a synthetic practice extract (patients and appointments) for demos and tests."""
+    from gpequity.synth import generate
+
+    if format not in ("csv", "parquet"):
+        raise typer.BadParameter("--format must be csv or parquet")
+    as_of_date = _parse_date(as_of) if as_of else date.today()
+    console = Console()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("generating", total=1.0)
+
+        def progress(stage: str, fraction: float) -> None:
+            bar.update(task, completed=fraction, description=stage)
+
+        summary = generate(
+            patients,
+            seed=seed,
+            as_of=as_of_date,
+            out=out,
+            appointments_per_patient=appointments_per_patient,
+            format=format,  # type: ignore[arg-type]
+            progress=progress,
+        )
+
+    console.print(
+        f"Wrote {summary.n_patients:,} patients to {summary.patients_path}"
+        + (
+            f" and {summary.n_appointments:,} appointments to {summary.appointments_path}"
+            if summary.appointments_path
+            else " (no appointments)"
+        )
+        + f" (seed {summary.seed}, as of {summary.as_of.isoformat()})."
+    )
+    table = Table(title="Planted inequalities", show_lines=False)
+    table.add_column("indicator")
+    table.add_column("what was planted")
+    for planted in summary.planted:
+        table.add_row(planted.indicator, planted.description)
+    console.print(table)

@@ -94,7 +94,7 @@ PLANTED: tuple[Planted, ...] = (
     ),
     Planted(
         "smoking_deprivation",
-        "smoking_status_recorded",
+        "smoker (current)",
         "Current smoking is commoner in IMD quintile 1 (about 22% of adults) than elsewhere "
         "(about 12%).",
         {"q1": 0.22, "other": 0.12},
@@ -187,8 +187,9 @@ def _patients(n: int, rng: np.random.Generator, as_of: date) -> tuple[pa.Table, 
     imd = lsoa_deciles()
     codes = np.asarray(imd["lsoa11cd"].to_numpy(zero_copy_only=False))
     imd_dec = imd["imd_decile"].to_numpy()
-    pools = [rng.choice(codes[imd_dec == d], _LSOAS_PER_DECILE, replace=False) for d in range(1, 11)]
-    pool = np.stack(pools)  # (10, per decile)
+    pool = np.stack(  # (10 deciles, LSOAs per decile)
+        [rng.choice(codes[imd_dec == d], _LSOAS_PER_DECILE, replace=False) for d in range(1, 11)]
+    )
     lsoa = pool[decile - 1, rng.integers(0, _LSOAS_PER_DECILE, n)]
     u = rng.random(n)
     lsoa_blank = u < 0.03  # neither lsoa nor decile recorded
