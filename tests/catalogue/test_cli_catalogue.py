@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
+import types
 
 import openpyxl
 import pytest
@@ -140,3 +142,31 @@ def test_packs_lists_the_shipped_pack(pack):
     result = _run("packs")
     assert result.exit_code == 0
     assert "rcgp-fairer-practice" in result.stdout and "116" in result.stdout
+
+
+def test_import_without_dry_run_stores_through_the_web_service(tmp_path, pack, xl, monkeypatch):
+    calls = []
+    fake = types.ModuleType("gpequity.web.services.catalogue_imports")
+
+    def import_official_text(*, result, user):
+        calls.append((result, user))
+        return "import #1"
+
+    fake.import_official_text = import_official_text
+    monkeypatch.setitem(sys.modules, "gpequity.web.services.catalogue_imports", fake)
+    if "gpequity.web.services" not in sys.modules:
+        monkeypatch.setitem(sys.modules, "gpequity.web.services", types.ModuleType("services"))
+    path = xl.official_workbook(pack, tmp_path / "copy.xlsx")
+    result = _run("import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "Stored: import #1" in result.stdout
+    [(stored, user)] = calls
+    assert user is None and stored.matched == 116
+
+
+def test_import_without_web_app_says_so(tmp_path, pack, xl, monkeypatch):
+    monkeypatch.setitem(sys.modules, "gpequity.web.services.catalogue_imports", None)
+    path = xl.official_workbook(pack, tmp_path / "copy.xlsx")
+    result = _run("import", str(path))
+    assert result.exit_code == 2
+    assert "cannot store the import" in result.stderr and "--dry-run" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import time
 import zipfile
@@ -159,8 +160,6 @@ def test_single_sheet_tier_column_with_real_names(tmp_path, mini_pack, xl):
 
 # CSV -----------------------------------------------------------------------------------------
 def _write_csv(path: Path, rows, *, bom: bool = True) -> Path:
-    import csv
-
     with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
         csv.writer(fh).writerows(rows)
     return path
@@ -193,6 +192,24 @@ def test_csv_needs_a_tier_column_or_a_default(tmp_path, mini_pack, xl):
     assert good.errors == []
     assert {"acc_17", "acc_17b", "min_08", "min_cultural_safety"} == set(good.entries)
     assert len(_messages(good, "not found in the file")) == 4
+
+
+def test_semicolon_csv_from_european_excel(tmp_path, mini_pack, xl):
+    header = [*xl.BASE_COLUMNS, "Tier"]
+    rows = [header]
+    for tier in mini_pack.tiers:
+        rows += xl.official_rows(mini_pack, tier.key, header)
+    path = tmp_path / "semi.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter=";").writerows(rows)
+    result = read_official(path, mini_pack)
+    assert result.errors == []
+    assert result.matched == len(mini_pack.actions)
+
+
+def test_unknown_default_tier_is_an_error(tmp_path, mini_pack, xl):
+    path = xl.official_workbook(mini_pack, tmp_path / "c.xlsx")
+    _assert_fails(read_official(path, mini_pack, default_tier="Gold"), "c.xlsx", "'Gold'", "Tier 1")
 
 
 def test_csv_wrong_encoding_names_the_line(tmp_path, mini_pack, xl):
@@ -377,6 +394,15 @@ def test_password_protected_workbook(tmp_path, mini_pack):
 
 def test_missing_file(tmp_path, mini_pack):
     _assert_fails(read_official(tmp_path / "gone.xlsx", mini_pack), "gone.xlsx", "cannot be read")
+
+
+def test_issue_text_names_where():
+    from gpequity.catalogue.importer import Issue
+
+    assert str(Issue("Tier 1", 4, "Theme", "unknown theme")) == (
+        "Tier 1, row 4, column 'Theme': unknown theme"
+    )
+    assert str(Issue("", None, None, "pack action missing")) == "pack action missing"
 
 
 def test_result_json_shape(tmp_path, mini_pack, xl):

@@ -86,12 +86,12 @@ class Issue:
         }
 
     def __str__(self) -> str:
-        where = self.sheet
+        where = [self.sheet] if self.sheet else []
         if self.row is not None:
-            where += f", row {self.row}"
+            where.append(f"row {self.row}")
         if self.column:
-            where += f", column {self.column!r}"
-        return f"{where}: {self.message}"
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
 @dataclass(frozen=True)
@@ -400,6 +400,34 @@ def _no_header_message(rows: list[tuple[int, list[str]]]) -> str:
     )
 
 
+def _csv_dialect(text: str) -> type[csv.Dialect]:
+    """Comma, semicolon (European Excel) or tab: whichever shows the most known headers."""
+    best, best_score = csv.excel, -1
+    head = text[:65536]
+    for dialect in (csv.excel, _Semicolon, csv.excel_tab):
+        try:
+            rows = list(
+                _take(csv.reader(io.StringIO(head, newline=""), dialect), HEADER_SEARCH_ROWS)
+            )
+        except csv.Error:
+            continue
+        score = max((len(_match_header([c.strip() for c in r])) for r in rows), default=0)
+        if score > best_score:
+            best, best_score = dialect, score
+    return best
+
+
+class _Semicolon(csv.excel):
+    delimiter = ";"
+
+
+def _take(iterator: Iterator[list[str]], n: int) -> Iterator[list[str]]:
+    for i, item in enumerate(iterator):
+        if i >= n:
+            return
+        yield item
+
+
 def _read_csv(path: Path, data: bytes) -> tuple[list[_Sheet], list[Issue], list[str]]:
     name = path.name
     if data.startswith(b"\xef\xbb\xbf"):
@@ -417,11 +445,7 @@ def _read_csv(path: Path, data: bytes) -> tuple[list[_Sheet], list[Issue], list[
         )
     if not text.strip():
         return [], [], [name]
-    try:
-        sample = text[:8192]
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+    dialect = _csv_dialect(text)
     rows: list[tuple[int, list[str]]] = []
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
@@ -594,8 +618,6 @@ def _resolve_tiers(
     """
     lookup = _tier_lookup(pack)
     default_key = lookup.get(norm(default_tier)) if default_tier else None
-    if default_tier and default_key is None:
-        _fail("", f"unknown tier {default_tier!r}; the pack has {_tier_names(pack)}")
     groups: dict[tuple[bool, str], list[int]] = {}
     for i, row in enumerate(rows):
         from_cell = bool(row.tier_label)
@@ -804,6 +826,8 @@ def _read_into(
     path: Path, pack: Pack, result: ImportResult, *, max_bytes: int, default_tier: str | None
 ) -> None:
     name = result.source_name
+    if default_tier and norm(default_tier) not in _tier_lookup(pack):
+        _fail(name, f"unknown tier {default_tier!r}; the pack has {_tier_names(pack)}")
     try:
         size = path.stat().st_size
     except OSError as exc:
