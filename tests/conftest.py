@@ -44,7 +44,8 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}}
+    # bypass_csp lets the test inject axe-core; the app itself keeps its strict CSP.
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "bypass_csp": True}
 
 
 @pytest.fixture
