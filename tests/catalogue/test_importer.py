@@ -311,7 +311,9 @@ def test_wrong_headers_name_sheet_and_columns_found(tmp_path, mini_pack, xl):
     rows = [["Theme", "Code Number", "What to do"], ["Access and Flexibility", "ACC_01", "x"]]
     path = xl.write_workbook(tmp_path / "w.xlsx", {"Tier 1": rows})
     result = read_official(path, mini_pack)
-    _assert_fails(result, "Tier 1", "row 1", "Action Code", "Action Descriptor", "Code Number")
+    _assert_fails(
+        result, "w.xlsx", "Tier 1", "row 1", "Action Code", "Action Descriptor", "Code Number"
+    )
 
 
 def test_no_header_at_all(tmp_path, mini_pack, xl):
@@ -376,6 +378,29 @@ def test_truncated_xlsx(tmp_path, mini_pack, xl):
     path = tmp_path / "cut.xlsx"
     path.write_bytes(full[: len(full) // 2])
     _assert_fails(read_official(path, mini_pack), "cut.xlsx", "truncated or corrupt")
+
+
+def test_corrupt_member_in_xlsx(tmp_path, mini_pack, xl):
+    good = xl.official_workbook(mini_pack, tmp_path / "good.xlsx")
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename))
+    data = bytearray(bad.read_bytes())
+    marker = data.find(b"Invented descriptor")
+    data[marker : marker + 8] = b"XXXXXXXX"  # same length, wrong checksum
+    bad.write_bytes(bytes(data))
+    _assert_fails(read_official(bad, mini_pack), "bad.xlsx", "corrupt")
+
+
+def test_zip_bomb_is_refused(tmp_path, mini_pack):
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"0" * 5_000_000)
+    assert path.stat().st_size < 50_000
+    result = read_official(path, mini_pack, max_bytes=100_000)
+    _assert_fails(result, "bomb.xlsx", "unpacks to")
 
 
 def test_zip_that_is_not_a_workbook(tmp_path, mini_pack):

@@ -22,9 +22,10 @@ import re
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -299,10 +300,9 @@ def _find_table(
 
 
 # Reading files ------------------------------------------------------------------------------
-def _sniff(path: Path, head: bytes) -> str:
+def _sniff(path: Path, name: str, head: bytes) -> str:
     """Decide the format from the first bytes, checking the extension does not lie."""
-    suffix = path.suffix.lower()
-    name = path.name
+    suffix = Path(name).suffix.lower() or path.suffix.lower()
     if head.startswith(_OLE_MAGIC):
         _fail(
             name,
@@ -322,24 +322,26 @@ def _sniff(path: Path, head: bytes) -> str:
     return "csv"
 
 
-def _read_xlsx(path: Path, max_bytes: int) -> tuple[list[_Sheet], list[Issue], list[str]]:
-    name = path.name
+def _read_xlsx(
+    path: Path, name: str, max_bytes: int
+) -> tuple[list[_Sheet], list[Issue], list[str]]:
     try:
         with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-            if "xl/workbook.xml" not in names:
+            infos = zf.infolist()
+            if "xl/workbook.xml" not in {i.filename for i in infos}:
                 _fail(name, "is a zip archive but not an Excel workbook (no xl/workbook.xml)")
+            # Declared sizes first, so a zip bomb is refused before anything is unpacked.
+            unpacked = sum(i.file_size for i in infos)
+            if unpacked > UNPACK_FACTOR * max_bytes:
+                _fail(name, f"the workbook unpacks to {unpacked:,} bytes, over the limit")
+            sheet_xml = sum(i.file_size for i in infos if i.filename.startswith("xl/"))
             bad = zf.testzip()
             if bad is not None:
                 _fail(name, f"the workbook is corrupt: part {bad!r} fails its checksum")
-            unpacked = sum(i.file_size for i in zf.infolist())
-            sheet_xml = sum(i.file_size for i in zf.infolist() if i.filename.startswith("xl/"))
     except zipfile.BadZipFile as exc:
         _fail(name, f"the workbook is truncated or corrupt ({exc}); download it again")
-    except (OSError, EOFError) as exc:
-        _fail(name, f"the workbook cannot be read ({exc})")
-    if unpacked > UNPACK_FACTOR * max_bytes:
-        _fail(name, f"the workbook unpacks to {unpacked:,} bytes, over the limit")
+    except (OSError, EOFError, zlib.error) as exc:
+        _fail(name, f"the workbook is corrupt and cannot be read ({exc})")
     read_only = sheet_xml > FULL_MODE_LIMIT
 
     import openpyxl  # local import: keeps `gpequity catalogue list` fast
@@ -358,7 +360,10 @@ def _read_xlsx(path: Path, max_bytes: int) -> tuple[list[_Sheet], list[Issue], l
     empty: list[str] = []
     try:
         for ws in wb.worksheets:
-            rows, links = _worksheet_rows(ws, read_only)
+            try:
+                rows, links = _worksheet_rows(ws, read_only)
+            except Exception as exc:  # damaged sheet XML surfaces only while reading
+                _fail(ws.title, f"the sheet cannot be read ({type(exc).__name__}: {exc})")
             if not rows:
                 empty.append(ws.title)
                 continue
@@ -428,8 +433,7 @@ def _take(iterator: Iterator[list[str]], n: int) -> Iterator[list[str]]:
         yield item
 
 
-def _read_csv(path: Path, data: bytes) -> tuple[list[_Sheet], list[Issue], list[str]]:
-    name = path.name
+def _read_csv(name: str, data: bytes) -> tuple[list[_Sheet], list[Issue], list[str]]:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -816,6 +820,13 @@ def read_official(
         _read_into(path, pack, result, max_bytes=max_bytes, default_tier=default_tier)
     except _Fatal as exc:
         result.errors.append(exc.issue)
+    # Errors must name the file too, not only the sheet inside it.
+    result.errors = [
+        e
+        if e.sheet == result.source_name
+        else replace(e, message=f"{e.message} (in {result.source_name})")
+        for e in result.errors
+    ]
     if result.errors:
         result.entries = {}
         result.tier_names = {}
@@ -843,12 +854,12 @@ def _read_into(
             head = fh.read(8192)
     except OSError as exc:
         _fail(name, f"cannot be read: {exc.strerror or exc}")
-    kind = _sniff(path, head)
+    kind = _sniff(path, name, head)
     result.sha256 = _sha256(path)
     if kind == "xlsx":
-        sheets, skipped, empty = _read_xlsx(path, max_bytes)
+        sheets, skipped, empty = _read_xlsx(path, name, max_bytes)
     else:
-        sheets, skipped, empty = _read_csv(path, path.read_bytes())
+        sheets, skipped, empty = _read_csv(name, path.read_bytes())
     if not sheets:
         if skipped:
             first = skipped[0]
