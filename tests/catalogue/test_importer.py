@@ -327,6 +327,21 @@ def test_empty_sheet(tmp_path, mini_pack, xl):
     _assert_fails(result, "Tier 1", "empty")
 
 
+def test_empty_tier_sheet_among_full_ones(tmp_path, mini_pack, xl):
+    header = xl.BASE_COLUMNS
+    sheets = {
+        "Tier 1": [header, *xl.official_rows(mini_pack, "tier-1", header)],
+        "Tier 2": [],
+        "Notes": [],
+    }
+    path = xl.write_workbook(tmp_path / "e.xlsx", sheets)
+    _assert_fails(read_official(path, mini_pack), "Tier 2", "empty")
+    del sheets["Tier 2"]
+    result = read_official(xl.write_workbook(tmp_path / "ok.xlsx", sheets), mini_pack)
+    assert result.errors == [] and set(result.entries) == {"acc_01", "val_00"}
+    assert [w.sheet for w in _messages(result, "sheet skipped")] == ["Notes"]
+
+
 def test_header_without_rows(tmp_path, mini_pack, xl):
     path = xl.write_workbook(tmp_path / "h.xlsx", {"Tier 1": [["Title"], xl.BASE_COLUMNS]})
     _assert_fails(read_official(path, mini_pack), "Tier 1", "row 2", "no action rows")

@@ -874,7 +874,11 @@ def _read_into(
             )
     for issue in skipped:
         result.warnings.append(Issue(issue.sheet, None, None, f"sheet skipped: {issue.message}"))
+    tiers = _tier_lookup(pack)
     for sheet_name in empty:
+        if norm(sheet_name) in tiers:
+            # A tier's own sheet with nothing in it: the copy is incomplete, not just untidy.
+            _fail(sheet_name, "the sheet is empty, but its name is a tier of the toolkit")
         result.warnings.append(Issue(sheet_name, None, None, "sheet skipped: it is empty"))
     if kind == "csv" and default_tier is None and "tier" not in sheets[0].columns:
         _fail(
