@@ -659,13 +659,18 @@ def _tier_names(pack: Pack) -> str:
     return ", ".join(t.name for t in pack.tiers)
 
 
+def _row_code(row: _Row) -> str:
+    """The code in the code cell, normalised; a title below it in the cell is not part of it."""
+    return norm_code(row.code.split("\n", 1)[0]) if row.code.strip() else ""
+
+
 def _match_rows(pack: Pack, rows: list[_Row], warn: list[Issue]) -> dict[int, Action]:
     matcher = _Matcher(pack)
-    file_codes = Counter(norm_code(r.code.split("\n", 1)[0]) for r in rows if r.code.strip())
+    file_codes = Counter(_row_code(r) for r in rows if _row_code(r))
     assigned: dict[int, Action] = {}
     first_seen: dict[str, _Row] = {}
     for row in rows:
-        code = norm_code(row.code.split("\n", 1)[0]) if row.code.strip() else ""
+        code = _row_code(row)
         if not code:
             warn.append(Issue(row.sheet, row.row, "Action Code", "missing code"))
         elif code in first_seen:
@@ -683,7 +688,7 @@ def _match_rows(pack: Pack, rows: list[_Row], warn: list[Issue]) -> dict[int, Ac
             first_seen[code] = row
     # Pass 1: codes that are unique both in the pack and in the file.
     for i, row in enumerate(rows):
-        code = norm_code(row.code.split("\n", 1)[0]) if row.code.strip() else ""
+        code = _row_code(row)
         candidates = matcher.by_code.get(code, [])
         if code and file_codes[code] == 1 and len(candidates) == 1:
             action = candidates[0]
@@ -694,7 +699,7 @@ def _match_rows(pack: Pack, rows: list[_Row], warn: list[Issue]) -> dict[int, Ac
     for i, row in enumerate(rows):
         if i in assigned:
             continue
-        code = norm_code(row.code.split("\n", 1)[0]) if row.code.strip() else ""
+        code = _row_code(row)
         title, _ = _split_title(row.descriptor_cell, row.code)
         action = matcher.by_title(title, matcher.by_code.get(code, []))
         if action is None:
@@ -782,7 +787,7 @@ def _build_entries(
             supporting_resources=row.resources,
             sheet=row.sheet,
             row=row.row,
-            code=norm_code(row.code.split("\n", 1)[0]) if row.code.strip() else "",
+            code=_row_code(row),
             links=tuple(dict.fromkeys(row.links)),
         )
     for action in pack.actions:
