@@ -900,6 +900,9 @@ def _read_into(
     if result.errors:
         return
     result.entries = _build_entries(pack, rows, assigned, tiers, result.warnings)
+    # File order (sheet, then row) reads best; issues about the whole pack come last.
+    order = {sheet.name: n for n, sheet in enumerate(sheets)}
+    result.warnings.sort(key=lambda w: (order.get(w.sheet, len(order)), w.row or 0))
     result.tier_names = {k: names[k] for k in (t.key for t in pack.tiers) if k in names}
 
 
