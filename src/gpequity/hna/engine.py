@@ -270,13 +270,15 @@ def _with_measures(
         return p
     counts, cont = _appointment_measures(a, as_of, appointment_level)
     count_cols = [c for c in counts.columns if c != "patient_id"]
-    joined = p.left_join(counts, "patient_id").left_join(cont, "patient_id")
+    counts = counts.rename(_pid_counts="patient_id")
+    cont = cont.rename(_pid_cont="patient_id")
+    joined = p.left_join(counts, p.patient_id == counts._pid_counts)
+    joined = joined.left_join(cont, joined.patient_id == cont._pid_cont)
     fills = {c: joined[c].fill_null(0) for c in count_cols}
     fills["attended_gp_with_clinician_in_window"] = joined[
         "attended_gp_with_clinician_in_window"
     ].fill_null(0)
-    keep = [c for c in joined.columns if not c.endswith("_right")]
-    return joined.select(*keep).mutate(**fills)
+    return joined.drop("_pid_counts", "_pid_cont").mutate(**fills)
 
 
 # --------------------------------------------------------------------------- groupings
@@ -460,6 +462,7 @@ def compute_counts(
             agg = wide.group_by(g=wide[f"_g_{grouping}"]).aggregate(**sums)
             rows.extend(_rows_from(grouping, agg.to_pyarrow(), plan))
     finally:
+        wide.release()
         if engine == "duckdb":
             con.disconnect()
     report("Aggregated", 0.9)

@@ -310,3 +310,25 @@ def twin_counts_from_arrow(
         patient_columns=patients.column_names,
         appointment_columns=appointments.column_names if appointments is not None else None,
     )
+
+
+def rows_to_table(rows: Sequence[Row], schema: pa.Schema) -> pa.Table:
+    """Row dicts to an Arrow table in ``schema``, filling missing cells the DATA.md way.
+
+    Booleans default to false, smoker to "unknown", everything else to blank. Handy for
+    building small extracts by hand (tests, docs) in the canonical types of ``columns``.
+    """
+    columns: dict[str, list[Any]] = {}
+    for fld in schema:
+        if pa.types.is_boolean(fld.type):
+            default: Any = False
+        elif fld.name == "smoker":
+            default = "unknown"
+        else:
+            default = None
+        columns[fld.name] = [r.get(fld.name, default) for r in rows]
+    extra = sorted({k for r in rows for k in r} - set(schema.names))
+    table = pa.Table.from_pydict(columns, schema=schema)
+    for name in extra:
+        table = table.append_column(name, pa.array([r.get(name) for r in rows], pa.string()))
+    return table
