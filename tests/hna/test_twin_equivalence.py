@@ -33,7 +33,8 @@ from gpequity.hna.twin import rows_to_table, twin_counts_from_arrow
 from gpequity.hna.windows import season_start, window_start
 
 AS_OF_CHOICES = (date(2024, 2, 29), date(2023, 3, 31), date(2024, 9, 1), date(2024, 8, 31))
-EDGE_AGES = (0, 13, 14, 15, 16, 17, 18, 24, 25, 40, 49, 50, 52, 53, 59, 60, 64, 65, 70, 71, 74, 75, 80, 120)
+EDGE_AGES = (0, 13, 14, 15, 16, 17, 18, 24, 25, 40, 49, 50, 52, 53, 59, 60, 64)
+EDGE_AGES += (65, 70, 71, 74, 75, 80, 120)
 FOCUS_CHOICES = (
     None,
     {"any": [{"imd_decile": {"le": 2}}, {"homeless": True}, {"asylum_seeker_or_refugee": True}]},

@@ -1,7 +1,115 @@
-"""`gpequity hna ...` commands."""
+"""`gpequity hna ...` commands: validate an extract, run the health needs assessment."""
 
 from __future__ import annotations
 
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 app = typer.Typer(no_args_is_help=True)
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class EngineName(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+def _console() -> Console:
+    return Console(stderr=True)
+
+
+@app.command()
+def validate(
+    extract: Path = typer.Argument(..., help="Extract folder or .zip (patients.csv, ...)."),
+    format: ReportFormat = typer.Option(ReportFormat.text, "--format", help="text or json."),
+    max_per_kind: int = typer.Option(5, "--max-per-kind", min=0, help="Examples per problem."),
+) -> None:
+    """Check an extract against the data contract; exit 1 when it has errors."""
+    from gpequity.hna.validate import validate_extract
+
+    report = validate_extract(extract)
+    if format is ReportFormat.json:
+        typer.echo(report.to_json(indent=2))
+    else:
+        typer.echo(report.summary(max_per_kind=max_per_kind))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _as_of(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter("use an ISO date, YYYY-MM-DD", param_hint="--as-of") from exc
+
+
+@app.command()
+def run(
+    extract: Path = typer.Argument(..., help="Extract folder or .zip."),
+    as_of: str = typer.Option(..., "--as-of", help="Assessment date, YYYY-MM-DD."),
+    out: Path = typer.Option(..., "--out", help="Folder for indicators/gradients CSV and JSON."),
+    focus: str | None = typer.Option(
+        None, "--focus", help="Focus Patient criteria: a JSON/YAML file or inline JSON."
+    ),
+    indicators: Path | None = typer.Option(
+        None, "--indicators", help="YAML file of extra indicators (same id replaces a default)."
+    ),
+    engine: EngineName = typer.Option(EngineName.duckdb, "--engine", help="duckdb or spark."),
+    shareable: bool = typer.Option(
+        False, "--shareable", help="Apply disclosure control (for sharing beyond the practice)."
+    ),
+    drop_bad_rows: bool = typer.Option(
+        False, "--drop-bad-rows", help="Leave out rows that break the contract instead of stopping."
+    ),
+) -> None:
+    """Run the health needs assessment and write its tables; prints a short summary."""
+    from gpequity.hna.api import FocusError
+    from gpequity.hna.api import run as run_hna
+    from gpequity.hna.engine import EngineError
+    from gpequity.hna.indicators import IndicatorError
+    from gpequity.hna.validate import ExtractError
+
+    when = _as_of(as_of)
+    console = _console()
+    try:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("Reading the extract", total=1.0)
+
+            def progress(message: str, fraction: float) -> None:
+                bar.update(task, description=message, completed=min(max(fraction, 0.0), 1.0))
+
+            result = run_hna(
+                extract,
+                as_of=when,
+                focus=focus,
+                indicators=indicators,
+                engine=engine.value,
+                shareable=shareable,
+                drop_bad_rows=drop_bad_rows,
+                progress=progress,
+            )
+    except ExtractError as exc:
+        console.print("[bold red]The extract has errors; nothing was written.[/]")
+        typer.echo(exc.report.summary(), err=True)
+        raise typer.Exit(1) from exc
+    except (FocusError, IndicatorError, EngineError) as exc:
+        console.print(f"[bold red]Error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    written = result.write(out)
+    typer.echo(result.summary())
+    typer.echo(f"\nWrote indicators and gradients (CSV and JSON) to {written}")

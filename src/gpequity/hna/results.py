@@ -91,6 +91,17 @@ class IndicatorInfo:
     kind: str
     title: str = ""
     higher_is_better: bool | None = None
+    reads: frozenset[str] = frozenset()
+
+
+# The column each grouping is built from: a gap in an indicator that reads that very column
+# (ethnicity recorded, by ethnic group) is true by definition and not worth reporting.
+GROUPING_SOURCE = {
+    "ethnic_group": "ethnicity",
+    "imd_quintile": "imd_decile",
+    "imd_decile": "imd_decile",
+    "age_band": "age",
+}
 
 
 def _group_key(grouping: str, group: str) -> tuple[int, int, str]:
@@ -225,7 +236,7 @@ def _fit(ind: IndicatorInfo, grouping: str, cells: list[GroupCount]) -> dict | s
 
 
 def apply_disclosure(
-    indicators: pd.DataFrame, gradients: pd.DataFrame
+    indicators: pd.DataFrame, gradients: pd.DataFrame, *, mean_indicators: set[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Shareable outputs: small-number suppression and rounding on every count.
 
@@ -234,7 +245,7 @@ def apply_disclosure(
     """
     from gpequity import disclosure
 
-    shared = disclosure.apply_to_frame(indicators)
+    shared = disclosure.apply_to_frame(indicators, mean_indicators=mean_indicators)
     if len(gradients):
         hit = shared[shared["suppressed"] & shared["grouping"].isin(list(GRADIENT_QUANTILES))]
         bad = set(zip(hit["indicator"], hit["grouping"], strict=True))
@@ -258,6 +269,7 @@ def largest_gaps(
     indicators with a direction (higher_is_better set) can be worse.
     """
     direction = {i.id: i.higher_is_better for i in info}
+    reads = {i.id: i.reads for i in info}
     if indicators.empty:
         return []
     totals = indicators[indicators["grouping"] == "overall"].set_index("indicator")
@@ -266,10 +278,15 @@ def largest_gaps(
         better = direction.get(row.indicator)
         if better is None or row.grouping == "overall" or row.indicator not in totals.index:
             continue
+        if GROUPING_SOURCE.get(row.grouping, row.grouping) in reads.get(row.indicator, ()):
+            continue
         worse = "lower" if better else "higher"
         if row.compared_with_rest != worse or row.suppressed:
             continue
         total = totals.loc[row.indicator]
+        cells = (total["numerator"], total["denominator"], row.numerator, row.denominator)
+        if any(pd.isna(c) for c in cells):
+            continue  # withheld by disclosure control
         rest_den = total["denominator"] - row.denominator
         if rest_den <= 0:
             continue

@@ -1,0 +1,183 @@
+"""Python API of the health needs assessment: ``gpequity.hna.run(...)``.
+
+One call reads and validates the extract (or takes an already loaded ``Extract``), runs the
+indicators on the chosen engine, adds the statistics and, when asked, disclosure control.
+The CLI and the web app both go through here, so they give the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from gpequity.hna import results
+from gpequity.hna.engine import Progress, compute_counts
+from gpequity.hna.indicators import Indicator, resolve
+from gpequity.hna.indicators.conditions import ConditionError, Node, parse_condition
+
+BLANK_WARNING_SHARE = 0.2
+_WATCHED_COLUMNS = ("ethnicity", "imd_decile", "language", "smoker")
+
+
+class FocusError(ValueError):
+    """Focus Patient criteria that cannot be read."""
+
+
+def parse_focus(focus: str | Path | Mapping[str, Any] | Node | None) -> Node | None:
+    """Focus criteria from a dict, a JSON/YAML text or a path to a JSON/YAML file.
+
+    The criteria are data in the DATA.md format; they are parsed, never evaluated as code.
+    """
+    if focus is None or isinstance(focus, Node):
+        return focus
+    data: Any = focus
+    if isinstance(focus, Path) or (isinstance(focus, str) and not focus.lstrip().startswith("{")):
+        path = Path(focus)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        except OSError as exc:
+            raise FocusError(f"cannot read focus criteria file {path}: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            raise FocusError(f"focus criteria file {path} is not valid JSON/YAML") from exc
+    elif isinstance(focus, str):
+        try:
+            data = json.loads(focus)
+        except json.JSONDecodeError as exc:
+            raise FocusError(f"focus criteria are not valid JSON: {exc.msg}") from exc
+    try:
+        return parse_condition(data, "focus")
+    except ConditionError as exc:
+        raise FocusError(str(exc)) from exc
+
+
+def _completeness_warnings(completeness: Mapping[str, Any]) -> list[str]:
+    """Plain-English warnings about columns mostly blank or absent."""
+    warnings = []
+    absent = set(completeness.get("absent_columns") or ())
+    blank = completeness.get("blank_share") or {}
+    for column in _WATCHED_COLUMNS:
+        if column in absent:
+            warnings.append(f"{column} is not in the extract: its breakdowns show as unknown")
+        elif blank.get(column, 0.0) >= BLANK_WARNING_SHARE:
+            warnings.append(f"{column} is blank for {blank[column]:.0%} of patients")
+    not_found = completeness.get("lsoa_not_in_imd2019") or 0
+    if not_found:
+        warnings.append(f"{not_found} LSOA codes were not found in the IMD 2019 table")
+    return warnings
+
+
+@dataclass
+class HNAResult:
+    """The outcome of a run: the two DATA.md tables plus what a reader needs to trust them."""
+
+    indicators: pd.DataFrame
+    gradients: pd.DataFrame
+    notes: list[str]
+    validation: Any = None
+    definitions: list[Indicator] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    imd_attribution: str | None = None
+    shareable: bool = False
+
+    def info(self) -> list[results.IndicatorInfo]:
+        return [
+            results.IndicatorInfo(
+                d.id, d.kind, d.title, d.higher_is_better, frozenset(d.referenced())
+            )
+            for d in self.definitions
+        ]
+
+    def summary(self, limit: int = 10) -> str:
+        """A short plain-English summary: largest gaps, data warnings, notes."""
+        text = results.summary_text(
+            self.indicators, self.info(), notes=self.notes, warnings=self.warnings, limit=limit
+        )
+        if self.imd_attribution:
+            text += f"\nIMD deciles were filled from LSOA codes. {self.imd_attribution}"
+        return text
+
+    def write(self, out: str | Path) -> Path:
+        """Write indicators/gradients as CSV and JSON into ``out`` (all or nothing)."""
+        return results.write_outputs(out, self.indicators, self.gradients)
+
+
+def _load(extract: Any, drop_bad_rows: bool, progress: Progress | None) -> Any:
+    if isinstance(extract, str | Path):
+        from gpequity.hna.extract import load_extract
+
+        return load_extract(extract, drop_bad_rows=drop_bad_rows, progress=progress)
+    return extract
+
+
+def run(
+    extract: Any,
+    *,
+    as_of: date | str,
+    focus: str | Path | Mapping[str, Any] | Node | None = None,
+    indicators: str | Path | Sequence[Indicator] | None = None,
+    engine: str = "duckdb",
+    shareable: bool = False,
+    drop_bad_rows: bool = False,
+    progress: Progress | None = None,
+    spark: Any = None,
+) -> HNAResult:
+    """Run the health needs assessment.
+
+    ``extract`` is a path (folder or zip; read and validated, raising ``ExtractError`` when
+    invalid) or an ``Extract``. ``indicators`` adds to / overrides the defaults (a YAML file
+    or a list of definitions). ``shareable`` applies disclosure control to every output.
+    """
+    as_of_date = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    focus_node = parse_focus(focus)
+    definitions = resolve(indicators)
+    loaded = _load(extract, drop_bad_rows, progress)
+    counts, plan = compute_counts(
+        loaded.patients,
+        loaded.appointments,
+        as_of=as_of_date,
+        indicators=definitions,
+        focus=focus_node,
+        engine=engine,
+        spark=spark,
+        progress=progress,
+    )
+    if progress:
+        progress("Working out intervals and gradients", 0.92)
+    info = [
+        results.IndicatorInfo(d.id, d.kind, d.title, d.higher_is_better, frozenset(d.referenced()))
+        for d in plan.indicators
+    ]
+    table = results.indicators_table(counts, info)
+    gradients, gradient_notes = results.gradients_table(counts, info)
+    if shareable:
+        table, gradients = results.apply_disclosure(
+            table, gradients, mean_indicators={d.id for d in plan.indicators if d.kind == "mean"}
+        )
+    notes = [f"{ind}: {why}" for ind, why in plan.skipped.items()]
+    notes += plan.notes + gradient_notes
+    report = getattr(loaded, "report", None)
+    completeness = getattr(report, "completeness", None) or {}
+    attribution = None
+    if completeness.get("imd_filled_from_lsoa"):
+        from gpequity.hna.imd import IMD_ATTRIBUTION
+
+        attribution = IMD_ATTRIBUTION
+    if progress:
+        progress("Done", 1.0)
+    return HNAResult(
+        indicators=table,
+        gradients=gradients,
+        notes=notes,
+        validation=report,
+        definitions=plan.indicators,
+        warnings=_completeness_warnings(completeness),
+        imd_attribution=attribution,
+        shareable=shareable,
+    )
