@@ -9,7 +9,8 @@ import sys
 
 
 def _production_env() -> dict[str, str]:
-    env = dict(os.environ)
+    # The test process allows async-unsafe calls for Playwright; a server never does.
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
         DJANGO_SETTINGS_MODULE="gpequity.web.settings.production",
         GPEQUITY_SECRET_KEY=secrets.token_urlsafe(50),
