@@ -6,6 +6,8 @@ layer; the services check the permission again so no future caller can skip it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +74,8 @@ def assessment_update(
 
     ``expected_version`` is the version the user's form showed. The update is a single
     compare-and-set on (pk, version), so two people saving at once cannot both win: the
-    second gets ``ConflictError`` carrying the entry as it now stands.
+    second gets ``ConflictError`` carrying the entry as it now stands. Saving exactly what
+    is already stored is a no-op, never a conflict.
     """
     _require(actor, organisation, access.CONTRIBUTE)
     _check_action(organisation, action_key)
@@ -82,11 +85,12 @@ def assessment_update(
     if len(notes) > NOTES_MAX:
         raise ValidationError(f"Notes must be {NOTES_MAX} characters or fewer.")
     entry = _entry(organisation, action_key)
-    if entry.version != expected_version:
-        raise ConflictError(_reload(entry))
     before = _state(entry)
     if before == {"status": status, "notes": notes}:
+        # Nothing would change, so nothing can be overwritten, whatever the version.
         return entry
+    if entry.version != expected_version:
+        raise ConflictError(_reload(entry))
     now = timezone.now()
     updated = AssessmentEntry.objects.filter(pk=entry.pk, version=expected_version).update(
         status=status, notes=notes, version=F("version") + 1, updated_by=actor, updated_at=now
@@ -271,3 +275,56 @@ def snapshot_compare(a: Snapshot, b: Snapshot) -> list[StatusChange]:
         if before != after:
             changes.append(StatusChange(action_key=key, before=before, after=after))
     return changes
+
+
+@transaction.atomic
+def assessment_save(
+    *,
+    actor,
+    organisation,
+    action_key: str,
+    status: str,
+    notes: str,
+    expected_version: int,
+    evidence_text: str = "",
+    evidence_url: str = "",
+    upload=None,
+) -> AssessmentEntry:
+    """The action page's one Save: status, notes and any new evidence, all or nothing.
+
+    The file is checked before anything is written, so a refused upload changes nothing.
+    """
+    if upload is not None:
+        with _field("upload"):
+            uploads.check_upload(upload)
+    with _field("notes"):
+        entry = assessment_update(
+            actor=actor,
+            organisation=organisation,
+            action_key=action_key,
+            status=status,
+            notes=notes,
+            expected_version=expected_version,
+        )
+    common = {"actor": actor, "organisation": organisation, "action_key": action_key}
+    if (evidence_text or "").strip():
+        with _field("evidence_text"):
+            evidence_add(**common, kind=EvidenceKind.TEXT, text=evidence_text)
+    if (evidence_url or "").strip():
+        with _field("evidence_url"):
+            evidence_add(**common, kind=EvidenceKind.LINK, url=evidence_url)
+    if upload is not None:
+        with _field("upload"):
+            evidence_add(**common, kind=EvidenceKind.FILE, upload=upload)
+    return entry
+
+
+@contextmanager
+def _field(name: str) -> Iterator[None]:
+    """Tag a plain ValidationError with the form field it belongs to."""
+    try:
+        yield
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({name: exc.error_list}) from None
