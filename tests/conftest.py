@@ -71,8 +71,10 @@ def assert_accessible(page, *, context: str = "") -> None:
     if violations:
         lines = [
             f"- {v['id']} ({v['impact']}): {v['help']} -> "
-            + "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
-                        for n in v["nodes"][:5])
+            + "; ".join(
+                n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+                for n in v["nodes"][:5]
+            )
             for v in violations
         ]
         raise AssertionError(f"axe-core violations on {context or page.url}:\n" + "\n".join(lines))

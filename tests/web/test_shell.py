@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.factories import PracticeFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db

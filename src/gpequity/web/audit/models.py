@@ -22,3 +22,6 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organisation_id", "entity", "entity_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} {self.verb} {self.entity} {self.entity_id}".strip()

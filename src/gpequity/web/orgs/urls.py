@@ -13,5 +13,9 @@ urlpatterns = [
     path("<str:ods_code>/", assessment_views.dashboard, name="dashboard"),
     path("<str:ods_code>/members/", views.members, name="members"),
     path("<str:ods_code>/members/invite/", views.invite, name="invite"),
-    path("<str:ods_code>/members/<int:membership_id>/remove/", views.remove_member, name="remove_member"),
+    path(
+        "<str:ods_code>/members/<int:membership_id>/remove/",
+        views.remove_member,
+        name="remove_member",
+    ),
 ]
