@@ -1,0 +1,149 @@
+"""Indicator definitions are data: every YAML file loads against the schema."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+
+from gpequity.hna.indicators import (
+    IndicatorError,
+    default_indicators,
+    load_file,
+    merge,
+    parse_text,
+    resolve,
+)
+from gpequity.hna.indicators.conditions import ConditionError, parse_condition, to_data
+
+DATA_MD_IDS = [
+    "ethnicity_recorded",
+    "language_recorded",
+    "bp_recorded_5y",
+    "cervical_screening",
+    "breast_screening",
+    "bowel_screening",
+    "flu_vaccine_65plus",
+    "smi_health_check",
+    "ld_health_check",
+    "smoking_status_recorded",
+    "ld_register",
+    "carer_register",
+    "dna_rate",
+    "missingness_high",
+    "online_booking_never",
+    "face_to_face_share",
+    "complex_needs",
+    "continuity_upc",
+    "continuity_coc",
+]
+
+
+def test_every_shipped_yaml_loads_against_the_schema():
+    folder = resources.files("gpequity.hna.indicators")
+    files = [f for f in folder.iterdir() if f.name.endswith((".yaml", ".yml"))]
+    assert files
+    for f in files:
+        assert parse_text(f.read_text(encoding="utf-8"), f.name)
+
+
+def test_defaults_are_the_nineteen_data_md_indicators_in_order():
+    inds = default_indicators()
+    assert [i.id for i in inds] == DATA_MD_IDS
+    by_id = {i.id: i for i in inds}
+    assert by_id["dna_rate"].level == "appointment"
+    assert by_id["dna_rate"].unit == "appointments"
+    assert by_id["continuity_upc"].kind == "mean"
+    needs = {i.id for i in inds if i.needs_appointments}
+    assert needs == {
+        "dna_rate",
+        "missingness_high",
+        "online_booking_never",
+        "face_to_face_share",
+        "continuity_upc",
+        "continuity_coc",
+    }
+
+
+def test_conditions_round_trip_through_plain_data():
+    for ind in default_indicators():
+        assert parse_condition(to_data(ind.denominator)) == ind.denominator
+        if ind.numerator is not None:
+            assert parse_condition(to_data(ind.numerator)) == ind.numerator
+
+
+USER_FILE = """
+indicators:
+  - id: carer_register
+    title: Carers (local definition)
+    description: Adult carers only.
+    unit: patients
+    kind: proportion
+    denominator: {age: {ge: 18}}
+    numerator: {carer: true}
+  - id: frailty_flag
+    title: Frailty flag
+    description: From an extra column of the extract.
+    unit: patients
+    kind: proportion
+    denominator: {age: {ge: 65}}
+    numerator: {frailty: {in: [moderate, severe]}}
+"""
+
+
+def test_user_file_overrides_in_place_and_appends(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text(USER_FILE)
+    merged = resolve(path)
+    ids = [i.id for i in merged]
+    assert ids == [*DATA_MD_IDS, "frailty_flag"]
+    carer = merged[ids.index("carer_register")]
+    assert carer.title == "Carers (local definition)"
+    assert merge(default_indicators(), []) == default_indicators()
+    assert load_file(path)[1].referenced() == {"age", "frailty"}
+
+
+@pytest.mark.parametrize(
+    ("snippet", "message"),
+    [
+        ("numerator: {age: {like: 3}}", "unknown operator"),
+        ("numerator: {age: {ge: 3}, sex: {eq: male}}", "exactly one key"),
+        ("value: ltc_count", "no value"),
+        ("numerator: {dna_count_in_window: {ge: 1}}", "needs_appointments"),
+        ("numerator: {within_months: {column: last_bp_date, months: 0}}", "months"),
+        ("numerator: \"__import__('os').system('true')\"", "exactly one key"),
+    ],
+)
+def test_bad_definitions_are_refused_with_a_reason(snippet, message):
+    text = f"""
+indicators:
+  - id: bad
+    title: Bad
+    description: Broken on purpose.
+    unit: patients
+    kind: proportion
+    denominator: true
+    {snippet}
+"""
+    with pytest.raises(IndicatorError, match=message):
+        parse_text(text)
+
+
+def test_duplicate_ids_and_bad_yaml_are_refused(tmp_path):
+    one = USER_FILE.split("  - id: frailty_flag")[0]
+    twice = one + one.split("indicators:\n", 1)[1]
+    with pytest.raises(IndicatorError, match="defined twice"):
+        parse_text(twice)
+    with pytest.raises(IndicatorError, match="not valid YAML"):
+        parse_text("indicators: [")
+    with pytest.raises(IndicatorError, match="cannot read"):
+        load_file(tmp_path / "missing.yaml")
+
+
+def test_condition_parser_rejects_malformed_shapes():
+    with pytest.raises(ConditionError):
+        parse_condition({"at_least": {"n": 5, "of": [{"carer": True}]}})
+    with pytest.raises(ConditionError):
+        parse_condition({"age": {"in": []}})
+    with pytest.raises(ConditionError):
+        parse_condition(["not", "a", "mapping"])
