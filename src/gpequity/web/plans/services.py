@@ -46,7 +46,8 @@ def _json(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        text = f"{value:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return value
 
 
@@ -145,7 +146,8 @@ def plan_item_update(
         raise PlanConflict(locked)
     if "owner" in changes:
         _check_owner(locked.organisation, changes["owner"])
-        changes = {**changes, "owner_id": getattr(changes.pop("owner"), "pk", None)}
+        changes = dict(changes)
+        changes["owner_id"] = getattr(changes.pop("owner"), "pk", None)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
