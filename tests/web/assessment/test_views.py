@@ -1,0 +1,328 @@
+"""Assessment pages: roles, scoping by organisation, conflicts, uploads, downloads."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from tests.factories import PCNFactory, PracticeFactory, member
+from tests.web.assessment.conftest import stored_files
+from tests.web.assessment.factories import PDF, upload
+
+from gpequity.web.assessment import services
+from gpequity.web.assessment.models import AssessmentEntry, Evidence, Snapshot
+from gpequity.web.audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+ACTION = "acc_01"
+
+
+def client_for(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def url(org, tail: str = "") -> str:
+    return f"/orgs/{org.ods_code}/assessment/{tail}"
+
+
+def save(client, org, status="in_place", version=0, **extra):
+    data = {"status": status, "notes": "", "version": version, **extra}
+    return client.post(url(org, f"actions/{ACTION}/"), data)
+
+
+def add_file(org, user, name="policy.pdf"):
+    return services.evidence_add(
+        actor=user, organisation=org, action_key=ACTION, kind="file", upload=upload(name, PDF)
+    )
+
+
+def test_member_updates_status_notes_and_evidence_in_one_save(practice, teammate):
+    c = client_for(teammate)
+    r = c.post(
+        url(practice, f"actions/{ACTION}/"),
+        {
+            "status": "in_progress",
+            "notes": "Forms changed",
+            "version": 0,
+            "evidence_text": "Agreed at team meeting",
+            "evidence_url": "https://intranet.example.nhs.uk/reg",
+            "upload": upload("policy.pdf", PDF),
+        },
+    )
+    assert r.status_code == 302
+    entry = AssessmentEntry.objects.get(organisation=practice, action_key=ACTION)
+    assert (entry.status, entry.notes, entry.version) == ("in_progress", "Forms changed", 1)
+    assert sorted(Evidence.objects.values_list("kind", flat=True)) == ["file", "link", "text"]
+    page = c.get(r["Location"]).content.decode()
+    assert "Saved" in page and "policy.pdf" in page and "Agreed at team meeting" in page
+    assert "Status changed from Not started to In progress." in page
+
+
+def test_viewer_sees_the_page_but_cannot_post(practice, viewer):
+    c = client_for(viewer)
+    page = c.get(url(practice, f"actions/{ACTION}/"))
+    assert page.status_code == 200
+    assert b'name="status"' not in page.content
+    assert save(c, practice).status_code == 403
+    assert not AssessmentEntry.objects.exists()
+
+
+def test_viewer_cannot_remove_evidence_or_take_snapshots(practice, viewer, lead):
+    ev = add_file(practice, lead)
+    c = client_for(viewer)
+    assert c.post(url(practice, f"actions/{ACTION}/evidence/{ev.pk}/remove/")).status_code == 403
+    assert c.post(url(practice, "snapshots/"), {"name": "x"}).status_code == 403
+    ev.refresh_from_db()
+    assert ev.removed_at is None and not Snapshot.objects.exists()
+
+
+def test_member_cannot_take_snapshot_but_lead_can(practice, teammate, lead):
+    assert client_for(teammate).post(url(practice, "snapshots/"), {"name": "x"}).status_code == 403
+    r = client_for(lead).post(url(practice, "snapshots/"), {"name": "Review 2025"})
+    assert r.status_code == 302
+    assert Snapshot.objects.get().name == "Review 2025"
+
+
+@pytest.mark.parametrize(
+    "tail",
+    ["", f"actions/{ACTION}/", "history/", "snapshots/", "snapshots/compare/?a=1&b=1"],
+)
+def test_other_practice_user_gets_404_on_every_page(practice, outsider, tail):
+    assert client_for(outsider).get(url(practice, tail)).status_code == 404
+
+
+def test_other_practice_user_gets_404_on_dashboard_and_writes(practice, outsider, lead):
+    c = client_for(outsider)
+    assert c.get(f"/orgs/{practice.ods_code}/").status_code == 404
+    assert save(c, practice).status_code == 404
+    ev = add_file(practice, lead)
+    assert c.post(url(practice, f"actions/{ACTION}/evidence/{ev.pk}/remove/")).status_code == 404
+    assert c.post(url(practice, "snapshots/"), {"name": "x"}).status_code == 404
+    assert not AssessmentEntry.objects.filter(status="in_place").exists()
+
+
+def test_evidence_ids_cannot_be_guessed_across_practices(practice, other_practice, lead, outsider):
+    ev = add_file(practice, lead)
+    c = client_for(outsider)
+    # Their own organisation in the URL, our evidence id: still not found.
+    own = f"/orgs/{other_practice.ods_code}/assessment/evidence/{ev.pk}/download/"
+    assert c.get(own).status_code == 404
+    remove = f"/orgs/{other_practice.ods_code}/assessment/actions/{ACTION}/evidence/{ev.pk}/remove/"
+    assert c.post(remove).status_code == 404
+    assert c.get(url(practice, f"evidence/{ev.pk}/download/")).status_code == 404
+    ev.refresh_from_db()
+    assert ev.removed_at is None
+
+
+def test_snapshot_ids_cannot_be_guessed_across_practices(practice, other_practice, lead, outsider):
+    a = services.snapshot_take(actor=lead, organisation=practice, name="Ours A")
+    b = services.snapshot_take(actor=lead, organisation=practice, name="Ours B")
+    c = client_for(outsider)
+    r = c.get(f"/orgs/{other_practice.ods_code}/assessment/snapshots/compare/?a={a.pk}&b={b.pk}")
+    assert r.status_code == 302
+    assert "Ours A" not in c.get(r["Location"]).content.decode()
+
+
+def test_download_is_an_access_checked_attachment(practice, viewer, lead):
+    ev = add_file(practice, lead, name="policy.pdf")
+    r = client_for(viewer).get(url(practice, f"evidence/{ev.pk}/download/"))
+    assert r.status_code == 200
+    assert r["Content-Disposition"].startswith("attachment")
+    assert 'filename="policy.pdf"' in r["Content-Disposition"]
+    assert r["X-Content-Type-Options"] == "nosniff"
+    assert r["Content-Type"] == "application/pdf"
+    assert b"".join(r.streaming_content) == PDF
+    r.close()
+    anonymous = Client().get(url(practice, f"evidence/{ev.pk}/download/"))
+    assert anonymous.status_code == 302 and "/sign-in/" in anonymous["Location"]
+
+
+def test_stored_files_are_not_reachable_by_any_public_url(practice, lead):
+    ev = add_file(practice, lead)
+    c = client_for(lead)
+    for path in (ev.file.url, ev.file.name, f"media/{ev.file.name}", f"static/{ev.file.name}"):
+        assert c.get("/" + path.lstrip("/")).status_code == 404
+
+
+def test_conflict_reshows_the_form_with_both_changes(practice, lead, teammate):
+    services.assessment_update(
+        actor=lead,
+        organisation=practice,
+        action_key=ACTION,
+        status="in_place",
+        notes="Lead's wording",
+        expected_version=0,
+    )
+    r = client_for(teammate).post(
+        url(practice, f"actions/{ACTION}/"),
+        {"status": "planned", "notes": "My unsaved wording", "version": 0},
+    )
+    assert r.status_code == 409
+    page = r.content.decode()
+    assert "Someone else saved this action while you were editing" in page
+    assert "Lead&#x27;s wording" in page  # what the other person saved
+    assert "My unsaved wording" in page  # what this user typed, kept
+    assert 'name="version" value="1"' in page
+    entry = AssessmentEntry.objects.get()
+    assert (entry.status, entry.notes) == ("in_place", "Lead's wording")
+    # Saving again after seeing the other change is a deliberate overwrite.
+    r = client_for(teammate).post(
+        url(practice, f"actions/{ACTION}/"),
+        {"status": "planned", "notes": "My unsaved wording", "version": 1},
+    )
+    assert r.status_code == 302
+    assert AssessmentEntry.objects.get().notes == "My unsaved wording"
+
+
+def test_bad_upload_shows_message_and_changes_nothing(practice, teammate, private_media):
+    r = client_for(teammate).post(
+        url(practice, f"actions/{ACTION}/"),
+        {
+            "status": "in_place",
+            "notes": "Done",
+            "version": 0,
+            "evidence_text": "note",
+            "upload": upload("tool.exe", b"MZ\x90"),
+        },
+    )
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert "There is a problem" in page and "“tool.exe” is not a file type we accept" in page
+    assert not AssessmentEntry.objects.filter(status="in_place").exists()
+    assert not Evidence.objects.exists() and not AuditEvent.objects.exists()
+    assert stored_files(private_media) == []
+
+
+def test_remove_evidence_is_soft(practice, teammate):
+    ev = add_file(practice, teammate)
+    r = client_for(teammate).post(url(practice, f"actions/{ACTION}/evidence/{ev.pk}/remove/"))
+    assert r.status_code == 302
+    ev.refresh_from_db()
+    assert ev.removed_at is not None
+    page = client_for(teammate).get(url(practice, f"actions/{ACTION}/")).content.decode()
+    assert "Removed evidence (1)" in page
+
+
+def test_unknown_action_is_404(practice, lead):
+    assert client_for(lead).get(url(practice, "actions/nope/")).status_code == 404
+
+
+def test_dashboard_shows_tier_position_and_what_is_left(practice, lead):
+    for key in ("acc_01", "hna_01"):
+        services.assessment_update(
+            actor=lead,
+            organisation=practice,
+            action_key=key,
+            status="in_place",
+            notes="",
+            expected_version=0,
+        )
+    page = client_for(lead).get(f"/orgs/{practice.ods_code}/").content.decode()
+    assert "No tier reached yet" in page
+    assert "Tier 1: 3 actions left" in page
+    assert "2 of 5 in place or embedded (40%)" in page
+    assert (
+        f'href="/orgs/{practice.ods_code}/assessment/actions/acc_01/"'
+        not in page.split("What next")[1].split("Progress by tier")[0]
+    )
+    for link in ("focus/", "plan/", "reports/", "members/"):
+        assert f'href="/orgs/{practice.ods_code}/{link}"' in page
+
+
+def test_dashboard_when_tier_one_is_reached(practice, lead):
+    from gpequity.catalogue import load_pack
+
+    for a in load_pack(practice.framework).actions_in(tier="tier-1"):
+        services.assessment_update(
+            actor=lead,
+            organisation=practice,
+            action_key=a.key,
+            status="embedded",
+            notes="",
+            expected_version=0,
+        )
+    page = client_for(lead).get(f"/orgs/{practice.ods_code}/").content.decode()
+    assert "Tier reached</dt>" in page and ">Tier 1</dd>" in page
+    assert "Tier 2: 40 actions left" in page
+
+
+def test_pcn_dashboard_lists_member_practices_tier(lead):
+    pcn = PCNFactory(name="North PCN")
+    one = PracticeFactory(parent=pcn, name="Alpha Surgery")
+    PracticeFactory(name="Elsewhere Surgery")
+    network_lead = member(pcn, "network_lead")
+    page = client_for(network_lead).get(f"/orgs/{pcn.ods_code}/").content.decode()
+    assert "Alpha Surgery" in page and "Elsewhere Surgery" not in page
+    assert f"/orgs/{one.ods_code}/" in page
+    assert "None yet" in page
+
+
+def test_overview_filters_by_status_and_theme(practice, lead):
+    services.assessment_update(
+        actor=lead,
+        organisation=practice,
+        action_key="acc_01",
+        status="planned",
+        notes="",
+        expected_version=0,
+    )
+    c = client_for(lead)
+    page = c.get(url(practice, "?status=planned")).content.decode()
+    assert "Showing 1 action." in page and "Inclusive registration" in page
+    page = c.get(url(practice, "?theme=access-and-flexibility")).content.decode()
+    assert "Inclusive registration" in page
+    assert "Showing 116 actions." in c.get(url(practice)).content.decode()
+
+
+def test_history_page_lists_and_filters_events(practice, lead):
+    services.assessment_update(
+        actor=lead,
+        organisation=practice,
+        action_key="acc_01",
+        status="planned",
+        notes="",
+        expected_version=0,
+    )
+    services.snapshot_take(actor=lead, organisation=practice, name="Review 2025")
+    c = client_for(lead)
+    page = c.get(url(practice, "history/")).content.decode()
+    assert "Status changed from Not started to Planned." in page and "Review 2025" in page
+    page = c.get(url(practice, "history/?entity=snapshot")).content.decode()
+    assert "Review 2025" in page and "Status changed" not in page
+
+
+def test_history_is_paginated(practice, lead):
+    for i in range(30):
+        services.assessment_update(
+            actor=lead,
+            organisation=practice,
+            action_key="acc_01",
+            status="planned" if i % 2 == 0 else "in_progress",
+            notes="",
+            expected_version=i,
+        )
+    c = client_for(lead)
+    first = c.get(url(practice, "history/")).content.decode()
+    assert first.count("Status changed") == 25 and "Page 2 of 2" in first
+    second = c.get(url(practice, "history/?page=2")).content.decode()
+    assert second.count("Status changed") == 5
+
+
+def test_compare_page_lists_changed_actions(practice, lead):
+    a = services.snapshot_take(actor=lead, organisation=practice, name="Before")
+    services.assessment_update(
+        actor=lead,
+        organisation=practice,
+        action_key="acc_01",
+        status="embedded",
+        notes="",
+        expected_version=0,
+    )
+    b = services.snapshot_take(actor=lead, organisation=practice, name="After")
+    page = client_for(lead).get(url(practice, f"snapshots/compare/?a={a.pk}&b={b.pk}"))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "1 action changed status" in text and "Inclusive registration" in text
+    assert "Not started" in text and "Embedded" in text
