@@ -1,6 +1,20 @@
-"""URLs of the reports area."""
+"""URLs of the reports area (mounted at /orgs/<ods_code>/reports/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("equity-report/", views.report_page, name="report"),
+    path("equity-report.pdf", views.report_pdf, name="pdf"),
+    path("workbook.xlsx", views.workbook, name="xlsx"),
+    path("assessment.csv", views.assessment_csv, name="assessment_csv"),
+    path("plan.csv", views.plan_csv, name="plan_csv"),
+    path("export.json", views.export_json, name="json"),
+    path("import/", views.import_upload, name="import"),
+    path("import/preview/", views.import_preview, name="import_preview"),
+    path("import/apply/", views.import_apply, name="import_apply"),
+    path("import/cancel/", views.import_cancel, name="import_cancel"),
+]
