@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 from ninja.security import django_auth
 
 from gpequity.web.orgs import access
@@ -209,11 +210,14 @@ def put_entry(request, ods_code: str, action_key: str, payload: EntryIn):
             exc.current,
             selectors.evidence_for(org, action_key).count(),
         )
-        return 409, ConflictOut(
-            detail="Someone else changed this action since you read it. Nothing was saved.",
-            current=current,
+        return Status(
+            409,
+            ConflictOut(
+                detail="Someone else changed this action since you read it. Nothing was saved.",
+                current=current,
+            ),
         )
     except ValidationError as exc:
-        return 422, MessageOut(detail=" ".join(exc.messages))
+        return Status(422, MessageOut(detail=" ".join(exc.messages)))
     count = selectors.evidence_for(org, action_key).count()
-    return 200, _entry(selectors.position_for(org), action_key, entry, count)
+    return Status(200, _entry(selectors.position_for(org), action_key, entry, count))
