@@ -1,0 +1,119 @@
+"""`gpequity hna validate` and `gpequity hna run` through Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from gpequity.cli.main import app
+
+runner = CliRunner()
+
+PATIENTS = """patient_id,age,sex,ethnicity,imd_decile,lsoa,last_bp_date
+p1,45,female,A,1,,2023-01-05
+p2,70,male,,9,,
+p3,30,other,Z,,E01000001,2020-01-01
+"""
+APPOINTMENTS = """patient_id,date,status,clinician_id,clinician_role,mode,booked_via
+p1,2024-01-02,attended,g1,gp,face_to_face,online
+p1,2024-01-03,dna,,,,
+p2,2024-02-01,attended,g2,gp,telephone,phone
+"""
+
+
+def _extract(tmp_path, patients=PATIENTS, appointments=APPOINTMENTS):
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    (folder / "patients.csv").write_text(patients)
+    if appointments is not None:
+        (folder / "appointments.csv").write_text(appointments)
+    return folder
+
+
+def test_validate_ok_and_json(tmp_path):
+    folder = _extract(tmp_path)
+    result = runner.invoke(app, ["hna", "validate", str(folder)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["hna", "validate", str(folder), "--format", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)
+
+
+def test_validate_reports_errors_with_exit_1(tmp_path):
+    folder = _extract(tmp_path, patients=PATIENTS.replace("p3,30,other", "p3,300,other"))
+    result = runner.invoke(app, ["hna", "validate", str(folder), "--max-per-kind", "1"])
+    assert result.exit_code == 1
+    assert "age" in result.output
+
+
+def test_run_writes_tables_and_prints_a_summary(tmp_path):
+    folder = _extract(tmp_path)
+    out = tmp_path / "out"
+    focus = json.dumps({"any": [{"imd_decile": {"le": 2}}]})
+    result = runner.invoke(
+        app,
+        ["hna", "run", str(folder), "--as-of", "2024-03-31", "--out", str(out), "--focus", focus],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Health needs assessment" in result.stdout
+    assert "Open Government Licence" in result.stdout  # p3's decile came from the LSOA
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["gradients.csv", "gradients.json", "indicators.csv", "indicators.json"]
+    rows = json.loads((out / "indicators.json").read_text())
+    bp = [r for r in rows if r["indicator"] == "bp_recorded_5y" and r["grouping"] == "overall"]
+    assert (bp[0]["numerator"], bp[0]["denominator"]) == (1, 2)
+    assert any(r["grouping"] == "focus_group" for r in rows)
+    assert all(r["suppressed"] is False for r in rows)
+
+
+def test_run_on_invalid_extract_fails_and_writes_nothing(tmp_path):
+    folder = _extract(tmp_path, patients=PATIENTS.replace("p2,70,male", "p2,seventy,male"))
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["hna", "run", str(folder), "--as-of", "2024-03-31", "--out", str(out)]
+    )
+    assert result.exit_code == 1
+    assert not out.exists()
+    ok = runner.invoke(
+        app,
+        ["hna", "run", str(folder), "--as-of", "2024-03-31", "--out", str(out), "--drop-bad-rows"],
+    )
+    assert ok.exit_code == 0, ok.output
+    assert (out / "indicators.csv").exists()
+
+
+def test_run_rejects_bad_options(tmp_path):
+    folder = _extract(tmp_path, appointments=None)
+    out = tmp_path / "out"
+    bad_date = runner.invoke(
+        app, ["hna", "run", str(folder), "--as-of", "31/03/2024", "--out", str(out)]
+    )
+    assert bad_date.exit_code != 0
+    bad_focus = runner.invoke(
+        app,
+        ["hna", "run", str(folder), "--as-of", "2024-03-31", "--out", str(out), "--focus", "{oops"],
+    )
+    assert bad_focus.exit_code == 2
+    assert not out.exists()
+
+
+def test_run_with_user_indicators_and_no_appointments(tmp_path):
+    folder = _extract(tmp_path, appointments=None)
+    extra = tmp_path / "mine.yaml"
+    extra.write_text(
+        "indicators:\n"
+        "  - id: over_60\n    title: Aged over 60\n    description: Age check.\n"
+        "    unit: patients\n    kind: proportion\n    denominator: true\n"
+        "    numerator: {age: {gt: 60}}\n"
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        ["hna", "run", str(folder), "--as-of", "2024-03-31", "--out", str(out),
+         "--indicators", str(extra)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "dna_rate: skipped" in result.stdout
+    rows = json.loads((out / "indicators.json").read_text())
+    assert any(r["indicator"] == "over_60" and r["numerator"] == 1 for r in rows)
