@@ -12,12 +12,16 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 SESSION_KEY = "catalogue_import_pending"
 FOLDER = "catalogue-imports"
+# An upload nobody applied or cancelled (closed tab, expired session) is deleted after this.
+STALE_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Pending:
 def store(session, upload, *, pack_id: str, tier: str = "") -> Pending:
     """Save ``upload`` under a fresh token and remember it in ``session``."""
     discard(session)
+    purge_stale()
     suffix = Path(upload.name).suffix.lower()
     pending = Pending(
         token=secrets.token_urlsafe(24),
@@ -88,3 +93,17 @@ def local_copy(item: Pending) -> Iterator[Path]:
             for chunk in iter(lambda: src.read(1 << 16), b""):
                 dst.write(chunk)
         yield path
+
+
+def purge_stale(older_than: timedelta = STALE_AFTER) -> int:
+    """Delete abandoned uploads; returns how many were deleted."""
+    if not default_storage.exists(FOLDER):
+        return 0
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    for name in default_storage.listdir(FOLDER)[1]:
+        path = f"{FOLDER}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
+            deleted += 1
+    return deleted
