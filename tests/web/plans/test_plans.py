@@ -4,6 +4,7 @@ permissions and organisation scoping, the run chart, the API and the e-mail dige
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from decimal import Decimal
 
@@ -344,9 +345,10 @@ def test_digest_mails_each_owner_once_per_practice(practice, lead, nurse):
 
     MembershipFactory(user=nurse, organisation=other, role="member")
     PlanItemFactory(organisation=other, owner=nurse, title="Hill task", due_date=today)
-    call_command("send_plan_digest", "--dry-run", stdout=open("/dev/null", "w"))
-    assert mail.outbox == []
-    call_command("send_plan_digest", "--days", "14", stdout=open("/dev/null", "w"))
+    out = io.StringIO()
+    call_command("send_plan_digest", "--dry-run", stdout=out)
+    assert mail.outbox == [] and "2 digest(s) prepared" in out.getvalue()
+    call_command("send_plan_digest", "--days", "14", stdout=io.StringIO())
     assert len(mail.outbox) == 2
     by_subject = {m.subject.split(":")[0]: m for m in mail.outbox}
     riverside = by_subject["Riverside Surgery"]

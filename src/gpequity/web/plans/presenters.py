@@ -88,7 +88,11 @@ def run_chart_svg(item: PlanItem, measurements: list[Measurement]) -> str:
         }
     )
     median = statistics.median(data["value"])
-    y = alt.Y("value:Q", title=f"{measure_label(item) or 'Value'}{unit}")
+    y = alt.Y(
+        "value:Q",
+        title=f"{measure_label(item) or 'Value'}{unit}",
+        scale=alt.Scale(zero=False, nice=True),
+    )
     layers = [
         alt.Chart(data)
         .mark_line(point=alt.OverlayMarkDef(size=60, filled=True), color="#005eb8")
@@ -104,8 +108,8 @@ def run_chart_svg(item: PlanItem, measurements: list[Measurement]) -> str:
         base = alt.Chart(rule)
         layers.append(base.mark_rule(color=colour, strokeDash=dash, size=2).encode(y="y:Q"))
         layers.append(
-            base.mark_text(align="left", dx=4, dy=-6, color=colour, fontSize=12).encode(
-                y="y:Q", x=alt.value(0), text="label:N"
+            base.mark_text(align="right", dx=-4, dy=-6, color=colour, fontSize=12).encode(
+                y="y:Q", x=alt.value(520), text="label:N"
             )
         )
     chart = alt.layer(*layers).properties(width=520, height=260)
