@@ -7,9 +7,9 @@ import zipfile
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
-from tests.factories import PracticeFactory
 
 from gpequity.web.assessment.models import AssessmentEntry, Snapshot
+from tests.factories import PracticeFactory
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

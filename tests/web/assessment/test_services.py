@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
-from tests.web.assessment.conftest import stored_files
-from tests.web.assessment.factories import PDF, PNG, ooxml, upload
 
 from gpequity.web.assessment import services
 from gpequity.web.assessment.models import AssessmentEntry, Evidence, Snapshot
 from gpequity.web.audit.models import AuditEvent
+from tests.web.assessment.conftest import stored_files
+from tests.web.assessment.factories import PDF, PNG, ooxml, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from tests.factories import PCNFactory, PracticeFactory, member
-from tests.web.assessment.conftest import stored_files
-from tests.web.assessment.factories import PDF, upload
 
 from gpequity.web.assessment import services
 from gpequity.web.assessment.models import AssessmentEntry, Evidence, Snapshot
 from gpequity.web.audit.models import AuditEvent
+from tests.factories import PCNFactory, PracticeFactory, member
+from tests.web.assessment.conftest import stored_files
+from tests.web.assessment.factories import PDF, upload
 
 pytestmark = pytest.mark.django_db
 
