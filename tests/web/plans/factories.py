@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import factory
-from tests.factories import PracticeFactory
 
 from gpequity.web.plans.models import PlanItem
+from tests.factories import PracticeFactory
 
 
 class PlanItemFactory(factory.django.DjangoModelFactory):

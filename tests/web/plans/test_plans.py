@@ -12,12 +12,12 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from tests.factories import PracticeFactory, UserFactory, member
-from tests.web.plans.factories import PlanItemFactory
 
 from gpequity.web.audit.models import AuditEvent
 from gpequity.web.plans import selectors, services
 from gpequity.web.plans.models import Cycle, Measurement, PlanItem
+from tests.factories import PracticeFactory, UserFactory, member
+from tests.web.plans.factories import PlanItemFactory
 
 pytestmark = pytest.mark.django_db
 
