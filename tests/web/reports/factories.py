@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from tests.factories import PracticeFactory, member
-
 from gpequity.web.assessment import services as assessment_services
 from gpequity.web.focus.models import FocusGroupVersion
 from gpequity.web.orgs.models import Role
 from gpequity.web.plans import services as plan_services
+from tests.factories import PracticeFactory, member
 
 FOCUS_CRITERIA = {"any": [{"imd_decile": {"le": 2}}, {"homeless": True}]}
 FOCUS_TEXT = "Patients living in the two most deprived tenths of areas, or who are homeless"
