@@ -1,0 +1,920 @@
+"""Read a practice extract (DATA.md) into canonical Arrow tables, validating it on the way.
+
+Why DuckDB does the work: an extract can hold millions of rows, and the assessment must cost
+little more than one scan of the files. Each file is read once by DuckDB with every column as
+text; a single SQL projection trims the cells, builds the typed columns of
+``gpequity.hna.columns`` and, in the same pass, a bit mask with one bit per rule a cell can
+break. Clean rows carry a zero mask and nothing else, so a clean extract costs one scan plus a
+cheap aggregate. Only when rules are broken are the offending rows looked up again (by row id)
+to report their line and value. Rows DuckDB cannot parse at all (wrong field count, invalid
+UTF-8, broken quoting) are captured by its rejects table with their line numbers.
+
+Line numbers assume one record per physical line after the header (true of the exports of
+clinical systems); a quoted value spanning lines or a blank line shifts the numbers after it.
+
+Before DuckDB sees a file, a small sniff of its first bytes rejects what is plainly not a CSV
+(binary content, no header line in the first megabyte, missing required columns) or not a
+Parquet file, so a gigabyte of junk fails in milliseconds without being read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import tempfile
+import zipfile
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import columns as C
+from .imd import lsoa_deciles
+from .validate import ExtractError, Issue, ValidationReport
+
+Progress = Callable[[str, float], None]
+
+SNIFF_BYTES = 1 << 20
+"""How far into a CSV file the header line must end (1 MB)."""
+
+# ---------------------------------------------------------------------------- column specs
+
+ColumnKind = Literal["id", "text", "upper_text", "code", "ucode", "bool", "date", "int"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """How one contract column is read and checked."""
+
+    name: str
+    kind: ColumnKind
+    required: bool = False
+    codes: tuple[str, ...] = ()
+    low: int = 0
+    high: int = 0
+    default: str | None = None
+
+
+def _patient_specs() -> tuple[ColumnSpec, ...]:
+    return (
+        ColumnSpec("patient_id", "id", required=True),
+        ColumnSpec("age", "int", required=True, low=0, high=120),
+        ColumnSpec("sex", "code", required=True, codes=C.SEX),
+        ColumnSpec("ethnicity", "ucode", codes=C.ETHNICITY_CODES),
+        ColumnSpec("imd_decile", "int", low=1, high=10),
+        ColumnSpec("lsoa", "upper_text"),
+        ColumnSpec("language", "text"),
+        *[ColumnSpec(c, "bool") for c in C.PATIENT_FLAGS],
+        *[ColumnSpec(c, "bool") for c in C.LONG_TERM_CONDITIONS],
+        ColumnSpec("smoker", "code", codes=C.SMOKER, default="unknown"),
+        *[ColumnSpec(c, "date") for c in C.PATIENT_DATES],
+    )
+
+
+def _appointment_specs() -> tuple[ColumnSpec, ...]:
+    return (
+        ColumnSpec("patient_id", "id", required=True),
+        ColumnSpec("date", "date", required=True),
+        ColumnSpec("status", "code", required=True, codes=C.APPOINTMENT_STATUS),
+        ColumnSpec("clinician_id", "text"),
+        ColumnSpec("clinician_role", "code", codes=C.CLINICIAN_ROLE),
+        ColumnSpec("mode", "code", codes=C.MODE),
+        ColumnSpec("booked_via", "code", codes=C.BOOKED_VIA),
+    )
+
+
+PATIENT_SPECS = _patient_specs()
+APPOINTMENT_SPECS = _appointment_specs()
+assert [s.name for s in PATIENT_SPECS] == C.PATIENTS_SCHEMA.names
+assert [s.name for s in APPOINTMENT_SPECS] == C.APPOINTMENTS_SCHEMA.names
+
+_BOOL_SPELLINGS = tuple(sorted(C.TRUE_SPELLINGS | C.FALSE_SPELLINGS))
+
+
+# ---------------------------------------------------------------------------- the result
+
+
+@dataclass(frozen=True)
+class Extract:
+    """A validated extract in the canonical types of ``gpequity.hna.columns``.
+
+    ``extra_columns`` are the patients file's columns that the contract does not know, kept
+    (as strings, after the canonical ones) for user-defined indicators and criteria.
+    """
+
+    patients: pa.Table
+    appointments: pa.Table | None
+    report: ValidationReport
+    extra_columns: tuple[str, ...]
+    source: str
+    appointment_extra_columns: tuple[str, ...] = ()
+
+
+def load_extract(
+    path: str | Path,
+    *,
+    drop_bad_rows: bool = False,
+    progress: Progress | None = None,
+    max_examples: int = 100,
+) -> Extract:
+    """Read and validate the extract at ``path`` (a folder or a .zip).
+
+    Raises ``ExtractError`` when the report has errors, unless ``drop_bad_rows`` is true: then
+    bad patient rows, bad appointment rows and appointments of dropped or unknown patients are
+    left out and counted as warnings. Problems that make a whole file unusable (missing file
+    or required column, not a CSV/Parquet file, no patients) always raise.
+    """
+    patients, appointments, report, extras = read_extract(
+        Path(path), drop_bad_rows=drop_bad_rows, progress=progress, max_examples=max_examples
+    )
+    if patients is None:
+        raise ExtractError(report)
+    return Extract(
+        patients=patients,
+        appointments=appointments,
+        report=report,
+        extra_columns=extras[0],
+        source=str(path),
+        appointment_extra_columns=extras[1],
+    )
+
+
+# ---------------------------------------------------------------------------- locating files
+
+
+class _Fatal(Exception):
+    """A file-level problem: nothing further can be checked in that file."""
+
+
+@dataclass
+class _Source:
+    label: str  # e.g. "patients.csv" (the name the user knows)
+    path: Path
+    fmt: Literal["csv", "parquet"]
+
+
+def _file_error(report: ValidationReport, label: str, kind: str, message: str) -> None:
+    report.add(Issue(label, None, None, None, kind, message))
+
+
+@contextmanager
+def _located(path: Path, report: ValidationReport) -> Iterator[dict[str, _Source]]:
+    """Find patients/appointments files in a folder or zip (zip members go to a temp dir)."""
+    with ExitStack() as stack:
+        if path.is_dir():
+            entries = {p.name.lower(): p for p in path.iterdir() if p.is_file()}
+        elif path.is_file() and zipfile.is_zipfile(path):
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gpequity-")))
+            entries = _unzip(path, tmp, report)
+        elif path.exists():
+            _file_error(report, path.name, "not_extract", "expected a folder or a .zip file")
+            yield {}
+            return
+        else:
+            _file_error(report, path.name, "not_found", "no such folder or file")
+            yield {}
+            return
+        found: dict[str, _Source] = {}
+        for stem in ("patients", "appointments"):
+            hits = [
+                _Source(f"{stem}.{fmt}", entries[f"{stem}.{fmt}"], fmt)  # type: ignore[arg-type]
+                for fmt in ("csv", "parquet")
+                if f"{stem}.{fmt}" in entries
+            ]
+            if len(hits) > 1:
+                _file_error(
+                    report,
+                    hits[0].label,
+                    "ambiguous",
+                    f"both {stem}.csv and {stem}.parquet are present: keep only one",
+                )
+            elif hits:
+                found[stem] = hits[0]
+        if "patients" not in found and not any(
+            i.kind == "ambiguous" and i.file.startswith("patients") for i in report.issues
+        ):
+            _file_error(
+                report, "patients.csv", "missing_file", "patients.csv (or .parquet) not found"
+            )
+        yield found
+
+
+def _unzip(path: Path, into: Path, report: ValidationReport) -> dict[str, Path]:
+    """Extract only the members named patients.* / appointments.* (any folder depth)."""
+    wanted = {f"{s}.{f}" for s in ("patients", "appointments") for f in ("csv", "parquet")}
+    out: dict[str, Path] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                name = info.filename.rsplit("/", 1)[-1].lower()
+                if info.is_dir() or name not in wanted or info.filename.startswith("__MACOSX"):
+                    continue
+                if name in out:
+                    _file_error(report, name, "ambiguous", "more than one file of this name")
+                    continue
+                target = into / name
+                with zf.open(info) as src, target.open("wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                out[name] = target
+    except (zipfile.BadZipFile, OSError) as exc:
+        _file_error(
+            report, path.name, "bad_zip", f"could not read the zip file ({type(exc).__name__})"
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------- sniffing
+
+
+def sniff_csv_header(path: Path, label: str, *, max_header_bytes: int = SNIFF_BYTES) -> list[str]:
+    """Return the header's column names, or raise ``_Fatal`` if this is plainly not a CSV.
+
+    Reads at most ``max_header_bytes`` (+1) bytes whatever the file size.
+    """
+    size = path.stat().st_size
+    if size == 0:
+        raise _Fatal("empty", "the file is empty")
+    with path.open("rb") as f:
+        head = f.read(max_header_bytes + 1)
+    if head.startswith(b"PAR1"):
+        raise _Fatal("not_csv", "this is a Parquet file but its name ends in .csv")
+    if b"\x00" in head[:65536]:
+        raise _Fatal("not_csv", "not a CSV text file (binary content)")
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    end = head.find(b"\n")
+    if end < 0:
+        if len(head) > max_header_bytes - 3:
+            raise _Fatal(
+                "not_csv",
+                f"no header line within the first {max_header_bytes:,} bytes: not a CSV file",
+            )
+        end = len(head)
+    try:
+        text = head[:end].rstrip(b"\r").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Fatal("encoding", "the header line is not valid UTF-8") from exc
+    try:
+        names = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error as exc:
+        raise _Fatal("not_csv", "the header line is not valid CSV") from exc
+    return [n.strip() for n in names]
+
+
+def _check_parquet(path: Path) -> None:
+    size = path.stat().st_size
+    if size == 0:
+        raise _Fatal("empty", "the file is empty")
+    with path.open("rb") as f:
+        start = f.read(4)
+        f.seek(max(size - 4, 0))
+        end = f.read(4)
+    if start != b"PAR1" or end != b"PAR1" or size < 12:
+        raise _Fatal("not_parquet", "not a Parquet file (its name ends in .parquet)")
+
+
+# ---------------------------------------------------------------------------- SQL building
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _in_list(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(_lit(v) for v in values) + ")"
+
+
+_SQL_TYPES = {"int16": "SMALLINT", "int8": "TINYINT"}
+
+
+@dataclass(frozen=True)
+class _Check:
+    column: str
+    kind: str
+    message: str
+    bad_sql: str
+
+
+@dataclass(frozen=True)
+class _ColumnSql:
+    """The SQL for one contract column present in the file, in four projection levels.
+
+    ``fast``: the typed value when the raw cell is already clean (the common case, checked
+    with cheap comparisons), else NULL. ``slow``: the trimmed, case-folded cell only when it is
+    not blank and not clean, else NULL (so trimming and folding run on few cells). ``value``:
+    the typed value (NULL when blank or invalid). ``checks``: the rules, true for a bad cell.
+    """
+
+    fast: str
+    slow: str
+    value: str
+    extra: str  # level-3 helper (a decimal for whole numbers), or ""
+    checks: list[_Check]
+    output: str
+
+
+def _slow(c: str, f: str, fold: str = "") -> str:
+    """The trimmed (and folded) cell, only when it is neither blank nor already clean."""
+    return (
+        f"CASE WHEN {c} IS NULL OR {f} IS NOT NULL THEN NULL ELSE nullif({fold}(trim({c})), '') END"
+    )
+
+
+def _column_sql(spec: ColumnSpec, i: int, arrow_type: pa.DataType) -> _ColumnSql:
+    c, f, s, d, v = f"c{i}", f"f{i}", f"s{i}", f"d{i}", f"v{i}"
+    name = spec.name
+    blank = f"({c} IS NULL OR ({f} IS NULL AND {s} IS NULL))"
+    checks: list[_Check] = []
+    if spec.required:
+        checks.append(_Check(name, "missing", "required value is blank", blank))
+    extra = ""
+    match spec.kind:
+        case "id" | "text" | "upper_text":
+            trimmed = f"nullif(trim({c}), '')"
+            fast = f"upper({trimmed})" if spec.kind == "upper_text" else trimmed
+            slow, value = "NULL", f
+            checks = [_Check(name, "missing", "required value is blank", f"{f} IS NULL")] * (
+                spec.required
+            )
+        case "code" | "ucode":
+            fold = "lower" if spec.kind == "code" else "upper"
+            codes = _in_list(spec.codes)
+            fast = f"CASE WHEN {c} IN {codes} THEN {c} END"
+            slow = _slow(c, f, fold)
+            value = f"coalesce({f}, CASE WHEN {s} IN {codes} THEN {s} END)"
+            checks.append(
+                _Check(
+                    name,
+                    "unknown_code",
+                    f"not one of the codes {', '.join(spec.codes)}",
+                    f"{s} IS NOT NULL AND {v} IS NULL",
+                )  # fmt: skip
+            )
+        case "bool":
+            fast = f"CASE WHEN {c} = 'false' THEN false WHEN {c} = 'true' THEN true END"
+            slow = _slow(c, f, "lower")
+            trues = _in_list(tuple(sorted(C.TRUE_SPELLINGS)))
+            falses = _in_list(tuple(sorted(C.FALSE_SPELLINGS)))
+            parsed = f"CASE WHEN {s} IN {trues} THEN true WHEN {s} IN {falses} THEN false END"
+            value = f"coalesce({f}, {parsed})"
+            checks.append(
+                _Check(
+                    name,
+                    "not_boolean",
+                    "not a true/false value (true/false, yes/no, y/n, 1/0)",
+                    f"{s} IS NOT NULL AND {v} IS NULL",
+                )  # fmt: skip
+            )
+        case "date":
+            iso = "length({x}) = 10 AND substr({x}, 5, 1) = '-' AND substr({x}, 8, 1) = '-'"
+            fast = f"CASE WHEN {iso.format(x=c)} THEN TRY_CAST({c} AS DATE) END"
+            slow = (
+                f"CASE WHEN {c} IS NULL OR {f} IS NOT NULL THEN NULL ELSE nullif(trim({c}), '') END"
+            )
+            value = f"coalesce({f}, CASE WHEN {iso.format(x=s)} THEN TRY_CAST({s} AS DATE) END)"
+            checks.append(
+                _Check(
+                    name,
+                    "not_date",
+                    "not a valid ISO date YYYY-MM-DD",
+                    f"{s} IS NOT NULL AND {v} IS NULL",
+                )  # fmt: skip
+            )
+        case "int":
+            sql_type = _SQL_TYPES[str(arrow_type)]
+            in_range = _in_list(tuple(str(n) for n in range(spec.low, spec.high + 1)))
+            fast = f"CASE WHEN {c} IN {in_range} THEN CAST({c} AS {sql_type}) END"
+            slow = (
+                f"CASE WHEN {c} IS NULL OR {f} IS NOT NULL THEN NULL ELSE nullif(trim({c}), '') END"
+            )
+            extra = f"TRY_CAST({s} AS DECIMAL(18, 6))"
+            whole = f"{d} = trunc({d})"
+            ok = f"{whole} AND {d} BETWEEN {spec.low} AND {spec.high}"
+            value = f"coalesce({f}, CASE WHEN {ok} THEN CAST({d} AS {sql_type}) END)"
+            checks.append(
+                _Check(
+                    name,
+                    "not_whole_number",
+                    "not a whole number",
+                    f"{s} IS NOT NULL AND ({d} IS NULL OR {d} <> trunc({d}))",
+                )  # fmt: skip
+            )
+            checks.append(
+                _Check(
+                    name,
+                    "out_of_range",
+                    f"outside the range {spec.low} to {spec.high}",
+                    f"{s} IS NOT NULL AND {whole} AND NOT ({ok})",
+                )  # fmt: skip
+            )
+        case _:
+            raise AssertionError(spec.kind)
+    output = f"coalesce({v}, {_lit(spec.default)})" if spec.default else v
+    if spec.kind == "bool":
+        output = f"coalesce({v}, false)"
+    return _ColumnSql(fast, slow, value, extra, checks, output)
+
+
+def _absent_sql(spec: ColumnSpec, arrow_type: pa.DataType) -> str:
+    """The canonical value of a contract column the file does not have."""
+    if spec.kind == "bool":
+        return "false"
+    if spec.default is not None:
+        return _lit(spec.default)
+    sql_type = {"date": "DATE", "int": _SQL_TYPES.get(str(arrow_type), "INTEGER")}
+    return f"CAST(NULL AS {sql_type.get(spec.kind, 'VARCHAR')})"
+
+
+# ---------------------------------------------------------------------------- loading a file
+
+
+@dataclass
+class _Loaded:
+    """A file read into DuckDB table ``table`` (typed columns, ``__bad``, ``__raw``)."""
+
+    source: _Source
+    table: str
+    rows: int
+    extras: tuple[str, ...]
+    checks: list[_Check]
+    raw_index: dict[str, int]  # column -> 1-based position in __raw
+    present: frozenset[str] = frozenset()  # contract columns present in the file
+    reject_lines: list[int] = field(default_factory=list)
+
+    def line(self, rowid: int) -> int:
+        """The file line of a row: header is line 1; rows DuckDB rejected are skipped."""
+        if self.source.fmt == "parquet":
+            return rowid + 1
+        line = rowid + 2
+        while True:
+            shifted = rowid + 2 + bisect_right(self.reject_lines, line)
+            if shifted == line:
+                return line
+            line = shifted
+
+
+def _source_columns(
+    con: duckdb.DuckDBPyConnection, src: _Source, table: str
+) -> tuple[str, list[str]]:
+    """A FROM clause giving every column as VARCHAR (named c0, c1, ...) and the header names."""
+    path = _lit(str(src.path))
+    if src.fmt == "csv":
+        names = sniff_csv_header(src.path, src.label)
+        cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
+        reader = (
+            f"read_csv({path}, columns={cols}, header=true, auto_detect=false, delim=',', "
+            "quote='\"', escape='\"', store_rejects=true, strict_mode=true, "
+            f"rejects_table='rej_{table}', rejects_scan='scan_{table}')"
+        )
+        return f"(SELECT * FROM {reader})", names
+    _check_parquet(src.path)
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({path})").fetchall()
+    except duckdb.Error as exc:
+        raise _Fatal("not_parquet", "the Parquet file could not be read") from exc
+    names = [str(row[0]) for row in described]
+    selects = []
+    for i, (col, col_type, *_rest) in enumerate(described):
+        value = _q(str(col))
+        if "TIMESTAMP" in str(col_type):
+            value = f"CAST({value} AS DATE)"
+        selects.append(f"CAST({value} AS VARCHAR) AS c{i}")
+    return f"(SELECT {', '.join(selects)} FROM read_parquet({path}))", names
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    src: _Source,
+    table: str,
+    specs: tuple[ColumnSpec, ...],
+    schema: pa.Schema,
+    report: ValidationReport,
+) -> _Loaded:
+    """Read one file into ``table``: typed canonical columns, extras, __bad mask, __raw values."""
+    from_clause, header = _source_columns(con, src, table)
+    by_name: dict[str, int] = {}
+    extras: list[tuple[str, int]] = []
+    known = {s.name for s in specs}
+    for i, name in enumerate(header):
+        key = name.lower()
+        if key in known:
+            if key in by_name:
+                raise _Fatal("duplicate_column", f"column {key} appears more than once")
+            by_name[key] = i
+        elif name and name not in {e[0] for e in extras}:
+            extras.append((name, i))
+    missing = [s.name for s in specs if s.required and s.name not in by_name]
+    if missing:
+        if not by_name:
+            raise _Fatal(
+                "not_csv" if src.fmt == "csv" else "missing_column",
+                "none of the expected columns are in the header: is this the right file?",
+            )
+        raise _Fatal("missing_column", "required column(s) missing: " + ", ".join(missing))
+
+    present = [(sp, by_name[sp.name]) for sp in specs if sp.name in by_name]
+    cols = {sp.name: _column_sql(sp, i, schema.field(sp.name).type) for sp, i in present}
+    checks = [chk for sp, _ in present for chk in cols[sp.name].checks]
+    if len(checks) > 62:
+        raise AssertionError("too many checks for a 64-bit mask")
+    raw_cols = [f"c{i}" for _, i in present] + [f"c{i}" for _, i in extras]
+    level_fast = [f"{cols[sp.name].fast} AS f{i}" for sp, i in present]
+    level_slow = [f"{cols[sp.name].slow} AS s{i}" for sp, i in present]
+    level_extra = [f"{cols[sp.name].extra} AS d{i}" for sp, i in present if cols[sp.name].extra]
+    level_value = [f"{cols[sp.name].value} AS v{i}" for sp, i in present]
+    # Rows with no slow cell and no blank required cell cannot break a rule: skip the mask.
+    suspect = [f"s{i} IS NOT NULL" for _, i in present] + [
+        chk.bad_sql for chk in checks if chk.kind == "missing"
+    ]
+    bits = " | ".join(
+        f"(CAST(coalesce({chk.bad_sql}, false) AS BIGINT) << {b})" for b, chk in enumerate(checks)
+    )
+    mask = (
+        f"CASE WHEN {' OR '.join(suspect)} THEN {bits} ELSE CAST(0 AS BIGINT) END"
+        if checks
+        else "CAST(0 AS BIGINT)"
+    )
+    checked_cols = list(dict.fromkeys(chk.column for chk in checks))
+    raw_index = {col: j + 1 for j, col in enumerate(checked_cols)}
+    raw_list = "[" + ", ".join(f"c{by_name[col]}" for col in checked_cols) + "]"
+    typed = [
+        (cols[sp.name].output if sp.name in cols else _absent_sql(sp, schema.field(sp.name).type))
+        + f" AS {_q(sp.name)}"
+        for sp in specs
+    ]
+    typed += [f"nullif(trim(c{i}), '') AS {_q(name)}" for name, i in extras]
+
+    def level(prev: str, exprs: list[str]) -> str:
+        return f"SELECT *{', ' if exprs else ''}{', '.join(exprs)} FROM {prev}"
+
+    sql = (
+        f"CREATE TABLE {table} AS "
+        f"WITH l1 AS (SELECT {', '.join(raw_cols)} FROM {from_clause}), "
+        f"l2 AS ({level('l1', level_fast)}), "
+        f"l3 AS ({level('l2', level_slow)}), "
+        f"l4 AS ({level('l3', level_extra)}), "
+        f"l5 AS ({level('l4', level_value)}), "
+        f"l6 AS (SELECT *, {mask} AS __bad FROM l5) "
+        f"SELECT {', '.join(typed)}, __bad, "
+        f"CASE WHEN __bad <> 0 THEN {raw_list if checked_cols else 'NULL'} END AS __raw FROM l6"
+    )
+    try:
+        con.execute(sql)
+    except duckdb.Error as exc:
+        # DuckDB messages can quote file content; keep only a line number if there is one.
+        line = re.search(r"[Ll]ine:? (\d+)", str(exc))
+        at = f" near line {line.group(1)}" if line else ""
+        raise _Fatal("unreadable", f"the file could not be read{at}") from exc
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+    loaded = _Loaded(
+        src, table, rows, tuple(n for n, _ in extras), checks, raw_index, frozenset(by_name)
+    )
+    if src.fmt == "csv":
+        _collect_rejects(con, loaded, len(header), report)
+    return loaded
+
+
+_REJECT_KINDS = {
+    "MISSING COLUMNS": ("field_count", "too few fields: the row is truncated or ragged"),
+    "TOO MANY COLUMNS": ("field_count", "too many fields: the row is ragged"),
+    "INVALID ENCODING": ("encoding", "the line is not valid UTF-8 (wrong file encoding?)"),
+    "UNQUOTED VALUE": ("quoting", "unterminated or misplaced quote"),
+    "LINE SIZE OVER MAXIMUM": ("line_too_long", "the line is longer than 2 MB"),
+}
+
+
+def _collect_rejects(
+    con: duckdb.DuckDBPyConnection, loaded: _Loaded, n_fields: int, report: ValidationReport
+) -> None:
+    rows = con.execute(
+        f"SELECT DISTINCT line, CAST(error_type AS VARCHAR) FROM rej_{loaded.table} ORDER BY line"
+    ).fetchall()
+    loaded.reject_lines = sorted({int(line) for line, _ in rows})
+    label = loaded.source.label
+    for line, error_type in rows:
+        kind, message = _REJECT_KINDS.get(error_type, ("unreadable", "the line could not be read"))
+        if kind == "field_count":
+            message += f" (expected {n_fields} fields)"
+        report.add(Issue(label, int(line), None, None, kind, message))
+
+
+# ---------------------------------------------------------------------------- reporting
+
+
+def _report_checks(
+    con: duckdb.DuckDBPyConnection, loaded: _Loaded, report: ValidationReport
+) -> int:
+    """Turn the __bad bits into issues with line and value; return the number of bad rows."""
+    t = loaded.table
+    bad_rows = con.execute(f"SELECT count(*) FROM {t} WHERE __bad <> 0").fetchone()[0]  # type: ignore[index]
+    if not bad_rows:
+        return 0
+    counts_sql = ", ".join(f"count_if((__bad >> {b}) & 1 = 1)" for b in range(len(loaded.checks)))
+    counts = con.execute(f"SELECT {counts_sql} FROM {t} WHERE __bad <> 0").fetchone()
+    assert counts is not None
+    for b, (check, total) in enumerate(zip(loaded.checks, counts, strict=True)):
+        if not total:
+            continue
+        j = loaded.raw_index[check.column]
+        examples = con.execute(
+            f"SELECT rowid, __raw[{j}] FROM {t} WHERE (__bad >> {b}) & 1 = 1 "
+            f"ORDER BY rowid LIMIT {report.max_examples}"
+        ).fetchall()
+        issues = [
+            Issue(
+                loaded.source.label,
+                loaded.line(rowid),
+                check.column,
+                value,
+                check.kind,
+                check.message,
+            )  # fmt: skip
+            for rowid, value in examples
+        ]
+        report.add_group(issues, int(total))
+    return int(bad_rows)
+
+
+def _report_duplicates(
+    con: duckdb.DuckDBPyConnection, p: _Loaded, report: ValidationReport
+) -> None:
+    con.execute(
+        f"CREATE TEMP TABLE dup AS SELECT r, patient_id, first_r FROM ("
+        f" SELECT rowid AS r, patient_id, min(rowid) OVER (PARTITION BY patient_id) AS first_r"
+        f" FROM {p.table} WHERE patient_id IN ("
+        f"  SELECT patient_id FROM {p.table} WHERE patient_id IS NOT NULL"
+        f"  GROUP BY 1 HAVING count(*) > 1)) WHERE r > first_r"
+    )
+    total = con.execute("SELECT count(*) FROM dup").fetchone()[0]  # type: ignore[index]
+    rows = con.execute(
+        f"SELECT r, patient_id, first_r FROM dup ORDER BY r LIMIT {report.max_examples}"
+    ).fetchall()
+    issues = [
+        Issue(
+            p.source.label,
+            p.line(r),
+            "patient_id",
+            pid,
+            "duplicate_id",
+            f"patient_id is not unique (first seen on line {p.line(first)})",
+        )  # fmt: skip
+        for r, pid, first in rows
+    ]
+    report.add_group(issues, int(total))
+
+
+def _report_orphans(
+    con: duckdb.DuckDBPyConnection, a: _Loaded, p: _Loaded, report: ValidationReport
+) -> None:
+    con.execute(
+        f"CREATE TEMP TABLE orphan AS SELECT a.rowid AS r, a.patient_id FROM {a.table} a "
+        f"WHERE a.patient_id IS NOT NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM {p.table} p WHERE p.patient_id = a.patient_id)"
+    )
+    total = con.execute("SELECT count(*) FROM orphan").fetchone()[0]  # type: ignore[index]
+    rows = con.execute(
+        f"SELECT r, patient_id FROM orphan ORDER BY r LIMIT {report.max_examples}"
+    ).fetchall()
+    issues = [
+        Issue(
+            a.source.label,
+            a.line(r),
+            "patient_id",
+            pid,
+            "unknown_patient",
+            f"patient_id is not in {p.source.label}",
+        )  # fmt: skip
+        for r, pid in rows
+    ]
+    report.add_group(issues, int(total))
+
+
+def _imd_facts(con: duckdb.DuckDBPyConnection, p: _Loaded, report: ValidationReport) -> None:
+    """Count deciles that the LSOA will fill and warn about LSOAs not in the IMD 2019 table."""
+    imd = lsoa_deciles()
+    con.register("imd_ref", imd)
+    fill, not_found = con.execute(
+        "SELECT coalesce(count_if(i.lsoa11cd IS NOT NULL), 0), "
+        "coalesce(count_if(i.lsoa11cd IS NULL), 0) "
+        f"FROM {p.table} p LEFT JOIN imd_ref i ON p.lsoa = i.lsoa11cd "
+        f"WHERE p.imd_decile IS NULL AND p.lsoa IS NOT NULL"
+    ).fetchone()  # type: ignore[misc]
+    report.completeness["imd_filled_from_lsoa"] = int(fill)
+    report.completeness["lsoa_not_in_imd2019"] = int(not_found)
+    if not_found:
+        rows = con.execute(
+            f"SELECT p.rowid, p.lsoa FROM {p.table} p ANTI JOIN imd_ref i ON p.lsoa = i.lsoa11cd "
+            f"WHERE p.imd_decile IS NULL AND p.lsoa IS NOT NULL "
+            f"ORDER BY 1 LIMIT {report.max_examples}"
+        ).fetchall()
+        issues = [
+            Issue(
+                p.source.label,
+                p.line(r),
+                "lsoa",
+                v,
+                "lsoa_not_found",
+                "LSOA code not in the IMD 2019 table (2011 LSOAs): imd_decile stays blank",
+                "warning",
+            )  # fmt: skip
+            for r, v in rows
+        ]
+        report.add_group(issues, int(not_found))
+
+
+_COMPLETENESS_COLUMNS = (
+    "ethnicity",
+    "imd_decile",
+    "lsoa",
+    "language",
+    *C.PATIENT_DATES,
+)
+
+
+def _completeness(con: duckdb.DuckDBPyConnection, p: _Loaded, report: ValidationReport) -> None:
+    """Share of blank values per optional column (absent columns count as all blank)."""
+    cols = [c for c in _COMPLETENESS_COLUMNS if c in p.present]
+    parts = [f"count_if({_q(c)} IS NULL)" for c in cols] + ["count_if(smoker = 'unknown')"]
+    values = con.execute(f"SELECT {', '.join(parts)} FROM {p.table}").fetchone()
+    assert values is not None
+    n = max(p.rows, 1)
+    blank = {c: 1.0 for c in _COMPLETENESS_COLUMNS}
+    blank.update({c: v / n for c, v in zip(cols, values[:-1], strict=True)})
+    blank["smoker"] = values[-1] / n
+    report.completeness["rows"] = p.rows
+    report.completeness["blank_share"] = blank
+    report.completeness["absent_columns"] = [
+        s.name for s in PATIENT_SPECS if not s.required and s.name not in p.present
+    ]
+
+
+# ---------------------------------------------------------------------------- fetching
+
+
+def _fetch_patients(con: duckdb.DuckDBPyConnection, p: _Loaded, error_mask: str) -> pa.Table:
+    where = f"WHERE {error_mask}" if error_mask else ""
+    cols = ", ".join(_q(n) for n in [*C.PATIENTS_SCHEMA.names, *p.extras])
+    table = con.execute(f"SELECT {cols} FROM {p.table} {where}").to_arrow_table()
+    table = _fill_imd(table)
+    return _canonical(table, C.PATIENTS_SCHEMA, p.extras)
+
+
+def _fill_imd(table: pa.Table) -> pa.Table:
+    """Fill blank imd_decile from the LSOA (vectorised lookup; keeps row order)."""
+    imd = lsoa_deciles()
+    decile = table["imd_decile"]
+    if decile.null_count == 0:
+        return table
+    idx = pc.index_in(table["lsoa"], value_set=imd["lsoa11cd"])
+    looked_up = pc.take(imd["imd_decile"], idx)
+    filled = pc.coalesce(decile, looked_up)
+    return table.set_column(table.schema.get_field_index("imd_decile"), "imd_decile", filled)
+
+
+def _canonical(table: pa.Table, schema: pa.Schema, extras: tuple[str, ...]) -> pa.Table:
+    fields = list(schema) + [pa.field(n, pa.string()) for n in extras]
+    target = pa.schema(fields)
+    arrays = [table[f.name].cast(f.type) for f in fields]
+    return pa.Table.from_arrays(arrays, schema=target)
+
+
+# ---------------------------------------------------------------------------- orchestration
+
+
+def read_extract(
+    path: Path,
+    *,
+    drop_bad_rows: bool,
+    progress: Progress | None = None,
+    max_examples: int = 100,
+    fetch: bool = True,
+) -> tuple[
+    pa.Table | None, pa.Table | None, ValidationReport, tuple[tuple[str, ...], tuple[str, ...]]
+]:
+    """Validate and (when usable) fetch an extract.
+
+    Returns (patients, appointments, report, (patient extras, appointment extras)); patients
+    is None when the extract cannot be used (file-level errors, or errors and not dropping).
+    """
+    say = progress or (lambda stage, fraction: None)
+    report = ValidationReport(source=str(path), max_examples=max_examples)
+    none = (None, None, report, ((), ()))
+    con = duckdb.connect(config={"preserve_insertion_order": True})
+    con.execute("SET enable_progress_bar = false")
+    try:
+        with _located(path, report) as found:
+            if not report.ok or "patients" not in found:
+                return none
+            say("reading patients", 0.0)
+            p = _load_or_report(
+                con, found["patients"], "p", PATIENT_SPECS, C.PATIENTS_SCHEMA, report
+            )
+            a = None
+            if "appointments" in found:
+                say("reading appointments", 0.4)
+                a = _load_or_report(
+                    con,
+                    found["appointments"],
+                    "a",
+                    APPOINTMENT_SPECS,
+                    C.APPOINTMENTS_SCHEMA,
+                    report,
+                )
+        if p is None or (a is None and "appointments" in found):
+            return none
+        say("checking", 0.7)
+        report.counts[p.source.label] = p.rows
+        if p.rows == 0:
+            _file_error(report, p.source.label, "empty", "the file has a header but no rows")
+            return none
+        _report_checks(con, p, report)
+        _report_duplicates(con, p, report)
+        _completeness(con, p, report)
+        _imd_facts(con, p, report)
+        if a is not None:
+            report.counts[a.source.label] = a.rows
+            _report_checks(con, a, report)
+            _report_orphans(con, a, p, report)
+        if not fetch or (not report.ok and not drop_bad_rows):
+            return none
+        say("fetching", 0.85)
+        patients, appointments = _fetch(con, p, a, report, drop_bad_rows and not report.ok)
+        say("done", 1.0)
+        return patients, appointments, report, (p.extras, a.extras if a else ())
+    finally:
+        con.close()
+
+
+def _load_or_report(
+    con: duckdb.DuckDBPyConnection,
+    src: _Source,
+    table: str,
+    specs: tuple[ColumnSpec, ...],
+    schema: pa.Schema,
+    report: ValidationReport,
+) -> _Loaded | None:
+    try:
+        loaded = _load(con, src, table, specs, schema, report)
+    except _Fatal as fatal:
+        kind, message = fatal.args
+        _file_error(report, src.label, kind, message)
+        return None
+    return loaded
+
+
+def _fetch(
+    con: duckdb.DuckDBPyConnection,
+    p: _Loaded,
+    a: _Loaded | None,
+    report: ValidationReport,
+    dropping: bool,
+) -> tuple[pa.Table, pa.Table | None]:
+    if not dropping:
+        patients = _fetch_patients(con, p, "")
+        appointments = None
+        if a is not None:
+            cols = ", ".join(_q(n) for n in [*C.APPOINTMENTS_SCHEMA.names, *a.extras])
+            raw = con.execute(f"SELECT {cols} FROM {a.table}").to_arrow_table()
+            appointments = _canonical(raw, C.APPOINTMENTS_SCHEMA, a.extras)
+        return patients, appointments
+    con.execute(
+        f"CREATE TEMP TABLE keep_p AS SELECT rowid AS r, patient_id FROM {p.table} "
+        f"WHERE __bad = 0 AND rowid NOT IN (SELECT r FROM dup)"
+    )
+    patients = _fetch_patients(con, p, "rowid IN (SELECT r FROM keep_p)")
+    _dropped(report, p.source.label, p.rows - patients.num_rows, "bad rows")
+    appointments = None
+    if a is not None:
+        cols = ", ".join(f"a.{_q(n)}" for n in [*C.APPOINTMENTS_SCHEMA.names, *a.extras])
+        raw = con.execute(
+            f"SELECT {cols} FROM {a.table} a SEMI JOIN keep_p k ON a.patient_id = k.patient_id "
+            f"WHERE a.__bad = 0 ORDER BY a.rowid"
+        ).to_arrow_table()
+        appointments = _canonical(raw, C.APPOINTMENTS_SCHEMA, a.extras)
+        _dropped(
+            report,
+            a.source.label,
+            a.rows - appointments.num_rows,
+            "bad rows and appointments of unknown or dropped patients",
+        )
+    return patients, appointments
+
+
+def _dropped(report: ValidationReport, label: str, n: int, what: str) -> None:
+    if n:
+        report.add(
+            Issue(label, None, None, None, "dropped", f"{n:,} row(s) dropped ({what})", "warning"),
+            n,
+        )

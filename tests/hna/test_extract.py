@@ -1,0 +1,202 @@
+"""Reading rules of the extract (DATA.md "The extract"): types, blanks, spellings, formats."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from gpequity.hna import columns as C
+from gpequity.hna.extract import Extract, load_extract
+
+
+def _p(pid: str, **kw: object) -> dict[str, object]:
+    return {"patient_id": pid, "age": 40, "sex": "female", **kw}
+
+
+def test_synthetic_extract_loads_in_canonical_types(synth_extract):
+    folder = synth_extract(300)
+    ext = load_extract(folder)
+    assert isinstance(ext, Extract)
+    assert ext.patients.schema.equals(C.PATIENTS_SCHEMA)
+    assert ext.appointments is not None
+    assert ext.appointments.schema.equals(C.APPOINTMENTS_SCHEMA)
+    assert ext.patients.num_rows == 300
+    assert ext.report.ok
+    assert ext.report.counts["patients.csv"] == 300
+    assert ext.report.counts["appointments.csv"] == ext.appointments.num_rows
+    assert ext.extra_columns == ()
+    # Synthetic patients with an LSOA but a blank decile have it filled from IMD 2019.
+    lsoa = ext.patients["lsoa"].to_pylist()
+    decile = ext.patients["imd_decile"].to_pylist()
+    assert all(d is not None for code, d in zip(lsoa, decile, strict=True) if code)
+    assert ext.report.completeness["imd_filled_from_lsoa"] > 0
+
+
+def test_boolean_spellings_any_case_and_blank_is_false(tmp_path, write_extract):
+    spellings = {
+        "true": True, "TRUE": True, "Yes": True, "y": True, "Y": True, "1": True,
+        "false": False, "False": False, "NO": False, "n": False, "0": False, "": False,
+        " yes ": True,
+    }  # fmt: skip
+    rows = [_p(f"P{i}", homeless=s) for i, s in enumerate(spellings)]
+    ext = load_extract(write_extract(tmp_path, rows))
+    assert ext.patients["homeless"].to_pylist() == list(spellings.values())
+    # A flag column that is absent is false for everyone.
+    assert ext.patients["carer"].to_pylist() == [False] * len(spellings)
+
+
+def test_blanks_codes_and_text(tmp_path, write_extract):
+    rows = [
+        _p("P1", sex="Female", ethnicity="a", smoker="", language="", lsoa=" e01000001 "),
+        _p(" P2 ", sex="MALE", ethnicity="", smoker="Current", language="Polish"),
+        _p("P3", ethnicity="Z", smoker="EX", last_bp_date="2024-02-29", age="45.0"),
+    ]
+    ext = load_extract(write_extract(tmp_path, rows))
+    t = ext.patients.to_pydict()
+    assert t["patient_id"] == ["P1", "P2", "P3"]
+    assert t["sex"] == ["female", "male", "female"]
+    assert t["ethnicity"] == ["A", None, "Z"]
+    assert t["smoker"] == ["unknown", "current", "ex"]
+    assert t["language"] == [None, "Polish", None]
+    assert t["lsoa"] == ["E01000001", None, None]
+    assert t["imd_decile"] == [9, None, None]  # E01000001 is decile 9 in IMD 2019
+    assert t["last_bp_date"] == [None, None, date(2024, 2, 29)]
+    assert t["age"] == [40, 40, 45]
+
+
+def test_imd_decile_given_is_kept_and_unknown_lsoa_warns(tmp_path, write_extract):
+    rows = [
+        _p("P1", imd_decile="3", lsoa="E01000001"),  # given decile wins over the LSOA
+        _p("P2", imd_decile="", lsoa="E01999999"),  # not a 2011 LSOA
+    ]
+    ext = load_extract(write_extract(tmp_path, rows))
+    assert ext.patients["imd_decile"].to_pylist() == [3, None]
+    assert ext.report.ok
+    (warning,) = ext.report.warnings
+    assert (warning.file, warning.line, warning.column, warning.value) == (
+        "patients.csv",
+        3,
+        "lsoa",
+        "E01999999",
+    )
+    assert ext.report.completeness["lsoa_not_in_imd2019"] == 1
+
+
+def test_bom_is_tolerated(tmp_path, write_extract):
+    text = "\ufeffpatient_id,age,sex\nP1,30,male\n"
+    ext = load_extract(write_extract(tmp_path, text))
+    assert ext.patients["patient_id"].to_pylist() == ["P1"]
+
+
+def test_crlf_line_endings(tmp_path, write_extract):
+    ext = load_extract(
+        write_extract(tmp_path, "patient_id,age,sex\r\nP1,30,male\r\nP2,31,female\r\n")
+    )
+    assert ext.patients["sex"].to_pylist() == ["male", "female"]
+
+
+def test_extra_columns_are_kept_as_strings_after_canonical(tmp_path, write_extract):
+    rows = [_p("P1", practice_area="North", score="7"), _p("P2", practice_area="", score="8")]
+    ext = load_extract(write_extract(tmp_path, rows))
+    assert ext.extra_columns == ("practice_area", "score")
+    assert ext.patients.schema.names == [*C.PATIENTS_SCHEMA.names, "practice_area", "score"]
+    assert ext.patients["score"].type == pa.string()
+    assert ext.patients["practice_area"].to_pylist() == ["North", None]
+
+
+def test_no_appointments_file(tmp_path, write_extract):
+    ext = load_extract(write_extract(tmp_path, [_p("P1")]))
+    assert ext.appointments is None
+    assert "appointments.csv" not in ext.report.counts
+
+
+def test_appointments_are_typed(tmp_path, write_extract):
+    appts = [
+        {"patient_id": "P1", "date": "2024-05-01", "status": "DNA", "clinician_id": "C001",
+         "clinician_role": "GP", "mode": "Face_to_face", "booked_via": "online"},
+        {"patient_id": "P1", "date": "2024-06-01", "status": "attended"},
+    ]  # fmt: skip
+    ext = load_extract(write_extract(tmp_path, [_p("P1")], appts))
+    a = ext.appointments.to_pydict()
+    assert a["date"] == [date(2024, 5, 1), date(2024, 6, 1)]
+    assert a["status"] == ["dna", "attended"]
+    assert a["clinician_role"] == ["gp", None]
+    assert a["mode"] == ["face_to_face", None]
+
+
+def test_parquet_input_with_native_types(tmp_path):
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    patients = pa.table(
+        {
+            "patient_id": ["P1", "P2"],
+            "age": pa.array([30, 70], pa.int64()),
+            "sex": ["male", "female"],
+            "homeless": [True, False],
+            "diabetes": ["yes", None],
+            "last_bp_date": pa.array([date(2024, 1, 2), None], pa.date32()),
+            "imd_decile": pa.array([1.0, None], pa.float64()),
+        }
+    )
+    pq.write_table(patients, folder / "patients.parquet")
+    appts = pa.table(
+        {
+            "patient_id": ["P1"],
+            "date": pa.array([date(2024, 3, 1)], pa.date32()),
+            "status": ["attended"],
+        }
+    )
+    pq.write_table(appts, folder / "appointments.parquet")
+    ext = load_extract(folder)
+    t = ext.patients.to_pydict()
+    assert t["age"] == [30, 70]
+    assert t["homeless"] == [True, False]
+    assert t["diabetes"] == [True, False]
+    assert t["last_bp_date"] == [date(2024, 1, 2), None]
+    assert t["imd_decile"] == [1, None]
+    assert ext.appointments["date"].to_pylist() == [date(2024, 3, 1)]
+    assert ext.report.counts == {"patients.parquet": 2, "appointments.parquet": 1}
+
+
+def test_synthetic_parquet_matches_csv(synth_extract):
+    csv_ext = load_extract(synth_extract(200, seed=4))
+    pq_ext = load_extract(synth_extract(200, seed=4, format="parquet"))
+    assert csv_ext.patients.equals(pq_ext.patients)
+    assert csv_ext.appointments.equals(pq_ext.appointments)
+
+
+def test_zip_input_with_a_folder_inside(tmp_path, write_extract):
+    folder = write_extract(tmp_path, [_p("P1"), _p("P2")], [
+        {"patient_id": "P2", "date": "2024-05-01", "status": "attended"}
+    ])  # fmt: skip
+    archive = tmp_path / "extract.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in folder.iterdir():
+            zf.write(f, f"practice/{f.name}")
+    ext = load_extract(archive)
+    assert ext.patients["patient_id"].to_pylist() == ["P1", "P2"]
+    assert ext.appointments.num_rows == 1
+    assert ext.source == str(archive)
+
+
+def test_progress_is_reported(tmp_path, write_extract):
+    seen: list[tuple[str, float]] = []
+    load_extract(write_extract(tmp_path, [_p("P1")]), progress=lambda s, f: seen.append((s, f)))
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_row_order_is_file_order(synth_extract):
+    ext = load_extract(synth_extract(300))
+    ids = ext.patients["patient_id"].to_pylist()
+    assert ids == sorted(ids)
+
+
+@pytest.mark.parametrize("age", ["0", "120", "007"])
+def test_age_bounds_are_accepted(tmp_path, write_extract, age):
+    ext = load_extract(write_extract(tmp_path, [_p("P1", age=age)]))
+    assert ext.patients["age"].to_pylist() == [int(age)]
