@@ -38,6 +38,7 @@ from . import selectors, xlsx
 from .xlsx import Issue, WorkbookError
 
 SYSTEM_USERNAME = "gpequity-system"
+NEED_EDIT = "You need permission to edit this practice's workspace to import a workbook."
 PLAN_FIELDS = tuple(dict.fromkeys([*xlsx.PLAN_COLUMNS.values(), *xlsx.TIER_PLAN_COLUMNS.values()]))
 
 # --------------------------------------------------------------------------- reports
@@ -271,6 +272,8 @@ def preview_import(
     With an ``actor`` the changes are also tried for real in a transaction that is then
     rolled back, so permission and service-level validation errors show up in the preview.
     """
+    if actor is not None and not access.can(actor, org, access.EDIT):
+        return ImportPreview(errors=[Issue("", None, "", "", NEED_EDIT)])
     parsed = _read(org, data, name)
     if isinstance(parsed, ImportPreview):
         return parsed
@@ -508,7 +511,7 @@ def apply_import(
     moved on since, the changes differ and the import is refused rather than surprising them.
     """
     if not access.can(actor, organisation, access.EDIT):
-        raise PermissionDenied("You need edit permission to import a workbook.")
+        raise PermissionDenied(NEED_EDIT)
     preview = preview_import(organisation, data, name=name)
     if not preview.ok:
         raise ImportFailed(preview)
