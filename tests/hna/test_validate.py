@@ -1,0 +1,288 @@
+"""Validation: every DATA.md rule yields an issue naming file, line, column and value."""
+
+from __future__ import annotations
+
+import json
+import time
+import zipfile
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from gpequity.hna.extract import load_extract, sniff_csv_header
+from gpequity.hna.validate import ExtractError, Issue, ValidationReport, validate_extract
+
+HEADER = "patient_id,age,sex,ethnicity,imd_decile,homeless,smoker,last_bp_date\n"
+GOOD = "P{n},40,female,A,3,false,never,2024-01-01\n"
+
+
+def _patients(*bad_lines: str, good: int = 3) -> str:
+    """Header, ``good`` valid rows, then the given rows (so the first bad row is line good+2)."""
+    return HEADER + "".join(GOOD.format(n=i) for i in range(good)) + "".join(bad_lines)
+
+
+def _one_error(report: ValidationReport) -> Issue:
+    assert not report.ok
+    assert len(report.errors) == 1, report.summary()
+    return report.errors[0]
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "value", "kind"),
+    [
+        ("PX,abc,female,A,3,false,never,2024-01-01\n", "age", "abc", "not_whole_number"),
+        ("PX,45.5,female,A,3,false,never,2024-01-01\n", "age", "45.5", "not_whole_number"),
+        ("PX,121,female,A,3,false,never,2024-01-01\n", "age", "121", "out_of_range"),
+        ("PX,-1,female,A,3,false,never,2024-01-01\n", "age", "-1", "out_of_range"),
+        ("PX,,female,A,3,false,never,2024-01-01\n", "age", None, "missing"),
+        ("PX,40,f,A,3,false,never,2024-01-01\n", "sex", "f", "unknown_code"),
+        ("PX,40,,A,3,false,never,2024-01-01\n", "sex", None, "missing"),
+        ("PX,40,female,X,3,false,never,2024-01-01\n", "ethnicity", "X", "unknown_code"),
+        ("PX,40,female,A,11,false,never,2024-01-01\n", "imd_decile", "11", "out_of_range"),
+        ("PX,40,female,A,0,false,never,2024-01-01\n", "imd_decile", "0", "out_of_range"),
+        ("PX,40,female,A,two,false,never,2024-01-01\n", "imd_decile", "two", "not_whole_number"),
+        ("PX,40,female,A,3,maybe,never,2024-01-01\n", "homeless", "maybe", "not_boolean"),
+        ("PX,40,female,A,3,false,sometimes,2024-01-01\n", "smoker", "sometimes", "unknown_code"),
+        ("PX,40,female,A,3,false,never,2023-02-30\n", "last_bp_date", "2023-02-30", "not_date"),
+        ("PX,40,female,A,3,false,never,01/02/2023\n", "last_bp_date", "01/02/2023", "not_date"),
+        ("PX,40,female,A,3,false,never,2023-1-2\n", "last_bp_date", "2023-1-2", "not_date"),
+        (",40,female,A,3,false,never,2024-01-01\n", "patient_id", None, "missing"),
+    ],
+)
+def test_bad_patient_cell(tmp_path, write_extract, row, column, value, kind):
+    folder = write_extract(tmp_path, _patients(row))
+    issue = _one_error(validate_extract(folder))
+    assert (issue.file, issue.line, issue.column, issue.value, issue.kind) == (
+        "patients.csv",
+        5,
+        column,
+        value,
+        kind,
+    )
+    with pytest.raises(ExtractError) as err:
+        load_extract(folder)
+    text = str(err.value)
+    assert "patients.csv" in text and "line 5" in text and column in text
+    if value is not None:
+        assert repr(value) in text
+
+
+APPT_HEADER = "patient_id,date,status,clinician_id,clinician_role,mode,booked_via\n"
+APPT_GOOD = "P0,2024-05-01,attended,C001,gp,face_to_face,phone\n"
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "value", "kind"),
+    [
+        ("P0,2024-05-01,no-show,C001,gp,face_to_face,phone\n", "status", "no-show", "unknown_code"),
+        ("P0,2024-05-01,attended,C001,doctor,face_to_face,phone\n", "clinician_role", "doctor",
+         "unknown_code"),
+        ("P0,2024-05-01,attended,C001,gp,zoom,phone\n", "mode", "zoom", "unknown_code"),
+        ("P0,2024-05-01,attended,C001,gp,video,app\n", "booked_via", "app", "unknown_code"),
+        ("P0,2024-13-01,attended,C001,gp,video,phone\n", "date", "2024-13-01", "not_date"),
+        ("P0,,attended,C001,gp,video,phone\n", "date", None, "missing"),
+        ("P0,2024-05-01,,C001,gp,video,phone\n", "status", None, "missing"),
+        ("P9,2024-05-01,attended,C001,gp,video,phone\n", "patient_id", "P9", "unknown_patient"),
+    ],
+)  # fmt: skip
+def test_bad_appointment_cell(tmp_path, write_extract, row, column, value, kind):
+    folder = write_extract(tmp_path, _patients(), APPT_HEADER + APPT_GOOD + row)
+    issue = _one_error(validate_extract(folder))
+    assert (issue.file, issue.line, issue.column, issue.value, issue.kind) == (
+        "appointments.csv",
+        3,
+        column,
+        value,
+        kind,
+    )
+
+
+def test_duplicate_ids_name_both_lines(tmp_path, write_extract):
+    folder = write_extract(tmp_path, _patients(GOOD.format(n=1)))
+    issue = _one_error(validate_extract(folder))
+    assert (issue.line, issue.column, issue.value, issue.kind) == (
+        5,
+        "patient_id",
+        "P1",
+        "duplicate_id",
+    )
+    assert "line 3" in issue.message
+
+
+def test_truncated_file_reports_the_last_line(tmp_path, write_extract):
+    folder = write_extract(tmp_path, _patients() + "P9,40,fem")
+    issue = _one_error(validate_extract(folder))
+    assert (issue.line, issue.kind) == (5, "field_count")
+    assert "8 fields" in issue.message
+
+
+def test_ragged_row_and_later_lines_keep_their_numbers(tmp_path, write_extract):
+    ragged = "P7,40,female,A,3,false,never,2024-01-01,SECRET\n"
+    folder = write_extract(tmp_path, _patients(ragged, "P8,x,female,A,3,false,never,\n"))
+    report = validate_extract(folder)
+    by_kind = {i.kind: i for i in report.errors}
+    assert by_kind["field_count"].line == 5
+    assert by_kind["not_whole_number"].line == 6  # the line after the rejected one
+    assert by_kind["not_whole_number"].value == "x"
+    # The content of a rejected line is never echoed (it could hold anything).
+    assert "SECRET" not in report.summary()
+
+
+def test_wrong_encoding_reports_the_line(tmp_path, write_extract):
+    latin1_row = "P9,40,female,A,3,false,never,2024-01-01\n".replace("P9", "P\xe9").encode(
+        "latin-1"
+    )
+    folder = write_extract(tmp_path, _patients().encode() + latin1_row + GOOD.format(n=7).encode())
+    issue = _one_error(validate_extract(folder))
+    assert (issue.file, issue.line, issue.kind) == ("patients.csv", 5, "encoding")
+    assert issue.value is None
+
+
+def test_header_not_utf8(tmp_path, write_extract):
+    folder = write_extract(tmp_path, "patient_id,age,sex,caf\xe9\nP1,3,male,x\n".encode("latin-1"))
+    assert _one_error(validate_extract(folder)).kind == "encoding"
+
+
+def test_empty_file_and_header_only(tmp_path, write_extract):
+    assert _one_error(validate_extract(write_extract(tmp_path / "a", b""))).kind == "empty"
+    issue = _one_error(validate_extract(write_extract(tmp_path / "b", HEADER)))
+    assert (issue.file, issue.kind) == ("patients.csv", "empty")
+
+
+def test_missing_required_column(tmp_path, write_extract):
+    issue = _one_error(validate_extract(write_extract(tmp_path, "patient_id,age\nP1,3\n")))
+    assert issue.kind == "missing_column" and "sex" in issue.message
+    with pytest.raises(ExtractError):
+        load_extract(tmp_path / "extract", drop_bad_rows=True)
+
+
+def test_missing_patients_file(tmp_path):
+    issue = _one_error(validate_extract(tmp_path))
+    assert (issue.file, issue.kind) == ("patients.csv", "missing_file")
+
+
+def test_csv_and_parquet_both_present_is_ambiguous(tmp_path, write_extract):
+    folder = write_extract(tmp_path, _patients())
+    pq.write_table(pa.table({"patient_id": ["P1"]}), folder / "patients.parquet")
+    assert _one_error(validate_extract(folder)).kind == "ambiguous"
+
+
+def test_parquet_named_file_that_is_not_parquet(tmp_path):
+    (tmp_path / "patients.parquet").write_bytes(b"patient_id,age,sex\nP1,3,male\n")
+    assert _one_error(validate_extract(tmp_path)).kind == "not_parquet"
+
+
+def test_not_a_zip(tmp_path):
+    bogus = tmp_path / "extract.txt"
+    bogus.write_text("hello")
+    assert _one_error(validate_extract(bogus)).kind == "not_extract"
+
+
+def test_binary_junk_fails_fast(tmp_path):
+    junk = tmp_path / "patients.csv"
+    with junk.open("wb") as f:
+        f.write(bytes(range(256)) * 16)
+        f.truncate(1 << 30)  # a sparse 1 GB file: nothing more is written to disk
+    start = time.perf_counter()
+    issue = _one_error(validate_extract(tmp_path))
+    assert time.perf_counter() - start < 5
+    assert (issue.file, issue.kind) == ("patients.csv", "not_csv")
+
+
+def test_text_junk_without_line_breaks_fails_fast(tmp_path):
+    junk = tmp_path / "patients.csv"
+    junk.write_bytes(b"x" * 5000)
+    with pytest.raises(Exception) as err:
+        sniff_csv_header(junk, "patients.csv", max_header_bytes=1000)
+    assert err.value.args[0] == "not_csv"
+
+
+def test_text_junk_with_a_junk_header_fails_fast(tmp_path):
+    junk = tmp_path / "patients.csv"
+    with junk.open("wb") as f:
+        f.write(b"lorem ipsum dolor sit amet\n" * 100)
+        f.truncate(1 << 30)
+    start = time.perf_counter()
+    issue = _one_error(validate_extract(tmp_path))
+    assert time.perf_counter() - start < 5
+    assert issue.kind == "not_csv"
+
+
+def test_drop_bad_rows_drops_exactly_the_bad_rows(tmp_path, write_extract):
+    patients = _patients(
+        "PA,abc,female,A,3,false,never,2024-01-01\n",  # bad age
+        "PB,40,female,A,3,false,never,2024-01-01,extra\n",  # ragged
+        "P0,41,female,A,3,false,never,2024-01-01\n",  # duplicate of line 2: dropped
+        "PC,50,male,,,TRUE,,\n",  # fine
+    )
+    appts = APPT_HEADER + "".join(
+        [
+            "P0,2024-05-01,attended,C001,gp,face_to_face,phone\n",  # kept
+            "PA,2024-05-01,attended,C001,gp,face_to_face,phone\n",  # patient dropped
+            "PB,2024-05-01,attended,C001,gp,face_to_face,phone\n",  # patient unknown (rejected)
+            "PZ,2024-05-01,attended,C001,gp,face_to_face,phone\n",  # unknown patient
+            "PC,2024-05-01,nope,C001,gp,face_to_face,phone\n",  # bad status
+            "PC,2024-05-02,dna,,,,\n",  # kept
+        ]
+    )
+    folder = write_extract(tmp_path, patients, appts)
+    with pytest.raises(ExtractError):
+        load_extract(folder)
+    ext = load_extract(folder, drop_bad_rows=True)
+    assert ext.patients["patient_id"].to_pylist() == ["P0", "P1", "P2", "PC"]
+    assert ext.patients["age"].to_pylist() == [40, 40, 40, 50]  # the first P0 is kept
+    assert ext.appointments.to_pydict()["patient_id"] == ["P0", "PC"]
+    assert ext.appointments["status"].to_pylist() == ["attended", "dna"]
+    kinds = {(i.file, i.kind): i for i in ext.report.issues}
+    assert {"not_whole_number", "field_count", "duplicate_id", "unknown_patient"} <= {
+        k for _, k in kinds
+    }
+    dropped = {k[0]: n for k, n in ext.report.counts_by_kind.items() if k[2] == "dropped"}
+    # Patients: bad age + duplicate (the ragged row never became a row).
+    assert dropped == {"patients.csv": 2, "appointments.csv": 4}
+    assert all(i.severity == "warning" for i in ext.report.issues if i.kind == "dropped")
+
+
+def test_summary_groups_and_limits_examples(tmp_path, write_extract):
+    rows = "".join(f"Q{i},200,female,A,3,false,never,2024-01-01\n" for i in range(12))
+    report = validate_extract(write_extract(tmp_path, _patients(rows)))
+    assert report.counts_by_kind == {("patients.csv", "age", "out_of_range", "error"): 12}
+    text = report.summary(max_per_kind=3)
+    assert "x 12" in text and "... and 9 more" in text
+    assert text.count("line ") == 3
+    data = json.loads(report.to_json())
+    assert data["error_count"] == 12 and data["ok"] is False
+    assert data["counts"] == {"patients.csv": 15}
+    assert data["issues"][0]["line"] == 5
+
+
+def test_examples_are_capped_but_counts_are_complete(tmp_path, write_extract):
+    rows = "".join(f"Q{i},200,female,A,3,false,never,2024-01-01\n" for i in range(30))
+    report = validate_extract(write_extract(tmp_path, _patients(rows)), max_examples=10)
+    assert len(report.errors) == 10
+    assert report.error_count == 30
+
+
+def test_completeness_facts(tmp_path, write_extract):
+    rows = HEADER + "P1,40,female,,,false,,\nP2,40,female,A,3,false,ex,\n"
+    report = validate_extract(write_extract(tmp_path, rows))
+    assert report.ok
+    blank = report.completeness["blank_share"]
+    assert blank["ethnicity"] == 0.5 and blank["smoker"] == 0.5 and blank["last_bp_date"] == 1.0
+    assert blank["language"] == 1.0  # absent column
+    assert "language" in report.completeness["absent_columns"]
+
+
+def test_zip_with_bad_rows_reports_member_name(tmp_path, write_extract):
+    folder = write_extract(tmp_path, _patients("PX,abc,female,A,3,false,never,2024-01-01\n"))
+    archive = tmp_path / "x.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(folder / "patients.csv", "patients.csv")
+    issue = _one_error(validate_extract(archive))
+    assert (issue.file, issue.line, issue.column) == ("patients.csv", 5, "age")
+
+
+def test_clean_synthetic_extract_validates(synth_extract):
+    report = validate_extract(synth_extract(300))
+    assert report.ok and report.warning_count == 0, report.summary()
