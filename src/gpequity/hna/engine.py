@@ -364,7 +364,10 @@ def connect(engine: str, spark: Any = None) -> Any:
 
 def _load(con: Any, name: str, table: pa.Table, engine: str) -> ir.Table:
     if engine == "spark":
-        return con.create_table(name, table.to_pandas(), overwrite=True, temp=True)
+        # Spark 4 builds a DataFrame straight from Arrow, keeping nullable ints and dates.
+        frame = con._session.createDataFrame(table)
+        frame.createOrReplaceTempView(name)
+        return con.table(name)
     return con.create_table(name, table, temp=True)
 
 
