@@ -165,9 +165,9 @@ def test_indicator_sentences_cover_every_indicator():
 def test_action_page_with_official_text_and_tier_names(client, pack, imported):
     html = client.get("/toolkit/actions/acc_01/").content.decode()
     assert "Invented wording for acc_01, edition 1." in html
-    # Line breaks are kept (pre-line), not collapsed into one paragraph per line.
-    assert "edition 1. Mentions" in html and "\nSecond line kept apart." in html
-    assert 'class="app-official-text"' in html
+    # Line breaks in the spreadsheet cell are kept.
+    assert "on purpose.<br>Second line kept apart." in html
+    assert "Made-up approach for acc_01.<br>Made-up benefit." in html
     assert "Made-up resource for acc_01" in html
     date = imported.created_at.astimezone().strftime("%-d %B %Y")
     assert f"Official text imported from your copy on {date}" in html
