@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
-import types
 
 import openpyxl
 import pytest
@@ -144,29 +142,24 @@ def test_packs_lists_the_shipped_pack(pack):
     assert "rcgp-fairer-practice" in result.stdout and "116" in result.stdout
 
 
-def test_import_without_dry_run_stores_through_the_web_service(tmp_path, pack, xl, monkeypatch):
-    calls = []
-    fake = types.ModuleType("gpequity.web.services.catalogue_imports")
+@pytest.mark.django_db
+def test_import_without_dry_run_stores_a_version_in_the_database(tmp_path, pack, xl):
+    from gpequity.web.catalogue.models import OfficialText, OfficialTextImport
 
-    def import_official_text(*, result, user):
-        calls.append((result, user))
-        return "import #1"
-
-    fake.import_official_text = import_official_text
-    monkeypatch.setitem(sys.modules, "gpequity.web.services.catalogue_imports", fake)
-    if "gpequity.web.services" not in sys.modules:
-        monkeypatch.setitem(sys.modules, "gpequity.web.services", types.ModuleType("services"))
     path = xl.official_workbook(pack, tmp_path / "copy.xlsx")
     result = _run("import", str(path))
     assert result.exit_code == 0, result.output
-    assert "Stored: import #1" in result.stdout
-    [(stored, user)] = calls
-    assert user is None and stored.matched == 116
+    assert "Stored: version 1 of rcgp-fairer-practice" in result.stdout
+    stored = OfficialTextImport.objects.get()
+    assert OfficialText.objects.filter(official_import=stored).count() == 116
+    # A second import of the same file becomes version 2, with nothing changed.
+    assert "version 2" in _run("import", str(path)).stdout
 
 
-def test_import_without_web_app_says_so(tmp_path, pack, xl, monkeypatch):
-    monkeypatch.setitem(sys.modules, "gpequity.web.services.catalogue_imports", None)
+@pytest.mark.django_db
+def test_dry_run_stores_nothing(tmp_path, pack, xl):
+    from gpequity.web.catalogue.models import OfficialTextImport
+
     path = xl.official_workbook(pack, tmp_path / "copy.xlsx")
-    result = _run("import", str(path))
-    assert result.exit_code == 2
-    assert "cannot store the import" in result.stderr and "--dry-run" in result.stderr
+    assert _run("import", str(path), "--dry-run").exit_code == 0
+    assert not OfficialTextImport.objects.exists()

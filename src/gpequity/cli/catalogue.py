@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -25,8 +24,6 @@ from gpequity.catalogue.packs import DEFAULT_PACK, all_packs, load_pack
 from gpequity.catalogue.schema import Action, Pack
 
 app = typer.Typer(no_args_is_help=True)
-
-DEFAULT_SETTINGS = "gpequity.web.settings.dev"
 
 
 class ListFormat(StrEnum):
@@ -196,7 +193,7 @@ def import_cmd(
     if result.errors:
         raise typer.Exit(1)
     if not dry_run:
-        stored = save_import(result)
+        stored = save_import(result, pack.id)
         if fmt is ShowFormat.text:
             typer.echo(f"Stored: {stored}")
 
@@ -217,20 +214,25 @@ def format_report(result: ImportResult, pack: Pack) -> str:
     return "\n".join(lines)
 
 
-def save_import(result: ImportResult) -> Any:
+def save_import(result: ImportResult, pack_id: str = DEFAULT_PACK) -> Any:
     """Store a successful import in the web database (Django set up only here, lazily)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
-    try:
-        import django
+    from gpequity.cli.web import django_setup
 
-        django.setup()
-        from gpequity.web.services.catalogue_imports import import_official_text
+    try:
+        django_setup()
+        from django.core.exceptions import ValidationError
+
+        from gpequity.web.catalogue.services import import_official_text
     except ImportError as exc:
         raise _fail(
             f"cannot store the import: the web application is not available ({exc}); "
             "use --dry-run to check the file only"
         ) from None
-    return import_official_text(result=result, user=None)
+    try:
+        stored = import_official_text(result=result, user=None, pack_id=pack_id)
+    except ValidationError as exc:
+        raise _fail("; ".join(exc.messages)) from None
+    return f"version {stored.version} of {pack_id}"
 
 
 @app.command("export")
