@@ -138,16 +138,16 @@ class FocusMetaForm(forms.Form):
 
 
 class ConditionForm(forms.Form):
-    """One condition row. Every field is optional so an empty row is simply ignored."""
+    """One condition row. The formset lets a row be left empty (it is then ignored)."""
 
     column = forms.ChoiceField(
         label="Characteristic",
-        required=False,
+        error_messages={"required": "Choose a characteristic for this condition"},
         choices=[("", "Choose a characteristic")] + [(k, s.label) for k, s in COLUMNS.items()],
     )
     op = forms.ChoiceField(
         label="Comparison",
-        required=False,
+        error_messages={"required": "Choose a comparison for this condition"},
         choices=[("", "Choose a comparison")] + list(OPERATORS.items()),
     )
     value = forms.CharField(
@@ -160,20 +160,12 @@ class ConditionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         column, op, raw = data.get("column"), data.get("op"), (data.get("value") or "").strip()
-        if not column and not op and not raw:
-            data["condition"] = None
-            return data
-        if not column:
-            self.add_error("column", "Choose a characteristic for this condition")
-            return data
-        if not op:
-            self.add_error("op", "Choose a comparison for this condition")
+        if not column or not op:  # the required-field message is already shown
             return data
         try:
             data["condition"] = build_condition(COLUMNS[column], op, raw)
         except ValidationError as exc:
-            field = "op" if exc.code == "op" else "value"
-            self.add_error(field, exc)
+            self.add_error("op" if exc.code == "op" else "value", exc)
         return data
 
 
@@ -235,6 +227,12 @@ def _value(spec: ColumnSpec, raw: str, label: str) -> int | str:
 
 
 class BaseConditionFormSet(forms.BaseFormSet):
+    def _construct_form(self, i, **kwargs):
+        # Any row, prefilled or added, may be left completely empty and is then ignored.
+        kwargs["empty_permitted"] = True
+        kwargs["use_required_attribute"] = False
+        return super()._construct_form(i, **kwargs)
+
     def add_fields(self, form, index) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:
