@@ -350,7 +350,9 @@ def spark_session() -> Any:
 def connect(engine: str, spark: Any = None) -> Any:
     """An Ibis backend for ``engine`` ("duckdb" or "spark")."""
     if engine == "duckdb":
-        return ibis.duckdb.connect()
+        con = ibis.duckdb.connect()
+        con.raw_sql("SET enable_progress_bar = false")  # keep stdout for our own output
+        return con
     if engine == "spark":
         try:
             import pyspark  # noqa: F401
