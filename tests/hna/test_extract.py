@@ -190,10 +190,25 @@ def test_progress_is_reported(tmp_path, write_extract):
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
 
-def test_row_order_is_file_order(synth_extract):
-    ext = load_extract(synth_extract(300))
+def test_row_order_and_line_numbers_hold_on_a_large_file(synth_extract, tmp_path):
+    """Big enough for DuckDB to read in parallel: order (and so line numbers) must hold."""
+    folder = synth_extract(30_000)
+    ext = load_extract(folder)
     ids = ext.patients["patient_id"].to_pylist()
     assert ids == sorted(ids)
+    appt_ids = ext.appointments["patient_id"].to_pylist()
+    assert appt_ids == sorted(appt_ids)
+    lines = (folder / "patients.csv").read_text().splitlines(keepends=True)
+    fields = lines[28_001].split(",")
+    fields[1] = "old"  # the age of the 28,001st patient, on line 28,002
+    lines[28_001] = ",".join(fields)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "patients.csv").write_text("".join(lines))
+    from gpequity.hna.validate import validate_extract
+
+    (issue,) = validate_extract(bad).errors
+    assert (issue.line, issue.column, issue.value) == (28_002, "age", "old")
 
 
 @pytest.mark.parametrize("age", ["0", "120", "007"])

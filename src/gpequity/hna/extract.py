@@ -292,8 +292,13 @@ def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _in_list(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(_lit(v) for v in values) + ")"
+def _is_in(expr: str, values: tuple[str, ...]) -> str:
+    """SQL testing ``expr`` against a constant list.
+
+    Not ``expr IN (...)``: DuckDB plans a long IN list as a hash join, which does not keep
+    the file's row order, and row order is what maps a row back to its line number.
+    """
+    return f"list_contains([{', '.join(_lit(v) for v in values)}], {expr})"
 
 
 _SQL_TYPES = {"int16": "SMALLINT", "int8": "TINYINT"}
@@ -350,10 +355,9 @@ def _column_sql(spec: ColumnSpec, i: int, arrow_type: pa.DataType) -> _ColumnSql
             )
         case "code" | "ucode":
             fold = "lower" if spec.kind == "code" else "upper"
-            codes = _in_list(spec.codes)
-            fast = f"CASE WHEN {c} IN {codes} THEN {c} END"
+            fast = f"CASE WHEN {_is_in(c, spec.codes)} THEN {c} END"
             slow = _slow(c, f, fold)
-            value = f"coalesce({f}, CASE WHEN {s} IN {codes} THEN {s} END)"
+            value = f"coalesce({f}, CASE WHEN {_is_in(s, spec.codes)} THEN {s} END)"
             checks.append(
                 _Check(
                     name,
@@ -365,9 +369,9 @@ def _column_sql(spec: ColumnSpec, i: int, arrow_type: pa.DataType) -> _ColumnSql
         case "bool":
             fast = f"CASE WHEN {c} = 'false' THEN false WHEN {c} = 'true' THEN true END"
             slow = _slow(c, f, "lower")
-            trues = _in_list(tuple(sorted(C.TRUE_SPELLINGS)))
-            falses = _in_list(tuple(sorted(C.FALSE_SPELLINGS)))
-            parsed = f"CASE WHEN {s} IN {trues} THEN true WHEN {s} IN {falses} THEN false END"
+            trues = _is_in(s, tuple(sorted(C.TRUE_SPELLINGS)))
+            falses = _is_in(s, tuple(sorted(C.FALSE_SPELLINGS)))
+            parsed = f"CASE WHEN {trues} THEN true WHEN {falses} THEN false END"
             value = f"coalesce({f}, {parsed})"
             checks.append(
                 _Check(
@@ -394,8 +398,10 @@ def _column_sql(spec: ColumnSpec, i: int, arrow_type: pa.DataType) -> _ColumnSql
             )
         case "int":
             sql_type = _SQL_TYPES[str(arrow_type)]
-            in_range = _in_list(tuple(str(n) for n in range(spec.low, spec.high + 1)))
-            fast = f"CASE WHEN {c} IN {in_range} THEN CAST({c} AS {sql_type}) END"
+            # Clean when the cell is exactly the canonical spelling of an in-range integer.
+            n = f"TRY_CAST({c} AS {sql_type})"
+            clean = f"CAST({n} AS VARCHAR) = {c} AND {n} BETWEEN {spec.low} AND {spec.high}"
+            fast = f"CASE WHEN {clean} THEN {n} END"
             slow = (
                 f"CASE WHEN {c} IS NULL OR {f} IS NOT NULL THEN NULL ELSE nullif(trim({c}), '') END"
             )
@@ -764,7 +770,8 @@ def _completeness(con: duckdb.DuckDBPyConnection, p: _Loaded, report: Validation
 
 
 def _fetch_patients(con: duckdb.DuckDBPyConnection, p: _Loaded, error_mask: str) -> pa.Table:
-    where = f"WHERE {error_mask}" if error_mask else ""
+    # A filter by row id is a semi join, which may reorder: sort back into file order.
+    where = f"WHERE {error_mask} ORDER BY rowid" if error_mask else ""
     cols = ", ".join(_q(n) for n in [*C.PATIENTS_SCHEMA.names, *p.extras])
     table = con.execute(f"SELECT {cols} FROM {p.table} {where}").to_arrow_table()
     table = _fill_imd(table)
