@@ -268,3 +268,12 @@ def test_abandoned_uploads_are_purged(client, staff, pending_files):
     upload(client, toolkit_workbook())
     assert purge_stale() == 0 and len(pending_files()) == 1  # fresh: kept
     assert purge_stale(timedelta(seconds=-1)) == 1 and pending_files() == []
+
+
+def test_cli_save_import_stores_through_the_service(tmp_path):
+    from gpequity.cli.catalogue import save_import
+
+    result = read_bytes(tmp_path, toolkit_workbook())
+    assert save_import(result, PACK_ID) == f"version 1 of {PACK_ID}"
+    stored = selectors.current_import(PACK_ID)
+    assert stored.uploaded_by is None and stored.texts.count() == 116
