@@ -29,6 +29,8 @@ def test_security_headers(client):
 def test_static_and_nhs_assets_are_served(client):
     assert client.get("/static/nhsuk/nhsuk-frontend.min.css").status_code == 200
     assert client.get("/assets/images/nhsuk-icon-search.svg").status_code == 200
+    assert client.get("/static/gpequity/app.css").status_code == 200
+    assert client.get("/static/gpequity/init.js").status_code == 200
 
 
 def test_sign_in_and_out(client):

@@ -106,6 +106,7 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [
     ("nhsuk", NHSUK_DIST),
     ("htmx", NODE_MODULES / "htmx.org" / "dist"),
+    PACKAGE_DIR / "static",
 ]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
