@@ -1,0 +1,55 @@
+"""`gpequity demo` builds a complete worked example on a fresh SQLite database."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.slow
+def test_demo_command_builds_every_worked_example(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["GPEQUITY_VAR_DIR"] = str(tmp_path)
+    gpequity = Path(sys.executable).with_name("gpequity")
+    result = subprocess.run(
+        [str(gpequity), "demo", "--no-serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "http://127.0.0.1:8000/" in out
+    assert "Password for every demo account: demo-equity-2026" in out
+    for username in ("lead", "nurse", "partner", "pcnlead", "analyst", "admin"):
+        assert f"Sign in as {username}" in out
+
+    db = sqlite3.connect(tmp_path / "gpequity.sqlite3")
+
+    def count(sql: str) -> int:
+        return db.execute(sql).fetchone()[0]
+
+    roles = {r for (r,) in db.execute("select role from orgs_membership")}
+    assert roles == {"equity_lead", "member", "viewer", "network_lead", "analyst"}
+    assert count("select count(*) from assessment_assessmententry") >= 15
+    assert count("select count(*) from assessment_assessmententry where status = 'embedded'") >= 2
+    assert count("select count(*) from assessment_evidence") >= 2
+    assert count("select count(*) from assessment_snapshot") == 1
+    assert count("select count(*) from focus_focusgroupversion") == 1
+    assert count("select count(*) from plans_planitem") == 3
+    assert count("select count(*) from plans_cycle") >= 2
+    assert count("select count(*) from plans_measurement") >= 8
+    assert count("select count(*) from audit_auditevent") > 20
+
+    hna = tmp_path / "demo" / "hna"
+    for name in ("indicators.csv", "gradients.csv", "indicators.json", "gradients.json"):
+        assert (hna / name).stat().st_size > 0
+    indicators = (hna / "indicators.csv").read_text()
+    assert "focus_group" in indicators and "cervical_screening" in indicators
+    assert (tmp_path / "demo" / "extract" / "patients.csv").exists()
