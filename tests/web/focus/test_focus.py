@@ -158,11 +158,15 @@ def test_versions_history_compare_and_prefill(client, practice, lead):
     compare = client.get(f"/orgs/{practice.ods_code}/focus/versions/1/").content.decode()
     assert escape(v1.description_text) in compare
     assert escape(v2.description_text) in compare
+    client.post(url, form_data([{"column": "age", "op": "ge", "value": "80"}], based_on=2))
+    v3 = FocusGroupVersion.objects.get(version=3)
+    pair = client.get(f"/orgs/{practice.ods_code}/focus/versions/1/?with=2").content.decode()
+    assert escape(v2.description_text) in pair and escape(v3.description_text) not in pair
     old = client.get(f"/orgs/{practice.ods_code}/focus/criteria.json?version=1")
     assert json.loads(old.content) == {"any": [{"imd_decile": {"le": 2}}]}
     edit = client.get(url).content.decode()
-    assert '<option value="homeless" selected>' in edit and 'name="based_on" value="2"' in edit
-    updated = AuditEvent.objects.get(entity="focus_group", verb="updated")
+    assert '<option value="age" selected>' in edit and 'name="based_on" value="3"' in edit
+    updated = AuditEvent.objects.filter(entity="focus_group", verb="updated").last()
     assert updated.before["version"] == 1 and updated.after["version"] == 2
 
 

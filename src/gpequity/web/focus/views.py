@@ -44,9 +44,13 @@ def focus_version(request, ods_code: str, version: int):
     chosen = selectors.focus_version(org, version)
     if chosen is None:
         raise Http404("No such version")
-    current = selectors.focus_current(org)
+    other = request.GET.get("with", "")
+    current = (
+        selectors.focus_version(org, int(other)) if other.isdigit() else None
+    ) or selectors.focus_current(org)
     ctx = {
         "org": org,
+        "is_latest": current.version == selectors.focus_current(org).version,
         "chosen": presenters.version_row(chosen) | {"obj": chosen},
         "current": presenters.version_row(current) | {"obj": current},
         "others": [v.version for v in selectors.focus_versions(org)],
