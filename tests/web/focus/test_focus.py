@@ -8,13 +8,11 @@ import json
 import pytest
 from django.utils.html import escape
 
+from gpequity.hna import criteria as core
 from gpequity.web.audit.models import AuditEvent
 from gpequity.web.focus import services
 from gpequity.web.focus.models import FocusGroupVersion
 from tests.factories import PracticeFactory, member
-
-# The core criteria parser (gpequity.hna.criteria) is written by another engineer.
-core = pytest.importorskip("gpequity.hna.criteria")
 
 pytestmark = pytest.mark.django_db
 

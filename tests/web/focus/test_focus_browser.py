@@ -9,9 +9,6 @@ from gpequity.web.focus.models import FocusGroupVersion
 from tests.conftest import assert_accessible, sign_in
 from tests.factories import PracticeFactory, member
 
-# The core criteria parser (gpequity.hna.criteria) is written by another engineer.
-core = pytest.importorskip("gpequity.hna.criteria")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 

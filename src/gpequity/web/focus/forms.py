@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
 from gpequity.hna import columns as cols
+from gpequity.hna.criteria import Condition
 
 INTEGER, CODE, TEXT, BOOLEAN = "integer", "code", "text", "boolean"
 
@@ -169,8 +170,8 @@ class ConditionForm(forms.Form):
         return data
 
 
-def build_condition(spec: ColumnSpec, op: str, raw: str) -> dict[str, Any]:
-    """One DATA.md condition from a form row, or a ValidationError in plain words."""
+def build_condition(spec: ColumnSpec, op: str, raw: str) -> Condition:
+    """One core ``Condition`` from a form row, or a ValidationError in plain words."""
     label = spec.label.split(" (")[0]
     if spec.kind == BOOLEAN:
         if op not in BOOLEAN_OPS:
@@ -179,7 +180,7 @@ def build_condition(spec: ColumnSpec, op: str, raw: str) -> dict[str, Any]:
             )
         if raw:
             raise ValidationError(f"Leave the value blank for {label}", code="value")
-        return {spec.name: op == "true"}
+        return Condition(spec.name, "eq", op == "true")
     if op in BOOLEAN_OPS:
         raise ValidationError(
             f"'{OPERATORS[op]}' only applies to yes/no characteristics; choose another "
@@ -196,10 +197,10 @@ def build_condition(spec: ColumnSpec, op: str, raw: str) -> dict[str, Any]:
         parts = [p.strip() for p in raw.split(",") if p.strip()]
         if not parts:
             raise ValidationError(f"Enter one or more values for {label}, separated by commas")
-        return {spec.name: {op: [_value(spec, p, label) for p in parts]}}
+        return Condition(spec.name, op, [_value(spec, p, label) for p in parts])
     if not raw:
         raise ValidationError(f"Enter a value for {label}")
-    return {spec.name: {op: _value(spec, raw, label)}}
+    return Condition(spec.name, op, _value(spec, raw, label))
 
 
 def _value(spec: ColumnSpec, raw: str, label: str) -> int | str:
@@ -244,7 +245,7 @@ class BaseConditionFormSet(forms.BaseFormSet):
         if not self.conditions():
             raise ValidationError("Add at least one condition", code="empty")
 
-    def conditions(self) -> list[dict[str, Any]]:
+    def conditions(self) -> list[Condition]:
         """The non-empty, non-removed conditions, in order."""
         out = []
         for form in self.forms:

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from gpequity.hna import criteria as core_criteria
 from gpequity.web.audit.services import audit_record
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import Organisation
@@ -35,25 +36,18 @@ def _snapshot(v: FocusGroupVersion | None) -> dict[str, Any] | None:
     }
 
 
-def normalise_criteria(criteria: dict[str, Any] | str) -> tuple[dict[str, Any], str]:
+def normalise_criteria(
+    criteria: core_criteria.Group | dict[str, Any] | str,
+) -> tuple[dict[str, Any], str]:
     """Validate with the core parser; return the canonical DATA.md dict and its plain English.
 
     Raises ``ValidationError`` with the parser's message so forms can show it.
     """
-    # Imported here so the site still starts if the core criteria module is unavailable.
-    from gpequity.hna import criteria as core_criteria
-
     try:
         parsed = core_criteria.parse_criteria(criteria)
-    except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+    except core_criteria.CriteriaError as exc:
         raise ValidationError(f"The criteria are not valid: {_first_line(exc)}") from exc
-    return _to_dict(parsed), core_criteria.describe(parsed)
-
-
-def _to_dict(parsed: Any) -> dict[str, Any]:
-    if hasattr(parsed, "to_dict"):
-        return parsed.to_dict()
-    return parsed.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return parsed.to_dict(), core_criteria.describe(parsed)
 
 
 def _first_line(exc: Exception) -> str:
@@ -65,7 +59,7 @@ def focus_group_save(
     *,
     actor,
     organisation: Organisation,
-    criteria: dict[str, Any] | str,
+    criteria: core_criteria.Group | dict[str, Any] | str,
     rationale: str = "",
     data_sources: str = "",
     based_on: int | None = None,

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from gpequity.hna.criteria import Group
 from gpequity.web.orgs import access
 
 from . import presenters, selectors, services
@@ -95,7 +96,7 @@ def focus_edit(request, ods_code: str):
         else:
             formset = ConditionFormSet(request.POST, prefix=PREFIX)
             if meta.is_valid() and formset.is_valid():
-                criteria = {meta.cleaned_data["mode"]: formset.conditions()}
+                criteria = Group(meta.cleaned_data["mode"], formset.conditions())
                 try:
                     saved = services.focus_group_save(
                         actor=request.user,
