@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.utils.html import escape
+from django.utils.text import capfirst
 
 from gpequity.hna import criteria as core
 from gpequity.web.audit.models import AuditEvent
@@ -15,6 +16,12 @@ from gpequity.web.focus.models import FocusGroupVersion
 from tests.factories import PracticeFactory, member
 
 pytestmark = pytest.mark.django_db
+
+
+def shown(description: str) -> str:
+    """How a plain-English description appears in a page: capitalised, HTML-escaped."""
+    return escape(capfirst(description))
+
 
 CORE20_OR_HOMELESS = {"any": [{"imd_decile": {"le": 2}}, {"homeless": True}]}
 
@@ -63,7 +70,7 @@ def test_form_builds_the_data_md_criteria_and_shows_plain_english(client, practi
     assert saved.version == 1
     assert saved.description_text == core.describe(core.parse_criteria(CORE20_OR_HOMELESS))
     page = client.get(f"/orgs/{practice.ods_code}/focus/").content.decode()
-    assert escape(saved.description_text) in page
+    assert shown(saved.description_text) in page
     assert "EMIS registers" in page and "two most deprived deciles" in page
     download = client.get(f"/orgs/{practice.ods_code}/focus/criteria.json")
     assert download["Content-Disposition"] == 'attachment; filename="criteria.json"'
@@ -152,14 +159,14 @@ def test_versions_history_compare_and_prefill(client, practice, lead):
     v1, v2 = FocusGroupVersion.objects.order_by("version")
     assert (v1.version, v2.version) == (1, 2)
     page = client.get(f"/orgs/{practice.ods_code}/focus/").content.decode()
-    assert escape(v1.description_text) in page and escape(v2.description_text) in page
+    assert shown(v1.description_text) in page and shown(v2.description_text) in page
     compare = client.get(f"/orgs/{practice.ods_code}/focus/versions/1/").content.decode()
-    assert escape(v1.description_text) in compare
-    assert escape(v2.description_text) in compare
+    assert shown(v1.description_text) in compare
+    assert shown(v2.description_text) in compare
     client.post(url, form_data([{"column": "age", "op": "ge", "value": "80"}], based_on=2))
     v3 = FocusGroupVersion.objects.get(version=3)
     pair = client.get(f"/orgs/{practice.ods_code}/focus/versions/1/?with=2").content.decode()
-    assert escape(v2.description_text) in pair and escape(v3.description_text) not in pair
+    assert shown(v2.description_text) in pair and shown(v3.description_text) not in pair
     old = client.get(f"/orgs/{practice.ods_code}/focus/criteria.json?version=1")
     assert json.loads(old.content) == {"any": [{"imd_decile": {"le": 2}}]}
     edit = client.get(url).content.decode()
