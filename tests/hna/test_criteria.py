@@ -157,7 +157,10 @@ SCHEMA = pa.schema(
     ]
 )
 
-dates = st.dates(min_value=date(2015, 1, 1), max_value=date(2025, 12, 31))
+# Small value sets shared by rows and conditions, so that ties (where lt and le differ) and
+# boundaries come up often.
+AGES = [0, 17, 18, 64, 65, 120]
+dates = st.sampled_from([date(2020, 2, 29), date(2021, 3, 1), date(2024, 12, 31)])
 ethnicities = st.sampled_from(list("ABCHMZ"))
 sexes = st.sampled_from(["female", "male", "other", "unknown"])
 languages = st.sampled_from(["English", "Polish", "Urdu"])
@@ -165,8 +168,8 @@ areas = st.sampled_from(["North", "South", "East"])
 
 rows = st.fixed_dictionaries(
     {
-        "age": st.none() | st.integers(0, 120),
-        "imd_decile": st.none() | st.integers(1, 10),
+        "age": st.none() | st.sampled_from(AGES),
+        "imd_decile": st.none() | st.integers(1, 3) | st.integers(1, 10),
         "sex": sexes,
         "ethnicity": st.none() | ethnicities,
         "homeless": st.booleans(),
@@ -182,14 +185,22 @@ UNORDERED = ["eq", "ne"]
 
 
 def _cond(column: str, ops: list[str], values: st.SearchStrategy) -> st.SearchStrategy:
-    single = st.tuples(st.sampled_from(ops), values).map(lambda t: Condition(column, t[0], t[1]))
-    listed = st.tuples(st.sampled_from(["in", "not_in"]), st.lists(values, min_size=1, max_size=3))
-    return single | listed.map(lambda t: Condition(column, t[0], t[1]))
+    """A condition on ``column`` with every operator equally likely."""
+
+    def value_for(op: str) -> st.SearchStrategy:
+        if op in ("in", "not_in"):
+            return st.lists(values, min_size=1, max_size=3)
+        return values
+
+    return st.sampled_from([*ops, "in", "not_in"]).flatmap(
+        lambda op: value_for(op).map(lambda v: Condition(column, op, v))
+    )
 
 
 conditions = st.one_of(
-    _cond("age", ORDERED, st.integers(-1, 121)),
+    _cond("age", ORDERED, st.sampled_from(AGES) | st.integers(-1, 121)),
     _cond("imd_decile", ORDERED, st.integers(0, 11)),
+    _cond("imd_decile", ORDERED, st.integers(1, 3)),
     _cond("sex", UNORDERED, sexes),
     _cond("ethnicity", UNORDERED, ethnicities),
     _cond("last_bp_date", ORDERED, dates),
@@ -215,7 +226,7 @@ def duck():
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(crit=criteria, data=st.lists(rows, min_size=1, max_size=25))
 def test_python_and_ibis_agree(duck, crit, data):
