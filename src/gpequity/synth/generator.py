@@ -128,11 +128,10 @@ _ETHNICITY_WEIGHTS = {
     "A": 70.0, "B": 1.0, "C": 5.0, "D": 0.8, "E": 0.5, "F": 0.9, "G": 0.8, "H": 4.0,
     "J": 3.0, "K": 2.0, "L": 2.0, "M": 2.0, "N": 2.0, "P": 1.0, "R": 0.5, "S": 1.5,
 }  # fmt: skip
-_OTHER_LANGUAGES = np.array(
-    ["Polish", "Urdu", "Bengali", "Punjabi", "Romanian", "Arabic", "Somali", "Portuguese"]
-    + ["Spanish", "Turkish", "Gujarati", "Tamil"]
+_OTHER_LANGUAGES = (
+    *("Polish", "Urdu", "Bengali", "Punjabi", "Romanian", "Arabic", "Somali", "Portuguese"),
+    *("Spanish", "Turkish", "Gujarati", "Tamil"),
 )
-_SEX = np.array(C.SEX)
 _SEX_WEIGHTS = np.array([0.505, 0.490, 0.002, 0.003])
 _LSOAS_PER_DECILE = 40
 
@@ -176,8 +175,8 @@ def _patients(n: int, rng: np.random.Generator, as_of: date) -> tuple[pa.Table, 
     """Build the patients table plus the latent per-patient values the appointments need."""
     band = rng.choice(len(_AGE_BAND_WEIGHTS), n, p=_AGE_BAND_WEIGHTS / _AGE_BAND_WEIGHTS.sum())
     age = np.minimum(band * 5 + rng.integers(0, 5, n), 120).astype(np.int16)
-    sex = _SEX[rng.choice(4, n, p=_SEX_WEIGHTS)]
-    female = sex == "female"
+    sex = rng.choice(4, n, p=_SEX_WEIGHTS)  # indices into C.SEX
+    female = sex == C.SEX.index("female")
     adult = age >= 18
 
     decile = rng.choice(10, n, p=_DECILE_WEIGHTS / _DECILE_WEIGHTS.sum()) + 1
@@ -190,24 +189,24 @@ def _patients(n: int, rng: np.random.Generator, as_of: date) -> tuple[pa.Table, 
     pool = np.stack(  # (10 deciles, LSOAs per decile)
         [rng.choice(codes[imd_dec == d], _LSOAS_PER_DECILE, replace=False) for d in range(1, 11)]
     )
-    lsoa = pool[decile - 1, rng.integers(0, _LSOAS_PER_DECILE, n)]
+    lsoa = (decile - 1) * _LSOAS_PER_DECILE + rng.integers(0, _LSOAS_PER_DECILE, n)  # pool index
     u = rng.random(n)
     lsoa_blank = u < 0.03  # neither lsoa nor decile recorded
     decile_blank = (u >= 0.03) & (u < 0.18)  # decile blank, lsoa given (filled on reading)
 
     # Ethnicity (planted: less often recorded in Q1).
-    eth_codes = np.array(list(_ETHNICITY_WEIGHTS))
+    eth_codes = list(_ETHNICITY_WEIGHTS) + ["Z"]
     eth_w = np.array(list(_ETHNICITY_WEIGHTS.values()))
-    ethnicity = eth_codes[rng.choice(len(eth_codes), n, p=eth_w / eth_w.sum())].astype(object)
+    ethnicity = rng.choice(len(eth_w), n, p=eth_w / eth_w.sum())  # indices into eth_codes
     u = rng.random(n)
     eth_blank = u < np.where(q1, 0.20, 0.06)
-    ethnicity[(u >= np.where(q1, 0.20, 0.06)) & (u < np.where(q1, 0.23, 0.09))] = "Z"
-    white = np.isin(ethnicity, ["A", "B", "C"])
+    ethnicity[(u >= np.where(q1, 0.20, 0.06)) & (u < np.where(q1, 0.23, 0.09))] = len(eth_w)
+    white = ethnicity <= 2  # A, B, C
 
     # Language: English for most; more often another language outside White groups.
     other_lang = rng.random(n) < np.where(white, 0.04, 0.30)
-    language = np.where(other_lang, _OTHER_LANGUAGES[rng.integers(0, len(_OTHER_LANGUAGES), n)],
-                        "English").astype(object)  # fmt: skip
+    languages = ["English", *_OTHER_LANGUAGES]
+    language = np.where(other_lang, rng.integers(1, len(languages), n), 0)
     language_blank = rng.random(n) < 0.05
     interpreter = other_lang & (rng.random(n) < 0.35) & ~language_blank
 
@@ -249,13 +248,11 @@ def _patients(n: int, rng: np.random.Generator, as_of: date) -> tuple[pa.Table, 
     # Smoking (planted: commoner in Q1); children mostly left blank.
     u = rng.random(n)
     current = np.where(q1, 0.22, 0.12)
-    smoker = np.select(
-        [u < current, u < current + 0.25, u < current + 0.85],
-        ["current", "ex", "never"],
-        "unknown",
-    ).astype(object)
+    smoker = np.select(  # indices into C.SMOKER (current, ex, never, unknown)
+        [u < current, u < current + 0.25, u < current + 0.85], [0, 1, 2], 3
+    )
     child = age < 15
-    smoker[child] = np.where(rng.random(int(child.sum())) < 0.3, "never", None)
+    smoker[child] = np.where(rng.random(int(child.sum())) < 0.3, 2, -1)  # -1: left blank
 
     # Dates.
     dates = _patient_dates(n, rng, as_of, age, female, decile, flags, ltcs)
@@ -263,14 +260,14 @@ def _patients(n: int, rng: np.random.Generator, as_of: date) -> tuple[pa.Table, 
     columns: dict[str, pa.Array] = {
         "patient_id": _ids("P", n, max(7, len(str(n)))),
         "age": pa.array(age, pa.int16()),
-        "sex": pa.array(sex, pa.string()),
-        "ethnicity": pa.array(ethnicity, pa.string(), mask=eth_blank),
+        "sex": _coded(sex, C.SEX),
+        "ethnicity": _coded(ethnicity, eth_codes, mask=eth_blank),
         "imd_decile": pa.array(decile.astype(np.int8), pa.int8(), mask=lsoa_blank | decile_blank),
-        "lsoa": pa.array(lsoa, pa.string(), mask=lsoa_blank),
-        "language": pa.array(language, pa.string(), mask=language_blank),
+        "lsoa": _coded(lsoa, pool.ravel().tolist(), mask=lsoa_blank),
+        "language": _coded(language, languages, mask=language_blank),
         **{k: pa.array(flags[k]) for k in C.PATIENT_FLAGS},
         **{k: pa.array(ltcs[k]) for k in C.LONG_TERM_CONDITIONS},
-        "smoker": pa.array(smoker, pa.string()),
+        "smoker": _coded(smoker, C.SMOKER, mask=smoker < 0),
         **dates,
     }
     latent = {"age": age, "decile": decile, "homeless": flags["homeless"], "ltcs": ltcs}
@@ -398,7 +395,9 @@ def _write(table: pa.Table, path: Path, fmt: str) -> None:
     if fmt == "parquet":
         pq.write_table(table, path, compression="zstd")
     else:
-        pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="none"))
+        pacsv.write_csv(
+            table, path, pacsv.WriteOptions(quoting_style="none", quoting_header="none")
+        )
 
 
 def generate(
