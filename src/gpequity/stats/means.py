@@ -10,9 +10,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from scipy.stats import t as student_t
-
-from gpequity.stats._common import NAN_INTERVAL, Interval, z_value
+from gpequity.stats._common import NAN_INTERVAL, Interval, t_quantile, z_value
 
 
 @dataclass(frozen=True)
@@ -99,7 +97,7 @@ def welch_difference(
     if se2 == 0.0:
         return (diff, diff)
     df = se2 * se2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
-    q = float(student_t.ppf(1.0 - (1.0 - confidence) / 2.0, df))
+    q = t_quantile(1.0 - (1.0 - confidence) / 2.0, df)
     half = q * math.sqrt(se2)
     return (diff - half, diff + half)
 

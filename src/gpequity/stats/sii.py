@@ -31,11 +31,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import norm
 
 ValueType = Literal["other", "rate", "proportion"]
 Array = NDArray[np.float64]
@@ -43,7 +43,7 @@ Array = NDArray[np.float64]
 MIN_QUANTILES = 5
 MAX_QUANTILES = 100
 MIN_SIMULATIONS = 1000
-_Z95 = float(norm.ppf(0.975))
+_Z95 = NormalDist().inv_cdf(0.975)
 
 
 @dataclass(frozen=True)
