@@ -326,3 +326,15 @@ def test_compare_page_lists_changed_actions(practice, lead):
     assert page.status_code == 200
     assert "1 action changed status" in text and "Inclusive registration" in text
     assert "Not started" in text and "Embedded" in text
+
+
+def test_action_page_offers_add_to_plan_to_editors_and_links_once_adopted(practice, lead, teammate):
+    url = f"/orgs/{practice.ods_code}/assessment/actions/acc_01/"
+    lead_page = client_for(lead).get(url).content.decode()
+    assert f'action="/orgs/{practice.ods_code}/plan/adopt/acc_01/"' in lead_page
+    # A team member may record progress but not add to the plan.
+    assert "plan/adopt/acc_01/" not in client_for(teammate).get(url).content.decode()
+    response = client_for(lead).post(f"/orgs/{practice.ods_code}/plan/adopt/acc_01/")
+    assert response.status_code == 302
+    page = client_for(teammate).get(url).content.decode()
+    assert "This action is in the practice's plan" in page and "plan/adopt/acc_01/" not in page

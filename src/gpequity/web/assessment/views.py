@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gpequity.web.orgs import access
+from gpequity.web.plans import selectors as plan_selectors
 from gpequity.web.orgs.models import OrgKind
 
 from . import presenters, selectors, services
@@ -164,6 +165,8 @@ def action(request, ods_code: str, action_key: str):
         "removed": [e for e in evidence if e.removed_at is not None],
         "history": presenters.event_rows(selectors.action_history(org, action_key)[:50], pack, org),
         "can_contribute": access.can(request.user, org, access.CONTRIBUTE),
+        "can_edit": access.can(request.user, org, access.EDIT),
+        "plan_item": plan_selectors.plan_items(org).filter(action_key=action_key).first(),
         "breadcrumbs": _crumbs(org, _assessment_crumb(org)),
     }
     return render(request, "assessment/action.html", ctx, status=status_code)
