@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gpequity.web.orgs import access
-from gpequity.web.plans import selectors as plan_selectors
 from gpequity.web.orgs.models import OrgKind
+from gpequity.web.plans import selectors as plan_selectors
 
 from . import presenters, selectors, services
 from .forms import AssessmentForm, CompareForm, SnapshotForm
