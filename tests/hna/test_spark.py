@@ -20,7 +20,8 @@ from gpequity.hna.columns import (  # noqa: E402
     SMOKER,
 )
 from gpequity.hna.engine import compute_counts, spark_session  # noqa: E402
-from gpequity.hna.indicators import default_indicators, parse_condition  # noqa: E402
+from gpequity.hna.criteria import parse_criteria  # noqa: E402
+from gpequity.hna.indicators import default_indicators  # noqa: E402
 from gpequity.hna.twin import rows_to_table  # noqa: E402
 
 pytestmark = pytest.mark.spark
@@ -74,7 +75,7 @@ def _random_extract(seed: int, n: int, with_appointments: bool):
 @pytest.mark.parametrize(("seed", "n", "with_appointments"), [(1, 300, True), (2, 40, False)])
 def test_spark_and_duckdb_agree_exactly(spark, seed, n, with_appointments):
     patients, appointments = _random_extract(seed, n, with_appointments)
-    focus = parse_condition({"any": [{"imd_decile": {"le": 2}}, {"homeless": True}]})
+    focus = parse_criteria({"any": [{"imd_decile": {"le": 2}}, {"homeless": True}]})
     kwargs = {"as_of": AS_OF, "indicators": default_indicators(), "focus": focus}
     duck, _ = compute_counts(patients, appointments, engine="duckdb", **kwargs)
     sprk, _ = compute_counts(patients, appointments, engine="spark", spark=spark, **kwargs)

@@ -27,7 +27,8 @@ from gpequity.hna.columns import (
     SMOKER,
 )
 from gpequity.hna.engine import compute_counts
-from gpequity.hna.indicators import default_indicators, parse_condition, parse_text
+from gpequity.hna.criteria import parse_criteria
+from gpequity.hna.indicators import default_indicators, parse_text
 from gpequity.hna.results import IndicatorInfo, indicators_table
 from gpequity.hna.twin import rows_to_table, twin_counts_from_arrow
 from gpequity.hna.windows import season_start, window_start
@@ -131,12 +132,10 @@ def test_engine_and_twin_agree(extract):
     as_of, patients, appointments, focus_data = extract
     p = rows_to_table(patients, PATIENTS_SCHEMA)
     a = rows_to_table(appointments, APPOINTMENTS_SCHEMA) if appointments is not None else None
-    focus = parse_condition(focus_data) if focus_data is not None else None
+    focus = parse_criteria(focus_data) if focus_data is not None else None
 
     fast, fast_plan = compute_counts(p, a, as_of=as_of, indicators=INDICATORS, focus=focus)
-    slow, slow_plan = twin_counts_from_arrow(
-        p, a, as_of=as_of, indicators=INDICATORS, focus=focus
-    )
+    slow, slow_plan = twin_counts_from_arrow(p, a, as_of=as_of, indicators=INDICATORS, focus=focus)
 
     assert fast_plan.skipped == slow_plan.skipped
     assert ("dna_rate" in fast_plan.skipped) == (appointments is None)

@@ -18,9 +18,9 @@ import pandas as pd
 import yaml
 
 from gpequity.hna import results
-from gpequity.hna.engine import Progress, compute_counts
+from gpequity.hna.criteria import CriteriaError, Group
+from gpequity.hna.engine import Progress, compute_counts, focus_criteria
 from gpequity.hna.indicators import Indicator, resolve
-from gpequity.hna.indicators.conditions import ConditionError, Node, parse_condition
 
 BLANK_WARNING_SHARE = 0.2
 _WATCHED_COLUMNS = ("ethnicity", "imd_decile", "language", "smoker")
@@ -30,30 +30,47 @@ class FocusError(ValueError):
     """Focus Patient criteria that cannot be read."""
 
 
-def parse_focus(focus: str | Path | Mapping[str, Any] | Node | None) -> Node | None:
-    """Focus criteria from a dict, a JSON/YAML text or a path to a JSON/YAML file.
+def read_focus(focus: str | Path | Mapping[str, Any] | Group | None) -> Any:
+    """Focus criteria as data: a dict, JSON text, or a path to a JSON/YAML file.
 
-    The criteria are data in the DATA.md format; they are parsed, never evaluated as code.
+    Reading the file (or JSON) happens before the extract is loaded, so a typo fails fast.
     """
-    if focus is None or isinstance(focus, Node):
+    if focus is None or isinstance(focus, Group | Mapping):
         return focus
-    data: Any = focus
-    if isinstance(focus, Path) or (isinstance(focus, str) and not focus.lstrip().startswith("{")):
+    if isinstance(focus, Path) or not focus.lstrip().startswith("{"):
         path = Path(focus)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+            return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
         except OSError as exc:
             raise FocusError(f"cannot read focus criteria file {path}: {exc.strerror}") from exc
         except yaml.YAMLError as exc:
             raise FocusError(f"focus criteria file {path} is not valid JSON/YAML") from exc
-    elif isinstance(focus, str):
-        try:
-            data = json.loads(focus)
-        except json.JSONDecodeError as exc:
-            raise FocusError(f"focus criteria are not valid JSON: {exc.msg}") from exc
     try:
-        return parse_condition(data, "focus")
-    except ConditionError as exc:
+        return json.loads(focus)
+    except json.JSONDecodeError as exc:
+        raise FocusError(f"focus criteria are not valid JSON: {exc.msg}") from exc
+
+
+def parse_focus(
+    focus: str | Path | Mapping[str, Any] | Group | None,
+    patient_columns: Sequence[str] = (),
+) -> Group | None:
+    """Focus criteria parsed and type-checked by the shared core evaluator (``criteria``).
+
+    The same parser serves the web Focus group, so a group saved there runs here unchanged.
+    ``patient_columns`` lets criteria use extra columns kept from the extract.
+    """
+    return _checked_focus(read_focus(focus), patient_columns)
+
+
+def _checked_focus(data: Any, patient_columns: Sequence[str]) -> Group | None:
+    if data is None:
+        return None
+    if not isinstance(data, Group | Mapping):
+        raise FocusError('focus criteria must be one group: {"any": [...]} or {"all": [...]}')
+    try:
+        return focus_criteria(data, patient_columns)
+    except CriteriaError as exc:
         raise FocusError(str(exc)) from exc
 
 
@@ -120,7 +137,7 @@ def run(
     extract: Any,
     *,
     as_of: date | str,
-    focus: str | Path | Mapping[str, Any] | Node | None = None,
+    focus: str | Path | Mapping[str, Any] | Group | None = None,
     indicators: str | Path | Sequence[Indicator] | None = None,
     engine: str = "duckdb",
     shareable: bool = False,
@@ -135,15 +152,16 @@ def run(
     or a list of definitions). ``shareable`` applies disclosure control to every output.
     """
     as_of_date = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
-    focus_node = parse_focus(focus)
+    focus_data = read_focus(focus)
     definitions = resolve(indicators)
     loaded = _load(extract, drop_bad_rows, progress)
+    focus_group = _checked_focus(focus_data, loaded.patients.column_names)
     counts, plan = compute_counts(
         loaded.patients,
         loaded.appointments,
         as_of=as_of_date,
         indicators=definitions,
-        focus=focus_node,
+        focus=focus_group,
         engine=engine,
         spark=spark,
         progress=progress,

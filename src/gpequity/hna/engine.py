@@ -1,25 +1,30 @@
-"""The HNA engine: indicator definitions compiled to Ibis, run on DuckDB (default) or Spark.
+"""The HNA engine: indicator definitions run on DuckDB (default) or Spark.
 
-All heavy work stays inside the engine: one group-by over appointments gives every
-per-patient appointment measure (and the per-patient counts behind appointment-level
-indicators), a two-step group-by gives continuity, a left join puts them beside the patient
-rows, and one group-by per grouping sums each indicator's numerator and denominator. Only
-those small aggregated tables come back to Python, where ``results`` adds the statistics.
-The same expressions run on DuckDB and on PySpark; ``twin`` is the slow reference.
+The work is one pass over the data. Per patient: the appointment measures (one group-by
+over appointments, two more for continuity), every indicator's denominator and numerator
+flag, and the patient's label in every grouping. Those rows are summed in the engine by the
+combination of all the labels at once ("cells": a few hundred to a few tens of thousands of
+rows whatever the practice size), and only the cells come back to Python, where
+``rollup`` adds them up per grouping. So there is one aggregation query, not one per
+grouping, and nothing patient-level leaves the engine.
+
+DuckDB gets SQL written directly from the condition trees (``indicators.sql``): building and
+compiling Ibis expressions cost about a second a run, more than a whole small practice takes
+to count. Spark gets the same query built with Ibis (``compile_condition``), since Ibis is
+how the project speaks to Spark. Both feed the same ``rollup``; tests hold the two engines
+and the plain-Python ``twin`` to the same numbers. Focus Patient criteria are evaluated by
+the shared core evaluator (``gpequity.hna.criteria.to_ibis``), the one the web app uses too.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
-import ibis.expr.datatypes as dt
-import ibis.expr.types as ir
 import pyarrow as pa
 
 from gpequity.hna.columns import (
@@ -29,6 +34,7 @@ from gpequity.hna.columns import (
     NOT_RECORDED,
     TRUE_SPELLINGS,
 )
+from gpequity.hna.criteria import Group
 from gpequity.hna.indicators import APPOINTMENT_MEASURES, PATIENT_MEASURES, Indicator
 from gpequity.hna.indicators.conditions import (
     All,
@@ -44,8 +50,12 @@ from gpequity.hna.indicators.conditions import (
     WithinMonths,
     drop_from_at_least,
 )
+from gpequity.hna.indicators.sql import Kind, compile_sql, ident, kinds_of, literal, truthy
 from gpequity.hna.results import GroupCount
 from gpequity.hna.windows import APPOINTMENT_WINDOW_MONTHS, season_start, window_start
+
+if TYPE_CHECKING:  # Ibis is imported only for Spark and for Focus criteria.
+    import ibis.expr.types as ir
 
 Progress = Callable[[str, float], None]
 ENGINES = ("duckdb", "spark")
@@ -163,7 +173,9 @@ def _date_column(t: ir.Table, name: str) -> ir.Value:
 
 
 def compile_condition(node: Node, t: ir.Table, as_of: date) -> ir.BooleanValue:
-    """Compile a condition tree to a never-null Ibis boolean over table ``t``."""
+    """Compile a condition tree to a never-null Ibis boolean over table ``t`` (Spark path)."""
+    import ibis
+
     match node:
         case Const(value):
             return ibis.literal(value)
@@ -213,6 +225,8 @@ def _appointment_measures(
     a: ir.Table, as_of: date, appointment_level: Sequence[tuple[int, Indicator]]
 ) -> tuple[ir.Table, ir.Table]:
     """Per-patient appointment counts (one group-by) and continuity (two group-bys)."""
+    import ibis
+
     start = window_start(as_of, APPOINTMENT_WINDOW_MONTHS)
     in_window = ((a.date > start) & (a.date <= as_of)).fill_null(False)
 
@@ -261,6 +275,8 @@ def _with_measures(
     as_of: date,
     appointment_level: Sequence[tuple[int, Indicator]],
 ) -> ir.Table:
+    import ibis
+
     ltc = ibis.literal(0)
     for name in LONG_TERM_CONDITIONS:
         if name in p.columns:
@@ -283,8 +299,29 @@ def _with_measures(
 
 # --------------------------------------------------------------------------- groupings
 
+FLAG_GROUPINGS = (*INCLUSION_FLAGS, "interpreter_needed")
+_FOCUS_COLUMN = "_gpequity_focus"
 
-def _group_labels(t: ir.Table, focus: Node | None, as_of: date) -> dict[str, ir.StringValue]:
+
+def grouping_names(with_focus: bool) -> list[str]:
+    """The DATA.md groupings a run reports, besides ``overall``."""
+    names = ["imd_quintile", "imd_decile", "ethnic_group", "age_band", "sex"]
+    if with_focus:
+        names.append("focus_group")
+    return [*names, *FLAG_GROUPINGS]
+
+
+def _ethnic_codes() -> dict[str, list[str]]:
+    by_group: dict[str, list[str]] = {}
+    for code, label in ETHNIC_GROUP.items():
+        by_group.setdefault(label, []).append(code)
+    return by_group
+
+
+def _group_labels(t: ir.Table, focus: ir.BooleanValue | None) -> dict[str, ir.StringValue]:
+    """Ibis label expressions of every grouping (Spark path; mirrors ``_label_sql``)."""
+    import ibis
+
     d = t.imd_decile
     quintile = ibis.cases(
         (d.isnull(), "unknown"),
@@ -295,11 +332,8 @@ def _group_labels(t: ir.Table, focus: Node | None, as_of: date) -> dict[str, ir.
         (d <= 10, "Q5"),
         else_="unknown",
     )
-    by_group: dict[str, list[str]] = {}
-    for code, label in ETHNIC_GROUP.items():
-        by_group.setdefault(label, []).append(code)
     ethnic = ibis.cases(
-        *[(t.ethnicity.isin(codes), label) for label, codes in by_group.items()],
+        *[(t.ethnicity.isin(codes), label) for label, codes in _ethnic_codes().items()],
         else_=NOT_RECORDED,
     )
     age = t.age
@@ -308,7 +342,6 @@ def _group_labels(t: ir.Table, focus: Node | None, as_of: date) -> dict[str, ir.
         else_="80+",
     )  # fmt: skip
     labels: dict[str, ir.StringValue] = {
-        "overall": ibis.literal("all"),
         "imd_quintile": quintile,
         "imd_decile": d.cast("string").fill_null("unknown"),
         "ethnic_group": ethnic,
@@ -316,10 +349,75 @@ def _group_labels(t: ir.Table, focus: Node | None, as_of: date) -> dict[str, ir.
         "sex": t.sex,
     }
     if focus is not None:
-        labels["focus_group"] = ibis.ifelse(compile_condition(focus, t, as_of), "in", "out")
-    for flag in (*INCLUSION_FLAGS, "interpreter_needed"):
+        labels["focus_group"] = ibis.ifelse(focus, "in", "out")
+    for flag in FLAG_GROUPINGS:
         labels[flag] = ibis.ifelse(t[flag].fill_null(False), "yes", "no")
     return labels
+
+
+def _label_sql(kinds: Mapping[str, Kind], with_focus: bool) -> dict[str, str]:
+    """SQL label expressions of every grouping (DuckDB path; mirrors ``_group_labels``)."""
+    d = ident("imd_decile")
+    quintile = (
+        f"CASE WHEN {d} IS NULL THEN 'unknown' WHEN {d} <= 2 THEN 'Q1' WHEN {d} <= 4 THEN 'Q2' "
+        f"WHEN {d} <= 6 THEN 'Q3' WHEN {d} <= 8 THEN 'Q4' WHEN {d} <= 10 THEN 'Q5' "
+        "ELSE 'unknown' END"
+    )
+    eth = ident("ethnicity")
+    ethnic = " ".join(
+        f"WHEN {eth} IN ({', '.join(literal(c) for c in codes)}) THEN {literal(label)}"
+        for label, codes in _ethnic_codes().items()
+    )
+    age = ident("age")
+    labels = {
+        "imd_quintile": quintile,
+        "imd_decile": f"COALESCE(CAST({d} AS VARCHAR), 'unknown')",
+        "ethnic_group": f"CASE {ethnic} ELSE {literal(NOT_RECORDED)} END",
+        "age_band": (
+            f"CASE WHEN {age} <= 17 THEN '0-17' WHEN {age} <= 39 THEN '18-39' "
+            f"WHEN {age} <= 64 THEN '40-64' WHEN {age} <= 79 THEN '65-79' ELSE '80+' END"
+        ),
+        "sex": ident("sex"),
+    }
+    if with_focus:
+        labels["focus_group"] = f"CASE WHEN {ident(_FOCUS_COLUMN)} THEN 'in' ELSE 'out' END"
+    for flag in FLAG_GROUPINGS:
+        labels[flag] = f"CASE WHEN {truthy(flag, kinds[flag])} THEN 'yes' ELSE 'no' END"
+    return labels
+
+
+# --------------------------------------------------------------------------- focus
+
+
+def focus_criteria(
+    focus: Group | Mapping[str, Any] | str | None, patient_columns: Sequence[str]
+) -> Group | None:
+    """Focus Patient criteria parsed and type-checked by the shared core evaluator.
+
+    Columns outside the contract (kept from the extract) may be used; they are text.
+    """
+    if focus is None or isinstance(focus, Group):
+        return focus
+    from gpequity.hna.criteria import column_types, parse_criteria
+
+    known = column_types()
+    extras = [c for c in patient_columns if c not in known and c != "patient_id"]
+    return parse_criteria(focus, extra_columns=extras)
+
+
+def _focus_relation_sql(focus: Group, patients: pa.Table, name: str) -> str:
+    """The patients relation with a focus column, compiled from ``criteria.to_ibis``.
+
+    Using the shared evaluator (not a copy) keeps the HNA and the web Focus page in step;
+    Ibis only compiles this one small expression, against an unbound table of the schema.
+    """
+    import ibis
+
+    from gpequity.hna.criteria import to_ibis
+
+    table = ibis.table(ibis.Schema.from_pyarrow(patients.schema), name=name)
+    expr = table.mutate(**{_FOCUS_COLUMN: to_ibis(focus, table)})
+    return str(ibis.to_sql(expr, dialect="duckdb"))
 
 
 # --------------------------------------------------------------------------- backends
@@ -347,41 +445,180 @@ def spark_session() -> Any:
     )
 
 
-def connect(engine: str, spark: Any = None) -> Any:
-    """An Ibis backend for ``engine`` ("duckdb" or "spark")."""
-    if engine == "duckdb":
-        con = ibis.duckdb.connect()
-        con.raw_sql("SET enable_progress_bar = false")  # keep stdout for our own output
-        return con
-    if engine == "spark":
-        try:
-            import pyspark  # noqa: F401
-        except ImportError as exc:
-            raise EngineError(
-                "the spark engine needs PySpark: pip install 'gpequity[spark]'"
-            ) from exc
-        return ibis.pyspark.connect(spark if spark is not None else spark_session())
-    raise EngineError(f"unknown engine '{engine}' (use {' or '.join(ENGINES)})")
+def _spark_backend(spark: Any) -> Any:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        raise EngineError("the spark engine needs PySpark: pip install 'gpequity[spark]'") from exc
+    import ibis
+
+    return ibis.pyspark.connect(spark if spark is not None else spark_session())
 
 
-def _load(con: Any, name: str, table: pa.Table, engine: str) -> ir.Table:
-    if engine == "spark":
-        # Spark 4 builds a DataFrame straight from Arrow, keeping nullable ints and dates.
-        frame = con._session.createDataFrame(table)
-        frame.createOrReplaceTempView(name)
-        return con.table(name)
-    return con.create_table(name, table, temp=True)
+# --------------------------------------------------------------------------- DuckDB (SQL)
+
+_MEASURE_KINDS: dict[str, Kind] = {
+    "ltc_count": "int",
+    "appointments_in_window": "int",
+    "dna_count_in_window": "int",
+    "online_booked_in_window": "int",
+    "attended_gp_with_clinician_in_window": "int",
+    "continuity_upc": "float",
+    "continuity_coc": "float",
+}
 
 
-# --------------------------------------------------------------------------- run
+def _appointment_ctes(
+    appointments: pa.Table, as_of: date, appointment_level: Sequence[tuple[int, Indicator]]
+) -> str:
+    """Per-patient appointment counts (``_acounts``) and continuity (``_acont``) as CTEs."""
+    kinds = kinds_of(appointments.schema)
+    start, end = literal(window_start(as_of, APPOINTMENT_WINDOW_MONTHS)), literal(as_of)
+    win = f'COALESCE("date" > {start} AND "date" <= {end}, FALSE)'
+    metrics = [
+        f"count_if({win}) AS appointments_in_window",
+        f"count_if({win} AND \"status\" = 'dna') AS dna_count_in_window",
+        f"count_if({win} AND \"booked_via\" = 'online') AS online_booked_in_window",
+    ]
+    for i, ind in appointment_level:
+        assert ind.numerator is not None
+        den = compile_sql(ind.denominator, kinds, as_of)
+        num = compile_sql(ind.numerator, kinds, as_of)
+        metrics += [f"count_if({den}) AS _ad{i}", f"count_if({den} AND {num}) AS _an{i}"]
+    gp = (
+        f"{win} AND COALESCE(\"status\" = 'attended', FALSE) "
+        'AND COALESCE("clinician_role" = \'gp\', FALSE) AND "clinician_id" IS NOT NULL'
+    )
+    return f"""
+_acounts AS (
+  SELECT "patient_id", {", ".join(metrics)}
+  FROM gpequity_appointments GROUP BY "patient_id"
+),
+_aclin AS (
+  SELECT "patient_id", "clinician_id", count(*) AS c
+  FROM gpequity_appointments WHERE {gp} GROUP BY "patient_id", "clinician_id"
+),
+_acont AS (
+  SELECT "patient_id", sum(c) AS n, max(c) AS mx, sum(c * c) AS ss
+  FROM _aclin GROUP BY "patient_id"
+)"""
 
 
-def _indicator_columns(t: ir.Table, plan: Plan, as_of: date) -> dict[str, ir.Value]:
-    cols: dict[str, ir.Value] = {}
+def _patients_sql(
+    patients: pa.Table, appointments: pa.Table | None, relation: str, measures: Sequence[str]
+) -> str:
+    """Patient rows beside their derived measures (measures win over same-named columns)."""
+    clash = [c for c in patients.column_names if c in _MEASURE_KINDS]
+    star = f"p.* EXCLUDE ({', '.join(ident(c) for c in clash)})" if clash else "p.*"
+    ltc = " + ".join(
+        f"CAST(COALESCE({ident(c)}, FALSE) AS INTEGER)"
+        for c in LONG_TERM_CONDITIONS
+        if c in patients.column_names
+    )
+    cols = [star, f"({ltc or '0'}) AS ltc_count"]
+    if appointments is None:
+        return f"SELECT {', '.join(cols)} FROM {relation} AS p"
+    cols += [f"COALESCE(c.{ident(m)}, 0) AS {ident(m)}" for m in measures]
+    cols += [
+        "COALESCE(k.n, 0) AS attended_gp_with_clinician_in_window",
+        "CASE WHEN k.n >= 2 THEN CAST(k.mx AS DOUBLE) / k.n END AS continuity_upc",
+        "CASE WHEN k.n >= 2 THEN (CAST(k.ss AS DOUBLE) - k.n) / (k.n * (k.n - 1.0)) END "
+        "AS continuity_coc",
+    ]
+    return (
+        f"SELECT {', '.join(cols)} FROM {relation} AS p "
+        'LEFT JOIN _acounts AS c ON p."patient_id" = c."patient_id" '
+        'LEFT JOIN _acont AS k ON p."patient_id" = k."patient_id"'
+    )
+
+
+def _metric_sql(plan: Plan, kinds: Mapping[str, Kind], as_of: date) -> list[str]:
+    """Each indicator's cell sums: d{i} (denominator), n{i} (numerator), q{i} (squares)."""
+    out: list[str] = []
     for i, ind in enumerate(plan.indicators):
         if ind.level == "appointment":
-            cols[f"_d{i}"] = t[f"_ad{i}"].cast("int64")
-            cols[f"_n{i}"] = t[f"_an{i}"].cast("int64")
+            out += [f"CAST(sum(_ad{i}) AS BIGINT) AS d{i}", f"CAST(sum(_an{i}) AS BIGINT) AS n{i}"]
+            continue
+        den = compile_sql(ind.denominator, kinds, as_of)
+        if ind.kind == "mean":
+            assert ind.value is not None
+            value = f"CAST({ident(ind.value)} AS DOUBLE)"
+            den = f"({den} AND {value} IS NOT NULL)"
+            out += [
+                f"count_if({den}) AS d{i}",
+                f"sum(CASE WHEN {den} THEN {value} ELSE 0.0 END) AS n{i}",
+                f"sum(CASE WHEN {den} THEN {value} * {value} ELSE 0.0 END) AS q{i}",
+            ]
+        else:
+            assert ind.numerator is not None
+            num = compile_sql(ind.numerator, kinds, as_of)
+            out += [f"count_if({den}) AS d{i}", f"count_if({den} AND {num}) AS n{i}"]
+    return out
+
+
+def cells_sql(
+    patients: pa.Table,
+    appointments: pa.Table | None,
+    plan: Plan,
+    *,
+    as_of: date,
+    focus: Group | None,
+) -> str:
+    """The one DuckDB query: indicator sums per combination of every grouping's label."""
+    appt_level = [(i, ind) for i, ind in enumerate(plan.indicators) if ind.level == "appointment"]
+    relation = "gpequity_patients"
+    if focus is not None:
+        relation = f"({_focus_relation_sql(focus, patients, relation)})"
+    measures = ["appointments_in_window", "dna_count_in_window", "online_booked_in_window"]
+    measures += [f"_a{x}{i}" for i, _ in appt_level for x in "dn"]
+    ctes = [f"_t AS ({_patients_sql(patients, appointments, relation, measures)})"]
+    if appointments is not None:
+        ctes.insert(0, _appointment_ctes(appointments, as_of, appt_level).strip())
+    kinds: dict[str, Kind] = {**kinds_of(patients.schema), **_MEASURE_KINDS}
+    labels = _label_sql(kinds, focus is not None)
+    keys = [f"{expr} AS {ident('g_' + name)}" for name, expr in labels.items()]
+    select = ",\n  ".join([*keys, *_metric_sql(plan, kinds, as_of)])
+    with_clause = ",\n".join(ctes)
+    return f"WITH {with_clause}\nSELECT\n  {select}\nFROM _t GROUP BY ALL"
+
+
+def _duckdb_cells(
+    patients: pa.Table,
+    appointments: pa.Table | None,
+    plan: Plan,
+    *,
+    as_of: date,
+    focus: Group | None,
+) -> pa.Table:
+    import duckdb
+
+    query = cells_sql(patients, appointments, plan, as_of=as_of, focus=focus)
+    con = duckdb.connect(config={"preserve_insertion_order": False})
+    try:
+        con.execute("SET enable_progress_bar = false")  # keep stdout for our own output
+        con.register("gpequity_patients", patients)
+        if appointments is not None:
+            con.register("gpequity_appointments", appointments)
+        return con.execute(query).fetch_arrow_table()
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------- Spark (Ibis)
+
+
+def _ibis_metrics(t: ir.Table, plan: Plan, as_of: date) -> dict[str, ir.Scalar]:
+    """The same cell sums as ``_metric_sql``, as Ibis aggregates."""
+    import ibis
+
+    def count(cond: ir.BooleanValue) -> ir.IntegerScalar:
+        return cond.cast("int64").sum().cast("int64")
+
+    out: dict[str, ir.Scalar] = {}
+    for i, ind in enumerate(plan.indicators):
+        if ind.level == "appointment":
+            out[f"d{i}"] = t[f"_ad{i}"].cast("int64").sum().cast("int64")
+            out[f"n{i}"] = t[f"_an{i}"].cast("int64").sum().cast("int64")
             continue
         den = compile_condition(ind.denominator, t, as_of)
         if ind.kind == "mean":
@@ -389,36 +626,97 @@ def _indicator_columns(t: ir.Table, plan: Plan, as_of: date) -> dict[str, ir.Val
             value = t[ind.value].cast("float64")
             den = den & value.notnull()
             v = ibis.ifelse(den, value, 0.0)
-            cols[f"_d{i}"] = den.cast("int64")
-            cols[f"_n{i}"] = v
-            cols[f"_q{i}"] = v * v
+            out[f"d{i}"] = count(den)
+            out[f"n{i}"] = v.sum().cast("float64")
+            out[f"q{i}"] = (v * v).sum().cast("float64")
         else:
             assert ind.numerator is not None
-            num = compile_condition(ind.numerator, t, as_of)
-            cols[f"_d{i}"] = den.cast("int64")
-            cols[f"_n{i}"] = (den & num).cast("int64")
-    return cols
+            out[f"d{i}"] = count(den)
+            out[f"n{i}"] = count(den & compile_condition(ind.numerator, t, as_of))
+    return out
 
 
-def _rows_from(grouping: str, table: pa.Table, plan: Plan) -> list[GroupCount]:
+def _load_spark(con: Any, name: str, table: pa.Table) -> ir.Table:
+    # Spark 4 builds a DataFrame straight from Arrow, keeping nullable ints and dates.
+    frame = con._session.createDataFrame(table)
+    frame.createOrReplaceTempView(name)
+    return con.table(name)
+
+
+def _spark_cells(
+    patients: pa.Table,
+    appointments: pa.Table | None,
+    plan: Plan,
+    *,
+    as_of: date,
+    focus: Group | None,
+    spark: Any,
+) -> pa.Table:
+    from gpequity.hna.criteria import to_ibis
+
+    con = _spark_backend(spark)
+    p = _load_spark(con, "gpequity_patients", patients)
+    a = _load_spark(con, "gpequity_appointments", appointments) if appointments else None
+    appt_level = [(i, ind) for i, ind in enumerate(plan.indicators) if ind.level == "appointment"]
+    focus_expr = to_ibis(focus, p) if focus is not None else None
+    if focus_expr is not None:
+        p = p.mutate(**{_FOCUS_COLUMN: focus_expr})
+    t = _with_measures(p, a, as_of, appt_level)
+    focus_col = t[_FOCUS_COLUMN] if focus is not None else None
+    labels = _group_labels(t, focus_col)
+    cells = t.group_by(**{f"g_{k}": v for k, v in labels.items()}).aggregate(
+        **_ibis_metrics(t, plan, as_of)
+    )
+    return cells.to_pyarrow()
+
+
+# --------------------------------------------------------------------------- rollup
+
+
+def rollup(cells: pa.Table, plan: Plan, groupings: Sequence[str]) -> list[GroupCount]:
+    """Sum the cells per grouping (and overall) into ``GroupCount`` rows.
+
+    Empty groups are left out. Cells are few (combinations of labels actually present), so
+    this is milliseconds whatever the practice size.
+    """
+    metrics = [c for c in cells.column_names if not c.startswith("g_")]
+    parts: list[tuple[str, list[dict[str, Any]]]] = []
+    if cells.num_rows:
+        totals = cells.group_by([]).aggregate([(m, "sum") for m in metrics]).to_pylist()
+        parts.append(("overall", [{**totals[0], "g": "all"}]))
+    for grouping in groupings:
+        key = f"g_{grouping}"
+        summed = cells.group_by(key).aggregate([(m, "sum") for m in metrics]).to_pylist()
+        parts.append((grouping, [{**r, "g": r[key]} for r in summed]))
     rows: list[GroupCount] = []
-    for rec in table.to_pylist():
-        for i, ind in enumerate(plan.indicators):
-            den = int(rec[f"d{i}"] or 0)
-            if den == 0:
-                continue
-            num = rec[f"n{i}"] or 0
-            rows.append(
-                GroupCount(
-                    indicator=ind.id,
-                    grouping=grouping,
-                    group=str(rec["g"]),
-                    numerator=float(num) if ind.kind == "mean" else int(num),
-                    denominator=den,
-                    sum_sq=float(rec[f"q{i}"] or 0.0) if ind.kind == "mean" else None,
-                )
-            )
+    for grouping, records in parts:
+        for rec in records:
+            rows.extend(_counts_from(grouping, rec, plan))
     return rows
+
+
+def _counts_from(grouping: str, rec: Mapping[str, Any], plan: Plan) -> list[GroupCount]:
+    out: list[GroupCount] = []
+    for i, ind in enumerate(plan.indicators):
+        den = int(rec[f"d{i}_sum"] or 0)
+        if den == 0:
+            continue
+        num = rec[f"n{i}_sum"] or 0
+        mean = ind.kind == "mean"
+        out.append(
+            GroupCount(
+                indicator=ind.id,
+                grouping=grouping,
+                group=str(rec["g"]),
+                numerator=float(num) if mean else int(num),
+                denominator=den,
+                sum_sq=float(rec[f"q{i}_sum"] or 0.0) if mean else None,
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- run
 
 
 def compute_counts(
@@ -427,48 +725,30 @@ def compute_counts(
     *,
     as_of: date,
     indicators: Sequence[Indicator],
-    focus: Node | None = None,
+    focus: Group | Mapping[str, Any] | str | None = None,
     engine: str = "duckdb",
     spark: Any = None,
     progress: Progress | None = None,
 ) -> tuple[list[GroupCount], Plan]:
-    """Numerators and denominators of every indicator in every group, from the engine."""
+    """Numerators and denominators of every indicator in every group, from the engine.
+
+    ``focus`` is Focus Patient criteria (a ``criteria.Group``, a dict or JSON text).
+    """
     report = progress or (lambda _msg, _frac: None)
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine '{engine}' (use {' or '.join(ENGINES)})")
     plan = plan_indicators(
         indicators,
         patient_columns=patients.column_names,
         appointment_columns=appointments.column_names if appointments is not None else None,
     )
-    report(f"Loading the extract into {engine}", 0.05)
-    con = connect(engine, spark)
-    p = _load(con, "gpequity_patients", patients, engine)
-    a = (
-        _load(con, "gpequity_appointments", appointments, engine)
-        if appointments is not None
-        else None
-    )
-    appt_level = [(i, ind) for i, ind in enumerate(plan.indicators) if ind.level == "appointment"]
-    report("Counting appointments per patient", 0.15)
-    t = _with_measures(p, a, as_of, appt_level)
-    labels = _group_labels(t, focus, as_of)
-    ind_cols = _indicator_columns(t, plan, as_of)
-    wide = t.select(**{f"_g_{k}": v for k, v in labels.items()}, **ind_cols)
-    wide = wide.cache()
-    rows: list[GroupCount] = []
-    try:
-        for k, grouping in enumerate(labels):
-            report(f"Summing indicators by {grouping}", 0.3 + 0.6 * k / len(labels))
-            sums = {}
-            for name in ind_cols:
-                col = wide[name]
-                sums[name[1:]] = col.sum().cast("float64" if name[1] in "nq" else "int64")
-                if name[1] == "n" and isinstance(col.type(), dt.Integer):
-                    sums[name[1:]] = col.sum().cast("int64")
-            agg = wide.group_by(g=wide[f"_g_{grouping}"]).aggregate(**sums)
-            rows.extend(_rows_from(grouping, agg.to_pyarrow(), plan))
-    finally:
-        wide.release()
-        if engine == "duckdb":
-            con.disconnect()
+    criteria = focus_criteria(focus, patients.column_names)
+    report(f"Counting indicators in {engine}", 0.3)
+    if engine == "duckdb":
+        cells = _duckdb_cells(patients, appointments, plan, as_of=as_of, focus=criteria)
+    else:
+        cells = _spark_cells(patients, appointments, plan, as_of=as_of, focus=criteria, spark=spark)
+    report("Adding up groups", 0.85)
+    rows = rollup(cells, plan, grouping_names(criteria is not None))
     report("Aggregated", 0.9)
     return rows, plan

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -23,7 +23,8 @@ from gpequity.hna.columns import (
     NOT_RECORDED,
     TRUE_SPELLINGS,
 )
-from gpequity.hna.engine import Plan, plan_indicators
+from gpequity.hna.criteria import Group, to_python
+from gpequity.hna.engine import Plan, focus_criteria, plan_indicators
 from gpequity.hna.indicators import Indicator
 from gpequity.hna.indicators.conditions import (
     All,
@@ -191,8 +192,14 @@ def _age_band(age: int) -> str:
     return "80+"
 
 
-def patient_groups(patient: Row, focus: Node | None, as_of: date) -> dict[str, str]:
-    """The group label of this patient in each DATA.md grouping."""
+def patient_groups(
+    patient: Row, in_focus: Callable[[Row], bool] | None, as_of: date
+) -> dict[str, str]:
+    """The group label of this patient in each DATA.md grouping.
+
+    ``in_focus`` is the Focus Patient predicate from the shared evaluator
+    (``criteria.to_python``), the one the web Focus group uses.
+    """
     decile = patient.get("imd_decile")
     groups = {
         "overall": "all",
@@ -202,8 +209,8 @@ def patient_groups(patient: Row, focus: Node | None, as_of: date) -> dict[str, s
         "age_band": _age_band(patient["age"]),
         "sex": patient["sex"],
     }
-    if focus is not None:
-        groups["focus_group"] = "in" if holds(focus, patient, as_of) else "out"
+    if in_focus is not None:
+        groups["focus_group"] = "in" if in_focus(patient) else "out"
     for flag in (*INCLUSION_FLAGS, "interpreter_needed"):
         groups[flag] = "yes" if _truthy(patient.get(flag)) else "no"
     return groups
@@ -240,7 +247,7 @@ def twin_counts(
     *,
     as_of: date,
     indicators: Sequence[Indicator],
-    focus: Node | None = None,
+    focus: Group | Mapping[str, Any] | str | None = None,
     patient_columns: Sequence[str] | None = None,
     appointment_columns: Sequence[str] | None = None,
 ) -> tuple[list[GroupCount], Plan]:
@@ -256,6 +263,8 @@ def twin_counts(
         patient_columns=patient_columns,
         appointment_columns=appointment_columns if appt_rows is not None else None,
     )
+    criteria = focus_criteria(focus, patient_columns)
+    in_focus = to_python(criteria) if criteria is not None else None
     by_patient: dict[str, list[Row]] = defaultdict(list)
     for appt in appt_rows or []:
         by_patient[appt["patient_id"]].append(appt)
@@ -267,7 +276,7 @@ def twin_counts(
             **patient,
             **patient_measures(patient, own if appt_rows is not None else None, as_of),
         }
-        groups = patient_groups(patient, focus, as_of)
+        groups = patient_groups(patient, in_focus, as_of)
         for ind in plan.indicators:
             den, num, sq = _contribution(ind, row, own, as_of)
             if den == 0:
@@ -298,7 +307,7 @@ def twin_counts_from_arrow(
     *,
     as_of: date,
     indicators: Sequence[Indicator],
-    focus: Node | None = None,
+    focus: Group | Mapping[str, Any] | str | None = None,
 ) -> tuple[list[GroupCount], Plan]:
     """The twin on canonical Arrow tables (rows converted to plain dicts first)."""
     return twin_counts(
