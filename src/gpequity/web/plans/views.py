@@ -128,6 +128,7 @@ def plan_item(request, ods_code: str, item_id: int):
         "org": org,
         "row": presenters.item_row(item, selectors.today()),
         "item": item,
+        "action": _pack_action(org, item.action_key),
         "cycles": list(item.cycles.select_related("created_by")),
         "measurements": presenters.measurement_rows(measurements),
         "chart": presenters.run_chart_svg(item, measurements),
@@ -240,3 +241,13 @@ def _progress_page(request, org, item, form, heading: str):
         ),
     }
     return render(request, "plans/progress_form.html", ctx)
+
+
+def _pack_action(org, action_key: str):
+    """The framework action a plan item came from, or None if the pack no longer has it."""
+    from gpequity.catalogue import load_pack
+
+    try:
+        return load_pack(org.framework).action(action_key)
+    except KeyError:
+        return None
