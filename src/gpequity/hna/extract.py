@@ -857,7 +857,10 @@ def read_extract(
         if not fetch or (not report.ok and not drop_bad_rows):
             return none
         say("fetching", 0.85)
-        patients, appointments = _fetch(con, p, a, report, drop_bad_rows and not report.ok)
+        dropping = drop_bad_rows and not report.ok
+        patients, appointments = _fetch(con, p, a, report, dropping)
+        if dropping:
+            report.demote_errors()
         say("done", 1.0)
         return patients, appointments, report, (p.extras, a.extras if a else ())
     finally:

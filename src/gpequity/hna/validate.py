@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -72,6 +72,17 @@ class ValidationReport:
         self.counts_by_kind[key] = self.counts_by_kind.get(key, 0) + total
         kept = sum(1 for i in self.issues if _key(i) == key)
         self.issues.extend(examples[: max(0, self.max_examples - kept)])
+
+    def demote_errors(self) -> None:
+        """Turn every error into a warning: used once the rows at fault have been dropped,
+        so that the report of the extract as loaded is ok but still lists what was left out.
+        """
+        self.issues = [replace(i, severity="warning") for i in self.issues]
+        demoted: dict[GroupKey, int] = {}
+        for (file, column, kind, _), n in self.counts_by_kind.items():
+            key = (file, column, kind, "warning")
+            demoted[key] = demoted.get(key, 0) + n
+        self.counts_by_kind = demoted
 
     # ------------------------------------------------------------------ reading
     @property
