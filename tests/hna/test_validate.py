@@ -289,3 +289,8 @@ def test_zip_with_bad_rows_reports_member_name(tmp_path, write_extract):
 def test_clean_synthetic_extract_validates(synth_extract):
     report = validate_extract(synth_extract(300))
     assert report.ok and report.warning_count == 0, report.summary()
+
+
+def test_semicolon_separated_file_gets_a_hint(tmp_path, write_extract):
+    issue = _one_error(validate_extract(write_extract(tmp_path, "patient_id;age;sex\nP1;3;male\n")))
+    assert issue.kind == "not_csv" and "semicolons" in issue.message

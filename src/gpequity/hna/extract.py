@@ -524,9 +524,14 @@ def _load(
     missing = [s.name for s in specs if s.required and s.name not in by_name]
     if missing:
         if not by_name:
+            hint = (
+                " (it looks separated by semicolons or tabs: use commas)"
+                if len(header) == 1 and any(sep in header[0] for sep in ";\t")
+                else ": is this the right file?"
+            )
             raise _Fatal(
                 "not_csv" if src.fmt == "csv" else "missing_column",
-                "none of the expected columns are in the header: is this the right file?",
+                "none of the expected columns are in the header" + hint,
             )
         raise _Fatal("missing_column", "required column(s) missing: " + ", ".join(missing))
 
