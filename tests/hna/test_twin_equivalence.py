@@ -30,7 +30,7 @@ from gpequity.hna.engine import compute_counts
 from gpequity.hna.criteria import parse_criteria
 from gpequity.hna.indicators import default_indicators, parse_text
 from gpequity.hna.results import IndicatorInfo, indicators_table
-from gpequity.hna.twin import rows_to_table, twin_counts_from_arrow
+from gpequity.hna.twin import pandas_counts, rows_to_table, twin_counts_from_arrow
 from gpequity.hna.windows import season_start, window_start
 
 AS_OF_CHOICES = (date(2024, 2, 29), date(2023, 3, 31), date(2024, 9, 1), date(2024, 8, 31))
@@ -160,3 +160,33 @@ def test_engine_and_twin_agree(extract):
     assert list(ft["compared_with_rest"]) == list(st_["compared_with_rest"])
     for col in ("value", "lower", "upper"):
         assert ft[col].to_numpy() == pytest.approx(st_[col].to_numpy(), abs=1e-9, nan_ok=True)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(extracts())
+def test_pandas_baseline_agrees_with_the_twin(extract):
+    """The benchmark's pandas baseline computes the same assessment as the twin."""
+    as_of, patients, appointments, focus_data = extract
+    p = rows_to_table(patients, PATIENTS_SCHEMA)
+    a = rows_to_table(appointments, APPOINTMENTS_SCHEMA) if appointments is not None else None
+
+    fast, fast_plan = pandas_counts(p, a, as_of=as_of, indicators=INDICATORS, focus=focus_data)
+    slow, slow_plan = twin_counts_from_arrow(
+        p, a, as_of=as_of, indicators=INDICATORS, focus=focus_data
+    )
+
+    assert fast_plan.skipped == slow_plan.skipped
+    fk, sk = _keyed(fast), _keyed(slow)
+    assert set(fk) == set(sk)
+    for key, f in fk.items():
+        s = sk[key]
+        assert f.denominator == s.denominator, key
+        if isinstance(s.numerator, int):
+            assert (type(f.numerator), f.numerator) == (int, s.numerator), key
+        else:
+            assert f.numerator == pytest.approx(s.numerator, rel=1e-9, abs=1e-9), key
+            assert f.sum_sq == pytest.approx(s.sum_sq, rel=1e-9, abs=1e-9), key

@@ -610,8 +610,11 @@ def _duckdb_cells(
 def _ibis_metrics(t: ir.Table, plan: Plan, as_of: date) -> dict[str, ir.Scalar]:
     """The same cell sums as ``_metric_sql``, as Ibis aggregates."""
     import ibis
+    import ibis.expr.types as ir
 
     def count(cond: ir.BooleanValue) -> ir.IntegerScalar:
+        if isinstance(cond, ir.Scalar):  # a constant condition (denominator: true)
+            return ibis.ifelse(cond, t.count(), 0).cast("int64")
         return cond.cast("int64").sum().cast("int64")
 
     out: dict[str, ir.Scalar] = {}

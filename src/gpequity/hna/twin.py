@@ -42,7 +42,9 @@ from gpequity.hna.indicators.conditions import (
 from gpequity.hna.results import GroupCount
 from gpequity.hna.windows import (
     APPOINTMENT_WINDOW_MONTHS,
+    season_start,
     since_season_start,
+    window_start,
     within_months,
 )
 
@@ -341,3 +343,284 @@ def rows_to_table(rows: Sequence[Row], schema: pa.Schema) -> pa.Table:
     for name in extra:
         table = table.append_column(name, pa.array([r.get(name) for r in rows], pa.string()))
     return table
+
+
+# --------------------------------------------------------------------------- pandas baseline
+#
+# ``pandas_counts`` is the same assessment written the way an analyst would in pandas:
+# whole-column operations, a group-by per grouping. It is the speed baseline of the
+# benchmark (what the engine has to beat), not a second oracle; a test holds it to the twin.
+
+
+def _pd_coerced(series: Any, value: Any) -> tuple[Any, Any]:
+    """Series and condition value brought to comparable types (text read as numbers/dates)."""
+    import pandas as pd
+
+    sample = value[0] if isinstance(value, tuple) else value
+    is_text = pd.api.types.is_string_dtype(series) or series.dtype == object
+    if is_text and isinstance(sample, int | float) and not isinstance(sample, bool):
+        return pd.to_numeric(series, errors="coerce"), value
+    if is_text and isinstance(sample, date):
+        return pd.to_datetime(series, errors="coerce", format="ISO8601"), _pd_value(value)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series, _pd_value(value)
+    if pd.api.types.is_numeric_dtype(series) and isinstance(sample, str):
+        as_float = tuple(float(v) for v in value) if isinstance(value, tuple) else float(value)
+        return series, as_float
+    return series, value
+
+
+def _pd_value(value: Any) -> Any:
+    import pandas as pd
+
+    if isinstance(value, tuple):
+        return tuple(_pd_value(v) for v in value)
+    if isinstance(value, str | date):
+        return pd.Timestamp(value)
+    return value
+
+
+def _pd_compare(node: Compare, df: Any) -> Any:
+    series, value = _pd_coerced(df[node.column], node.value)
+    present = series.notna().to_numpy()
+    if isinstance(value, tuple):
+        found = series.isin(list(value)).to_numpy() & present
+        return found if node.op == "in" else ~found & present
+    result = _OPS[node.op](series, value)
+    return result.fillna(False).to_numpy(dtype=bool) & present
+
+
+def _pd_truthy(series: Any) -> Any:
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(series):
+        return series.fillna(False).to_numpy(dtype=bool)
+    if pd.api.types.is_string_dtype(series) or series.dtype == object:
+        folded = series.str.strip().str.lower()
+        return folded.isin(sorted(TRUE_SPELLINGS)).to_numpy(dtype=bool)
+    return ((series != 0) & series.notna()).to_numpy(dtype=bool)
+
+
+def _pd_dates(series: Any) -> Any:
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series
+    return pd.to_datetime(series, errors="coerce", format="ISO8601")
+
+
+def _pd_between(series: Any, start: date, end: date, *, include_start: bool) -> Any:
+    import pandas as pd
+
+    col = _pd_dates(series)
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    after = (col >= lo) if include_start else (col > lo)
+    return (after & (col <= hi)).fillna(False).to_numpy(dtype=bool)
+
+
+def pd_holds(node: Node, df: Any, as_of: date) -> Any:
+    """A condition over every row of a DataFrame at once: a numpy boolean array."""
+    import numpy as np
+
+    n = len(df)
+    match node:
+        case Const(value):
+            return np.full(n, value, dtype=bool)
+        case All(items):
+            out = np.ones(n, dtype=bool)
+            for item in items:
+                out &= pd_holds(item, df, as_of)
+            return out
+        case AnyOf(items):
+            out = np.zeros(n, dtype=bool)
+            for item in items:
+                out |= pd_holds(item, df, as_of)
+            return out
+        case Not(item):
+            return ~pd_holds(item, df, as_of)
+        case AtLeast(k, items):
+            total = np.zeros(n, dtype=np.int64)
+            for item in items:
+                total += pd_holds(item, df, as_of)
+            return total >= k
+        case Compare():
+            return _pd_compare(node, df)
+        case Flag(column, expected):
+            flag = _pd_truthy(df[column])
+            return flag if expected else ~flag
+        case Blank(column, is_blank):
+            series = df[column]
+            blank = series.isna().to_numpy(dtype=bool)
+            if series.dtype.kind not in "biufcmM":
+                stripped = series.astype("string").str.strip() == ""
+                blank = blank | stripped.fillna(True).to_numpy(dtype=bool)
+            return blank if is_blank else ~blank
+        case WithinMonths(column, months):
+            start = window_start(as_of, months)
+            return _pd_between(df[column], start, as_of, include_start=False)
+        case SinceSeasonStart(column, month, day):
+            start = season_start(as_of, month, day)
+            return _pd_between(df[column], start, as_of, include_start=True)
+    raise TypeError(f"not a condition node: {node!r}")
+
+
+def criteria_node(criteria: Group) -> Node:
+    """Focus criteria as a condition tree, so the pandas baseline can evaluate them whole."""
+    items: list[Node] = []
+    for item in criteria.items:
+        if isinstance(item, Group):
+            items.append(criteria_node(item))
+        else:
+            items.append(Compare(item.column, item.op, item.value))
+    return AnyOf(tuple(items)) if criteria.mode == "any" else All(tuple(items))
+
+
+def _pd_appointment_measures(
+    patients: Any, appts: Any, as_of: date, appt_level: Sequence[tuple[int, Indicator]]
+) -> dict[str, Any]:
+    """Per-patient appointment measures and appointment-level sums, aligned to ``patients``."""
+    import numpy as np
+    import pandas as pd
+
+    start = window_start(as_of, APPOINTMENT_WINDOW_MONTHS)
+    win = _pd_between(appts["date"], start, as_of, include_start=False)
+    status = appts["status"]
+    per_appt = {
+        "appointments_in_window": win,
+        "dna_count_in_window": win & (status == "dna").fillna(False).to_numpy(bool),
+        "online_booked_in_window": win
+        & (appts["booked_via"] == "online").fillna(False).to_numpy(bool),
+    }
+    for i, ind in appt_level:
+        assert ind.numerator is not None
+        den = pd_holds(ind.denominator, appts, as_of)
+        per_appt[f"_ad{i}"] = den
+        per_appt[f"_an{i}"] = den & pd_holds(ind.numerator, appts, as_of)
+    flags = pd.DataFrame({k: v.astype(np.int64) for k, v in per_appt.items()})
+    sums = flags.groupby(appts["patient_id"].to_numpy()).sum()
+    aligned = sums.reindex(patients["patient_id"].to_numpy()).fillna(0).astype(np.int64)
+    out = {c: aligned[c].to_numpy() for c in aligned.columns}
+
+    gp = (
+        win
+        & (status == "attended").fillna(False).to_numpy(bool)
+        & (appts["clinician_role"] == "gp").fillna(False).to_numpy(bool)
+        & appts["clinician_id"].notna().to_numpy(bool)
+    )
+    seen = appts.loc[gp, ["patient_id", "clinician_id"]]
+    per_clinician = seen.groupby(["patient_id", "clinician_id"]).size()
+    c = per_clinician.to_frame("c")
+    c["c2"] = c["c"] * c["c"]
+    by_patient = c.groupby(level=0).agg(n=("c", "sum"), mx=("c", "max"), ss=("c2", "sum"))
+    cont = by_patient.reindex(patients["patient_id"].to_numpy())
+    n = cont["n"].fillna(0).to_numpy(dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        upc = np.where(n >= 2, cont["mx"].to_numpy(dtype=np.float64) / n, np.nan)
+        coc = np.where(n >= 2, (cont["ss"].to_numpy(dtype=np.float64) - n) / (n * (n - 1)), np.nan)
+    out["attended_gp_with_clinician_in_window"] = n.astype(np.int64)
+    out["continuity_upc"] = upc
+    out["continuity_coc"] = coc
+    return out
+
+
+def _pd_labels(df: Any, focus: Node | None, as_of: date) -> dict[str, Any]:
+    import numpy as np
+
+    decile = df["imd_decile"]
+    known = decile.notna() & (decile >= 1) & (decile <= 10)
+    quintile = np.where(
+        known, "Q" + ((decile.fillna(0) + 1) // 2).astype(int).astype(str), "unknown"
+    )
+    band_edges = [(17, "0-17"), (39, "18-39"), (64, "40-64"), (79, "65-79")]
+    age = df["age"].to_numpy()
+    labels: dict[str, Any] = {
+        "imd_quintile": quintile,
+        "imd_decile": np.where(decile.notna(), decile.fillna(0).astype(int).astype(str), "unknown"),
+        "ethnic_group": df["ethnicity"].map(ETHNIC_GROUP).fillna(NOT_RECORDED).to_numpy(),
+        "age_band": np.select(
+            [age <= edge for edge, _ in band_edges], [b for _, b in band_edges], "80+"
+        ),
+        "sex": df["sex"].to_numpy(),
+    }
+    if focus is not None:
+        labels["focus_group"] = np.where(pd_holds(focus, df, as_of), "in", "out")
+    for flag in (*INCLUSION_FLAGS, "interpreter_needed"):
+        labels[flag] = np.where(_pd_truthy(df[flag]), "yes", "no")
+    return labels
+
+
+def pandas_counts(
+    patients: pa.Table,
+    appointments: pa.Table | None,
+    *,
+    as_of: date,
+    indicators: Sequence[Indicator],
+    focus: Group | Mapping[str, Any] | str | None = None,
+) -> tuple[list[GroupCount], Plan]:
+    """The assessment in vectorised pandas (the benchmark's dataframe baseline)."""
+    import numpy as np
+    import pandas as pd
+
+    plan = plan_indicators(
+        indicators,
+        patient_columns=patients.column_names,
+        appointment_columns=appointments.column_names if appointments is not None else None,
+    )
+    criteria = focus_criteria(focus, patients.column_names)
+    df = patients.to_pandas(date_as_object=False)
+    ltc = [c for c in LONG_TERM_CONDITIONS if c in df.columns]
+    measures: dict[str, Any] = {
+        "ltc_count": sum(_pd_truthy(df[c]).astype(np.int64) for c in ltc) if ltc else 0
+    }
+    appt_level = [(i, ind) for i, ind in enumerate(plan.indicators) if ind.level == "appointment"]
+    if appointments is not None:
+        appts = appointments.to_pandas(date_as_object=False)
+        measures.update(_pd_appointment_measures(df, appts, as_of, appt_level))
+    df = df.drop(columns=[c for c in measures if c in df.columns]).assign(**measures)
+
+    wide: dict[str, Any] = {}
+    for i, ind in enumerate(plan.indicators):
+        if ind.level == "appointment":
+            wide[f"d{i}"], wide[f"n{i}"] = df[f"_ad{i}"], df[f"_an{i}"]
+            continue
+        den = pd_holds(ind.denominator, df, as_of)
+        if ind.kind == "mean":
+            assert ind.value is not None
+            value = pd.to_numeric(df[ind.value], errors="coerce").to_numpy(dtype=np.float64)
+            den = den & ~np.isnan(value)
+            v = np.where(den, value, 0.0)
+            wide[f"d{i}"], wide[f"n{i}"], wide[f"q{i}"] = den.astype(np.int64), v, v * v
+        else:
+            assert ind.numerator is not None
+            num = den & pd_holds(ind.numerator, df, as_of)
+            wide[f"d{i}"], wide[f"n{i}"] = den.astype(np.int64), num.astype(np.int64)
+    frame = pd.DataFrame(wide, index=df.index)
+
+    focus_node = criteria_node(criteria) if criteria is not None else None
+    sums: list[tuple[str, str, Any]] = []
+    if len(frame):
+        sums.append(("overall", "all", frame.sum()))
+    for grouping, labels in _pd_labels(df, focus_node, as_of).items():
+        for group, row in frame.groupby(labels, sort=False).sum().iterrows():
+            sums.append((grouping, str(group), row))
+    return [c for g, k, row in sums for c in _pd_rows(g, k, row, plan)], plan
+
+
+def _pd_rows(grouping: str, group: str, row: Any, plan: Plan) -> list[GroupCount]:
+    out = []
+    for i, ind in enumerate(plan.indicators):
+        den = int(row[f"d{i}"])
+        if den == 0:
+            continue
+        mean = ind.kind == "mean"
+        out.append(
+            GroupCount(
+                indicator=ind.id,
+                grouping=grouping,
+                group=group,
+                numerator=float(row[f"n{i}"]) if mean else int(row[f"n{i}"]),
+                denominator=den,
+                sum_sq=float(row[f"q{i}"]) if mean else None,
+            )
+        )
+    return out
