@@ -19,8 +19,8 @@ from gpequity.hna.columns import (  # noqa: E402
     SEX,
     SMOKER,
 )
-from gpequity.hna.engine import compute_counts, spark_session  # noqa: E402
 from gpequity.hna.criteria import parse_criteria  # noqa: E402
+from gpequity.hna.engine import compute_counts, spark_session  # noqa: E402
 from gpequity.hna.indicators import default_indicators  # noqa: E402
 from gpequity.hna.twin import rows_to_table  # noqa: E402
 

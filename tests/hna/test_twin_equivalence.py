@@ -26,8 +26,8 @@ from gpequity.hna.columns import (
     SEX,
     SMOKER,
 )
-from gpequity.hna.engine import compute_counts
 from gpequity.hna.criteria import parse_criteria
+from gpequity.hna.engine import compute_counts
 from gpequity.hna.indicators import default_indicators, parse_text
 from gpequity.hna.results import IndicatorInfo, indicators_table
 from gpequity.hna.twin import pandas_counts, rows_to_table, twin_counts_from_arrow
