@@ -294,3 +294,12 @@ def test_clean_synthetic_extract_validates(synth_extract):
 def test_semicolon_separated_file_gets_a_hint(tmp_path, write_extract):
     issue = _one_error(validate_extract(write_extract(tmp_path, "patient_id;age;sex\nP1;3;male\n")))
     assert issue.kind == "not_csv" and "semicolons" in issue.message
+
+
+def test_a_whole_file_in_the_wrong_encoding(tmp_path, write_extract):
+    rows = "".join(f"P{i},40,female,A,3,false,never,2024-01-01,Jos\xe9\n" for i in range(500))
+    data = (HEADER.rstrip("\n") + ",name\n").encode() + rows.encode("latin-1")
+    report = validate_extract(write_extract(tmp_path, data), max_examples=5)
+    assert report.counts_by_kind[("patients.csv", None, "encoding", "error")] == 500
+    assert [i.line for i in report.errors if i.kind == "encoding"] == [2, 3, 4, 5, 6]
+    assert any(i.kind == "no_rows" for i in report.errors)

@@ -609,16 +609,29 @@ _REJECT_KINDS = {
 def _collect_rejects(
     con: duckdb.DuckDBPyConnection, loaded: _Loaded, n_fields: int, report: ValidationReport
 ) -> None:
-    rows = con.execute(
-        f"SELECT DISTINCT line, CAST(error_type AS VARCHAR) FROM rej_{loaded.table} ORDER BY line"
-    ).fetchall()
-    loaded.reject_lines = sorted({int(line) for line, _ in rows})
+    """Report the lines DuckDB could not parse: full counts, the first examples of each kind.
+
+    Works in SQL so that a whole file in the wrong encoding (every line rejected) stays cheap.
+    """
+    table = f"rej_{loaded.table}"
+    lines = con.execute(f"SELECT DISTINCT line FROM {table} ORDER BY line").fetchnumpy()["line"]
+    loaded.reject_lines = [int(x) for x in lines]
     label = loaded.source.label
-    for line, error_type in rows:
+    totals = con.execute(
+        f"SELECT CAST(error_type AS VARCHAR), count(DISTINCT line) FROM {table} "
+        "GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    for error_type, total in totals:
         kind, message = _REJECT_KINDS.get(error_type, ("unreadable", "the line could not be read"))
         if kind == "field_count":
             message += f" (expected {n_fields} fields)"
-        report.add(Issue(label, int(line), None, None, kind, message))
+        examples = con.execute(
+            f"SELECT DISTINCT line FROM {table} WHERE CAST(error_type AS VARCHAR) = ? "
+            f"ORDER BY line LIMIT {report.max_examples}",
+            [error_type],
+        ).fetchall()
+        issues = [Issue(label, int(line), None, None, kind, message) for (line,) in examples]
+        report.add_group(issues, int(total))
 
 
 # ---------------------------------------------------------------------------- reporting
@@ -849,7 +862,10 @@ def read_extract(
         say("checking", 0.7)
         report.counts[p.source.label] = p.rows
         if p.rows == 0:
-            _file_error(report, p.source.label, "empty", "the file has a header but no rows")
+            if not p.reject_lines:
+                _file_error(report, p.source.label, "empty", "the file has a header but no rows")
+            else:
+                _file_error(report, p.source.label, "no_rows", "no line of the file could be read")
             return none
         _report_checks(con, p, report)
         _report_duplicates(con, p, report)
