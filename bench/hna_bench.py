@@ -1,15 +1,24 @@
-"""Benchmark of the HNA engine against two baselines measured in the same run.
+"""Benchmark of the HNA engine against baselines measured in the same run.
 
 For each size a synthetic extract (gpequity.synth, about 3 appointments per patient) is
-written once, then three measurements run, each in its own child process so that wall time
-includes start-up and peak memory (ru_maxrss of that child) is not shared:
+written once, then each measurement runs in its own fresh child process, so wall time
+includes interpreter start-up and imports, and peak memory (ru_maxrss of that child, read
+with wait4) is not shared:
 
-- ``hna``: ``gpequity.hna.run`` on the folder, DuckDB engine (read, validate, indicators,
-  statistics), i.e. what ``gpequity hna run`` does minus writing four small files;
 - ``scan``: a bare DuckDB scan of the same CSVs: count(*) and min/max of every column;
-- ``twin``: the pure-Python twin (read with the same loader, then one patient at a time).
-  Above ``--twin-sample`` patients the twin runs on the first N patients (and their
-  appointments) and its compute time is scaled linearly to the full size; the table says so.
+- ``hna``: ``gpequity.hna.run`` on the folder with the DuckDB engine: read and validate the
+  extract, count every indicator in every group, statistics and gradients; i.e. what
+  ``gpequity hna run`` does minus writing four small files;
+- ``pandas``: the same assessment with the indicator counting done in vectorised pandas
+  (``twin.pandas_counts``, the dataframe baseline held to the twin by a test): the same
+  loader, then pandas, then the same statistics;
+- ``python`` (optional): the plain-Python twin, one patient at a time. It is slow, so above
+  ``--python-sample`` patients it runs on the first N patients (and their appointments) and
+  its counting time is scaled linearly to the full size; the output says so.
+
+The load average before each measurement and each child's CPU seconds (user + system) are
+printed beside wall time: on a shared 2-core machine CPU time is the fairer comparison.
+Ratios: hna/scan (wall) and pandas/hna, end to end and for the counting step alone.
 
 Usage: .venv/bin/python bench/hna_bench.py [--sizes 10000,100000,2000000]
 """
@@ -28,12 +37,20 @@ from pathlib import Path
 
 AS_OF = date(2024, 3, 31)
 
+# Stage times are taken from run()'s own progress messages: reading, counting, statistics.
 HNA = """
 import json, sys, time
 t0 = time.perf_counter()
+marks = {{}}
+def progress(message, fraction):
+    marks.setdefault(message.split(" ")[0], time.perf_counter() - t0)
 from gpequity.hna import run
-r = run(sys.argv[1], as_of="{as_of}")
-print(json.dumps({{"seconds": time.perf_counter() - t0, "rows": len(r.indicators)}}))
+imported = time.perf_counter() - t0
+r = run(sys.argv[1], as_of="{as_of}", progress=progress)
+done = time.perf_counter() - t0
+count = marks["Aggregated"] - marks["Counting"]
+print(json.dumps({{"seconds": done, "import": imported, "count": count,
+                  "rows": len(r.indicators), "gradients": len(r.gradients)}}))
 """
 
 SCAN = """
@@ -50,7 +67,28 @@ for name in ("patients", "appointments"):
 print(json.dumps({{"seconds": time.perf_counter() - t0, "rows": out}}))
 """
 
-TWIN = """
+# The same steps as run() (loader, counts, statistics), with pandas doing the counting.
+PANDAS = """
+import json, sys, time
+t0 = time.perf_counter()
+from datetime import date
+from gpequity.hna.extract import load_extract
+from gpequity.hna.indicators import default_indicators
+from gpequity.hna.twin import pandas_counts
+from gpequity.hna import results
+ex = load_extract(sys.argv[1])
+t1 = time.perf_counter()
+counts, plan = pandas_counts(ex.patients, ex.appointments, as_of=date.fromisoformat("{as_of}"),
+                             indicators=default_indicators())
+t2 = time.perf_counter()
+info = [results.IndicatorInfo(i.id, i.kind) for i in plan.indicators]
+table = results.indicators_table(counts, info)
+results.gradients_table(counts, info)
+done = time.perf_counter() - t0
+print(json.dumps({{"seconds": done, "load": t1 - t0, "count": t2 - t1, "rows": len(table)}}))
+"""
+
+PYTHON = """
 import json, sys, time
 t0 = time.perf_counter()
 import pyarrow.compute as pc
@@ -70,17 +108,20 @@ if a is not None and k < n:
 t1 = time.perf_counter()
 counts, plan = twin_counts_from_arrow(p, a, as_of=date.fromisoformat("{as_of}"),
                                       indicators=default_indicators())
+count = (time.perf_counter() - t1) * n / k
+t2 = time.perf_counter()
 info = [results.IndicatorInfo(i.id, i.kind) for i in plan.indicators]
 results.indicators_table(counts, info)
 results.gradients_table(counts, info)
-compute = time.perf_counter() - t1
-print(json.dumps({{"seconds": load + compute * n / k, "load": load, "compute": compute,
+stats = time.perf_counter() - t2
+print(json.dumps({{"seconds": load + count + stats, "load": load, "count": count,
                   "sample": k, "scaled": k < n}}))
 """
 
 
-def _child_rusage(code: str, *args: str) -> dict:
-    """Like _child, but reaps the process itself with wait4 to read its own ru_maxrss."""
+def _measure(code: str, *args: str) -> dict:
+    """Run ``code`` in a fresh interpreter; reap it with wait4 for its own peak memory and CPU."""
+    load = os.getloadavg()[0]
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -88,13 +129,17 @@ def _child_rusage(code: str, *args: str) -> dict:
     out = proc.stdout.read()  # type: ignore[union-attr]
     err = proc.stderr.read()  # type: ignore[union-attr]
     _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(err.decode()[-2000:])
+    if proc.returncode != 0:
+        raise RuntimeError(err.decode()[-3000:])
     result = json.loads(out.decode().strip().splitlines()[-1])
-    result["wall"] = wall
-    result["peak_mb"] = usage.ru_maxrss / 1024
-    result["cpu"] = usage.ru_utime + usage.ru_stime
+    result.update(
+        wall=wall,
+        load=load,
+        peak_mb=usage.ru_maxrss / 1024,
+        cpu=usage.ru_utime + usage.ru_stime,
+    )
     return result
 
 
@@ -109,11 +154,45 @@ def _extract(n: int, workdir: Path) -> Path:
     return folder
 
 
+def _line(name: str, r: dict) -> str:
+    extra = f", count {r['count']:.2f} s" if "count" in r else ""
+    return (
+        f"  {name:<7} {r['wall']:7.2f} s wall, {r['cpu']:6.1f} s cpu, "
+        f"{r['peak_mb']:6.0f} MB peak, load {r['load']:.1f}{extra}"
+    )
+
+
+def _table(rows: list[dict]) -> str:
+    head = (
+        "| patients | scan s (cpu) | HNA s (cpu) | HNA peak MB | HNA count s | pandas s (cpu) "
+        "| pandas peak MB | pandas count s | python s | HNA/scan | pandas/HNA | pandas/HNA count "
+        "| load |\n" + "| ---: " * 13 + "|"
+    )
+    lines = [head]
+    for r in rows:
+        s, h, p, py = r["scan"], r["hna"], r["pandas"], r.get("python")
+        py_text = "-" if py is None else f"{py['seconds']:.1f}" + ("*" if py["scaled"] else "")
+        lines.append(
+            f"| {r['n']:,} | {s['wall']:.2f} ({s['cpu']:.1f}) | {h['wall']:.2f} ({h['cpu']:.1f}) "
+            f"| {h['peak_mb']:.0f} | {h['count']:.2f} | {p['wall']:.2f} ({p['cpu']:.1f}) "
+            f"| {p['peak_mb']:.0f} | {p['count']:.2f} | {py_text} "
+            f"| {h['wall'] / s['wall']:.2f}x | {p['wall'] / h['wall']:.1f}x "
+            f"| {p['count'] / h['count']:.1f}x | {h['load']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,2000000")
-    parser.add_argument("--twin-sample", type=int, default=100_000)
+    parser.add_argument(
+        "--python-sample",
+        type=int,
+        default=20_000,
+        help="patients the plain-Python twin runs on (scaled to the full size); 0 skips it",
+    )
     parser.add_argument("--workdir", default="/tmp/gpequity-bench")
+    parser.add_argument("--json", help="also write the measurements to this JSON file")
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -121,40 +200,46 @@ def main() -> None:
     print(
         f"machine: {platform.platform()}, {os.cpu_count()} cpus, Python {platform.python_version()}"
     )
-    print(f"date: {date.today().isoformat()}")
+    print(f"date: {date.today().isoformat()}, load average at start {os.getloadavg()}")
     rows = []
     for n in sizes:
         print(f"size {n:,}", flush=True)
         folder = _extract(n, workdir)
-        scan = _child_rusage(SCAN.format(), str(folder))
-        hna = _child_rusage(HNA.format(as_of=AS_OF.isoformat()), str(folder))
-        twin = _child_rusage(
-            TWIN.format(as_of=AS_OF.isoformat()), str(folder), str(args.twin_sample)
-        )
-        rows.append((n, scan, hna, twin))
-        twin_note = f" (twin on {twin['sample']:,}, scaled)" if twin["scaled"] else ""
+        as_of = AS_OF.isoformat()
+        row: dict = {"n": n}
+        row["scan"] = _measure(SCAN.format(), str(folder))
+        print(_line("scan", row["scan"]), flush=True)
+        row["hna"] = _measure(HNA.format(as_of=as_of), str(folder))
+        print(_line("hna", row["hna"]), flush=True)
+        row["pandas"] = _measure(PANDAS.format(as_of=as_of), str(folder))
+        print(_line("pandas", row["pandas"]), flush=True)
+        if args.python_sample:
+            row["python"] = _measure(
+                PYTHON.format(as_of=as_of), str(folder), str(args.python_sample)
+            )
+            note = (
+                f" (on {row['python']['sample']:,} patients, scaled)"
+                if row["python"]["scaled"]
+                else ""
+            )
+            print(_line("python", row["python"]) + note, flush=True)
+        h, s, p = row["hna"], row["scan"], row["pandas"]
         print(
-            f"  scan {scan['wall']:.2f} s ({scan['peak_mb']:.0f} MB) | "
-            f"hna {hna['wall']:.2f} s ({hna['peak_mb']:.0f} MB) | "
-            f"twin {twin['seconds']:.1f} s ({twin['peak_mb']:.0f} MB){twin_note} | "
-            f"hna/scan {hna['wall'] / scan['wall']:.2f}x | twin/hna "
-            f"{twin['seconds'] / hna['wall']:.1f}x",
+            f"  hna/scan {h['wall'] / s['wall']:.2f}x (cpu {h['cpu'] / s['cpu']:.2f}x) | "
+            f"pandas/hna {p['wall'] / h['wall']:.1f}x end to end, "
+            f"{p['count'] / h['count']:.1f}x counting",
             flush=True,
         )
-    print(
-        "\n| patients | scan s (cpu) | hna s (cpu) | hna peak MB | twin s | hna/scan | twin/hna |"
-    )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for n, scan, hna, twin in rows:
-        mark = "*" if twin["scaled"] else ""
+        rows.append(row)
+    print()
+    print(_table(rows))
+    if any(r.get("python", {}).get("scaled") for r in rows):
         print(
-            f"| {n:,} | {scan['wall']:.2f} ({scan['cpu']:.1f}) | {hna['wall']:.2f} "
-            f"({hna['cpu']:.1f}) | {hna['peak_mb']:.0f} | "
-            f"{twin['seconds']:.1f}{mark} | {hna['wall'] / scan['wall']:.2f}x | "
-            f"{twin['seconds'] / hna['wall']:.1f}x |"
+            f"* plain-Python twin timed on {args.python_sample:,} patients, counting time "
+            "scaled linearly"
         )
-    if any(t["scaled"] for *_, t in rows):
-        print(f"* twin timed on {args.twin_sample:,} patients, compute scaled linearly")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
 
 
 if __name__ == "__main__":
