@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,44 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
     "--disable-quic",
 ]
+
+
+class NetworkAccessInTests(RuntimeError):
+    """Raised when a test process tries to reach anything but this machine."""
+
+
+def _loopback(address) -> bool:
+    if not isinstance(address, tuple):  # AF_UNIX paths and the like
+        return True
+    host = address[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+_connect = socket.socket.connect
+_connect_ex = socket.socket.connect_ex
+
+
+def _guarded_connect(sock, address):
+    if not _loopback(address):
+        raise NetworkAccessInTests(f"tests may not reach the network ({address!r})")
+    return _connect(sock, address)
+
+
+def _guarded_connect_ex(sock, address):
+    if not _loopback(address):
+        raise NetworkAccessInTests(f"tests may not reach the network ({address!r})")
+    return _connect_ex(sock, address)
+
+
+def pytest_configure(config):
+    # No network: a test (or the code under test) may only talk to this machine.
+    socket.socket.connect = _guarded_connect
+    socket.socket.connect_ex = _guarded_connect_ex
 
 
 def pytest_collection_modifyitems(config, items):
