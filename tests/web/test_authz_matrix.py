@@ -338,7 +338,7 @@ PUBLIC = {
     "orgs:list",  # lists only the user's own organisations (tested in tests/web/orgs)
     "orgs:accept_invitation",  # needs the secret token (tested in tests/web/orgs)
     "api:openapi-json",
-    "api:openapi-view",
+    "api_docs",
     "api:api-root",
     "api:list_frameworks",
     "api:get_framework",

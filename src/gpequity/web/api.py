@@ -21,6 +21,7 @@ api = NinjaAPI(
         "organisations' workspace. Every organisation endpoint checks your role."
     ),
     urls_namespace="api",
+    docs_url=None,  # our own accessible page at /api/docs (gpequity.web.core.views.api_docs)
 )
 api.add_router("/catalogue/", catalogue_router)
 api.add_router("/orgs/", orgs_router)
