@@ -206,3 +206,20 @@ def test_exports_include_official_text_once_imported(client, imported):
     data = json.loads(client.get("/toolkit/download/json/").content)
     acc = next(r for r in data if r["key"] == "acc_01")
     assert acc["official_descriptor"].startswith("Invented wording for acc_01")
+
+
+def test_action_page_shows_the_signed_in_users_practice_and_add_to_plan(client):
+    from tests.factories import PracticeFactory, member
+
+    practice = PracticeFactory(name="Card Surgery")
+    lead = member(practice, "equity_lead")
+    nurse = member(practice, "member")
+    client.force_login(lead)
+    html = client.get("/toolkit/actions/acc_01/").content.decode()
+    assert "In your practice" in html and "Card Surgery" in html
+    assert f"/orgs/{practice.ods_code}/plan/adopt/acc_01/" in html
+    client.force_login(nurse)
+    html = client.get("/toolkit/actions/acc_01/").content.decode()
+    assert "Card Surgery" in html and "/plan/adopt/acc_01/" not in html
+    client.logout()
+    assert "In your practice" not in client.get("/toolkit/actions/acc_01/").content.decode()

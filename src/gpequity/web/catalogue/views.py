@@ -152,9 +152,33 @@ def action(request, key: str):
         "page": page,
         "attribution": presenters.attribution_line(pack, imported) if official else "",
         "is_staff": request.user.is_staff,
+        "workspaces": _workspaces(request.user, pack, key),
         "breadcrumbs": _crumbs(pack, (page.theme_name, presenters.theme_url(pack, found.theme))),
     }
     return _render(request, "catalogue/action.html", ctx)
+
+
+def _workspaces(user, pack, key: str) -> list[dict]:
+    """The signed-in user's practices on this framework, with this action's status there."""
+    if not user.is_authenticated:
+        return []
+    from gpequity.web.assessment.models import AssessmentEntry
+    from gpequity.web.orgs import access
+    from gpequity.web.plans.models import PlanItem
+
+    rows = []
+    for org in access.practices_for(user).filter(framework=pack.id):
+        entry = AssessmentEntry.objects.filter(organisation=org, action_key=key).first()
+        item = PlanItem.objects.filter(organisation=org, action_key=key).first()
+        rows.append(
+            {
+                "org": org,
+                "status": entry.get_status_display() if entry else "Not started",
+                "plan_item": item,
+                "can_edit": access.can(user, org, access.EDIT),
+            }
+        )
+    return rows
 
 
 @require_GET
