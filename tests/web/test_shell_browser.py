@@ -32,7 +32,7 @@ def test_shell_pages_are_accessible(page, live_server):
         page.goto(live_server.url + path)
         assert_accessible(page, context=path)
     sign_in(page, live_server, "lead")
-    for path in ("/orgs/", f"/orgs/{practice.ods_code}/members/"):
+    for path in ("/orgs/", f"/orgs/{practice.ods_code}/members/", "/toolkit/actions/acc_01/"):
         page.goto(live_server.url + path)
         assert_accessible(page, context=path)
 
