@@ -26,8 +26,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from gpequity.hna.columns import (
+    AGE_BANDS,
     ETHNIC_GROUP,
     INCLUSION_FLAGS,
     LONG_TERM_CONDITIONS,
@@ -311,79 +313,76 @@ def grouping_names(with_focus: bool) -> list[str]:
     return [*names, *FLAG_GROUPINGS]
 
 
-def _ethnic_codes() -> dict[str, list[str]]:
-    by_group: dict[str, list[str]] = {}
-    for code, label in ETHNIC_GROUP.items():
-        by_group.setdefault(label, []).append(code)
-    return by_group
+# Cells are keyed by raw, cheap values (the decile, the ethnicity code, an age-band index,
+# sex, true/false); ``rollup`` turns them into the DATA.md labels. Making strings for every
+# patient row cost more than the whole aggregation. Keys: grouping -> cells column.
+CELL_KEYS = {
+    "imd_quintile": "k_imd_decile",
+    "imd_decile": "k_imd_decile",
+    "ethnic_group": "k_ethnicity",
+    "age_band": "k_age_band",
+    "sex": "k_sex",
+    "focus_group": "k_focus",
+    **{flag: f"k_{flag}" for flag in FLAG_GROUPINGS},
+}
+AGE_BAND_UPPER = (17, 39, 64, 79)  # band i holds ages up to AGE_BAND_UPPER[i]; the rest 80+
 
 
-def _group_labels(t: ir.Table, focus: ir.BooleanValue | None) -> dict[str, ir.StringValue]:
-    """Ibis label expressions of every grouping (Spark path; mirrors ``_label_sql``)."""
+def _group_keys(t: ir.Table, focus: ir.BooleanValue | None) -> dict[str, ir.Value]:
+    """Ibis cell keys (Spark path; mirrors ``_key_sql``)."""
     import ibis
 
-    d = t.imd_decile
-    quintile = ibis.cases(
-        (d.isnull(), "unknown"),
-        (d <= 2, "Q1"),
-        (d <= 4, "Q2"),
-        (d <= 6, "Q3"),
-        (d <= 8, "Q4"),
-        (d <= 10, "Q5"),
-        else_="unknown",
-    )
-    ethnic = ibis.cases(
-        *[(t.ethnicity.isin(codes), label) for label, codes in _ethnic_codes().items()],
-        else_=NOT_RECORDED,
-    )
     age = t.age
-    age_band = ibis.cases(
-        (age <= 17, "0-17"), (age <= 39, "18-39"), (age <= 64, "40-64"), (age <= 79, "65-79"),
-        else_="80+",
-    )  # fmt: skip
-    labels: dict[str, ir.StringValue] = {
-        "imd_quintile": quintile,
-        "imd_decile": d.cast("string").fill_null("unknown"),
-        "ethnic_group": ethnic,
-        "age_band": age_band,
-        "sex": t.sex,
+    band = ibis.cases(*[(age <= top, i) for i, top in enumerate(AGE_BAND_UPPER)], else_=4)
+    keys: dict[str, ir.Value] = {
+        "k_imd_decile": t.imd_decile,
+        "k_ethnicity": t.ethnicity,
+        "k_age_band": band,
+        "k_sex": t.sex,
     }
     if focus is not None:
-        labels["focus_group"] = ibis.ifelse(focus, "in", "out")
+        keys["k_focus"] = focus
     for flag in FLAG_GROUPINGS:
-        labels[flag] = ibis.ifelse(t[flag].fill_null(False), "yes", "no")
-    return labels
+        keys[f"k_{flag}"] = t[flag].fill_null(False)
+    return keys
 
 
-def _label_sql(kinds: Mapping[str, Kind], with_focus: bool) -> dict[str, str]:
-    """SQL label expressions of every grouping (DuckDB path; mirrors ``_group_labels``)."""
-    d = ident("imd_decile")
-    quintile = (
-        f"CASE WHEN {d} IS NULL THEN 'unknown' WHEN {d} <= 2 THEN 'Q1' WHEN {d} <= 4 THEN 'Q2' "
-        f"WHEN {d} <= 6 THEN 'Q3' WHEN {d} <= 8 THEN 'Q4' WHEN {d} <= 10 THEN 'Q5' "
-        "ELSE 'unknown' END"
-    )
-    eth = ident("ethnicity")
-    ethnic = " ".join(
-        f"WHEN {eth} IN ({', '.join(literal(c) for c in codes)}) THEN {literal(label)}"
-        for label, codes in _ethnic_codes().items()
-    )
+def _key_sql(kinds: Mapping[str, Kind], with_focus: bool) -> dict[str, str]:
+    """SQL cell keys (DuckDB path; mirrors ``_group_keys``)."""
     age = ident("age")
-    labels = {
-        "imd_quintile": quintile,
-        "imd_decile": f"COALESCE(CAST({d} AS VARCHAR), 'unknown')",
-        "ethnic_group": f"CASE {ethnic} ELSE {literal(NOT_RECORDED)} END",
-        "age_band": (
-            f"CASE WHEN {age} <= 17 THEN '0-17' WHEN {age} <= 39 THEN '18-39' "
-            f"WHEN {age} <= 64 THEN '40-64' WHEN {age} <= 79 THEN '65-79' ELSE '80+' END"
-        ),
-        "sex": ident("sex"),
+    bands = " ".join(f"WHEN {age} <= {top} THEN {i}" for i, top in enumerate(AGE_BAND_UPPER))
+    keys = {
+        "k_imd_decile": ident("imd_decile"),
+        "k_ethnicity": ident("ethnicity"),
+        "k_age_band": f"CASE {bands} ELSE 4 END",
+        "k_sex": ident("sex"),
     }
     if with_focus:
-        labels["focus_group"] = f"CASE WHEN {ident(_FOCUS_COLUMN)} THEN 'in' ELSE 'out' END"
+        keys["k_focus"] = ident(_FOCUS_COLUMN)
     for flag in FLAG_GROUPINGS:
-        labels[flag] = f"CASE WHEN {truthy(flag, kinds[flag])} THEN 'yes' ELSE 'no' END"
-    return labels
+        keys[f"k_{flag}"] = truthy(flag, kinds[flag])
+    return keys
+
+
+def _quintile(decile: Any) -> str:
+    """DATA.md quintile of a decile: Q1 = deciles 1-2 ... Q5 = 9-10; blank is unknown."""
+    if decile is None:
+        return "unknown"
+    for i, top in enumerate((2, 4, 6, 8, 10)):
+        if decile <= top:
+            return f"Q{i + 1}"
+    return "unknown"
+
+
+_YES_NO = {True: "yes", False: "no"}
+LABELS: dict[str, Callable[[Any], str]] = {
+    "imd_quintile": _quintile,
+    "imd_decile": lambda d: "unknown" if d is None else str(d),
+    "ethnic_group": lambda code: ETHNIC_GROUP.get(code, NOT_RECORDED),
+    "age_band": lambda i: AGE_BANDS[i],
+    "sex": str,
+    "focus_group": lambda inside: "in" if inside else "out",
+}
 
 
 # --------------------------------------------------------------------------- focus
@@ -575,8 +574,7 @@ def cells_sql(
     if appointments is not None:
         ctes.insert(0, _appointment_ctes(appointments, as_of, appt_level).strip())
     kinds: dict[str, Kind] = {**kinds_of(patients.schema), **_MEASURE_KINDS}
-    labels = _label_sql(kinds, focus is not None)
-    keys = [f"{expr} AS {ident('g_' + name)}" for name, expr in labels.items()]
+    keys = [f"{expr} AS {ident(name)}" for name, expr in _key_sql(kinds, focus is not None).items()]
     select = ",\n  ".join([*keys, *_metric_sql(plan, kinds, as_of)])
     with_clause = ",\n".join(ctes)
     return f"WITH {with_clause}\nSELECT\n  {select}\nFROM _t GROUP BY ALL"
@@ -599,7 +597,7 @@ def _duckdb_cells(
         con.register("gpequity_patients", patients)
         if appointments is not None:
             con.register("gpequity_appointments", appointments)
-        return con.execute(query).fetch_arrow_table()
+        return con.execute(query).to_arrow_table()
     finally:
         con.close()
 
@@ -666,31 +664,38 @@ def _spark_cells(
         p = p.mutate(**{_FOCUS_COLUMN: focus_expr})
     t = _with_measures(p, a, as_of, appt_level)
     focus_col = t[_FOCUS_COLUMN] if focus is not None else None
-    labels = _group_labels(t, focus_col)
-    cells = t.group_by(**{f"g_{k}": v for k, v in labels.items()}).aggregate(
-        **_ibis_metrics(t, plan, as_of)
-    )
+    cells = t.group_by(**_group_keys(t, focus_col)).aggregate(**_ibis_metrics(t, plan, as_of))
     return cells.to_pyarrow()
 
 
 # --------------------------------------------------------------------------- rollup
 
 
+def _labelled(cells: pa.Table, grouping: str) -> pa.Array:
+    """The DATA.md label of every cell in ``grouping`` (mapped once per distinct key)."""
+    keys = cells[CELL_KEYS[grouping]]
+    distinct = pc.unique(keys)
+    label = LABELS.get(grouping, lambda flag: _YES_NO[bool(flag)])
+    names = pa.array([label(k) for k in distinct.to_pylist()], pa.string())
+    return pc.take(names, pc.index_in(keys, value_set=distinct, skip_nulls=False))
+
+
 def rollup(cells: pa.Table, plan: Plan, groupings: Sequence[str]) -> list[GroupCount]:
     """Sum the cells per grouping (and overall) into ``GroupCount`` rows.
 
-    Empty groups are left out. Cells are few (combinations of labels actually present), so
-    this is milliseconds whatever the practice size.
+    Empty groups are left out. Cells are few (combinations of keys actually present), so
+    this takes milliseconds whatever the practice size.
     """
-    metrics = [c for c in cells.column_names if not c.startswith("g_")]
+    metrics = [c for c in cells.column_names if not c.startswith("k_")]
+    sums = [(m, "sum") for m in metrics]
+    values = cells.select(metrics)
     parts: list[tuple[str, list[dict[str, Any]]]] = []
     if cells.num_rows:
-        totals = cells.group_by([]).aggregate([(m, "sum") for m in metrics]).to_pylist()
+        totals = values.group_by([]).aggregate(sums).to_pylist()
         parts.append(("overall", [{**totals[0], "g": "all"}]))
     for grouping in groupings:
-        key = f"g_{grouping}"
-        summed = cells.group_by(key).aggregate([(m, "sum") for m in metrics]).to_pylist()
-        parts.append((grouping, [{**r, "g": r[key]} for r in summed]))
+        labelled = values.append_column("g", _labelled(cells, grouping))
+        parts.append((grouping, labelled.group_by("g").aggregate(sums).to_pylist()))
     rows: list[GroupCount] = []
     for grouping, records in parts:
         for rec in records:

@@ -107,10 +107,12 @@ def _operand(column: str, kind: Kind, value: Scalar | tuple[Scalar, ...]) -> tup
 def _compare(node: Compare, kinds: Mapping[str, Kind]) -> str:
     col, kind = _operand(node.column, _kind(node.column, kinds), node.value)
     if isinstance(node.value, tuple):
+        # list_contains, not IN: DuckDB runs a long IN list as a join, several times slower.
         values = ", ".join(literal(_coerced(kind, v)) for v in node.value)
+        found = f"list_contains([{values}], {col})"
         if node.op == "in":
-            return f"COALESCE({col} IN ({values}), FALSE)"
-        return f"COALESCE({col} NOT IN ({values}) AND {col} IS NOT NULL, FALSE)"
+            return f"COALESCE({found}, FALSE)"
+        return f"COALESCE(NOT {found} AND {col} IS NOT NULL, FALSE)"
     return f"COALESCE({col} {_SQL_OPS[node.op]} {literal(_coerced(kind, node.value))}, FALSE)"
 
 
@@ -140,7 +142,12 @@ def _date_column(column: str, kinds: Mapping[str, Kind]) -> str:
 def _blank(node: Blank, kinds: Mapping[str, Kind]) -> str:
     col = ident(node.column)
     if _kind(node.column, kinds) == "string":
-        blank = f"COALESCE({col} IS NULL OR trim({col}, {literal(_WHITESPACE)}) = '', TRUE)"
+        # Trimming every cell is slow; a cell whose first character is not whitespace
+        # (code above 32) cannot be blank, so only the rest are trimmed.
+        blank = (
+            f"CASE WHEN {col} IS NULL THEN TRUE WHEN ascii({col}) > 32 THEN FALSE "
+            f"ELSE trim({col}, {literal(_WHITESPACE)}) = '' END"
+        )
     else:
         blank = f"({col} IS NULL)"
     return blank if node.is_blank else f"(NOT {blank})"
