@@ -48,7 +48,8 @@ class IndicatorError(ValueError):
 def parse_text(text: str, source: str = "<text>") -> list[Indicator]:
     """Parse YAML/JSON text holding ``{indicators: [...]}`` (or a bare list)."""
     try:
-        data = yaml.safe_load(text)
+        # libyaml's safe loader when present: the defaults are parsed on every run.
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except yaml.YAMLError as exc:
         raise IndicatorError(f"{source}: not valid YAML: {exc}") from exc
     if isinstance(data, list):
