@@ -106,6 +106,7 @@ def page(page, live_server):
 
 def assert_accessible(page, *, context: str = "") -> None:
     """Run axe-core on the current page and fail with a readable list of violations."""
+    page.wait_for_load_state("load")
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate("async () => (await axe.run()).violations")
     if violations:

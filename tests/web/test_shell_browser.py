@@ -43,6 +43,8 @@ def test_invite_by_keyboard_then_accept_the_invitation(page, live_server, mailou
     sign_in(page, live_server, "lead")
     page.goto(live_server.url + f"/orgs/{practice.ods_code}/members/")
     page.get_by_role("link", name="Invite someone").click()
+    page.wait_for_url("**/members/invite/")
+    page.wait_for_load_state()
     assert_accessible(page, context="invite")
     page.get_by_label("Email address").fill("new.gp@example.org")
     page.get_by_label("Team member").focus()
@@ -54,6 +56,7 @@ def test_invite_by_keyboard_then_accept_the_invitation(page, live_server, mailou
 
     link = next(w for w in mailoutbox[-1].body.split() if "/orgs/invitations/" in w)
     page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(live_server.url + "/")
     page.goto(link)
     assert_accessible(page, context="accept invitation")
     page.get_by_label("Your full name").fill("Ola New")
