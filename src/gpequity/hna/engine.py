@@ -467,10 +467,17 @@ _MEASURE_KINDS: dict[str, Kind] = {
 }
 
 
-def _appointment_ctes(
+_APPT_MEASURES_TABLE = "gpequity_appointment_measures"
+
+
+def appointment_measures_sql(
     appointments: pa.Table, as_of: date, appointment_level: Sequence[tuple[int, Indicator]]
 ) -> str:
-    """Per-patient appointment counts (``_acounts``) and continuity (``_acont``) as CTEs."""
+    """Per-patient appointment counts and continuity sums, as one table-building statement.
+
+    Built before the cells query rather than inside it: DuckDB runs the two steps in well
+    under half the time of one combined query (measured at 2M patients).
+    """
     kinds = kinds_of(appointments.schema)
     start, end = literal(window_start(as_of, APPOINTMENT_WINDOW_MONTHS)), literal(as_of)
     win = f'COALESCE("date" > {start} AND "date" <= {end}, FALSE)'
@@ -489,7 +496,8 @@ def _appointment_ctes(
         'AND COALESCE("clinician_role" = \'gp\', FALSE) AND "clinician_id" IS NOT NULL'
     )
     return f"""
-_acounts AS (
+CREATE TEMP TABLE {_APPT_MEASURES_TABLE} AS
+WITH _acounts AS (
   SELECT "patient_id", {", ".join(metrics)}
   FROM gpequity_appointments GROUP BY "patient_id"
 ),
@@ -500,7 +508,10 @@ _aclin AS (
 _acont AS (
   SELECT "patient_id", sum(c) AS n, max(c) AS mx, sum(c * c) AS ss
   FROM _aclin GROUP BY "patient_id"
-)"""
+)
+SELECT c.*, k.n AS _gp_n, k.mx AS _gp_max, k.ss AS _gp_ss
+FROM _acounts AS c LEFT JOIN _acont AS k ON c."patient_id" = k."patient_id"
+"""
 
 
 def _patients_sql(
@@ -519,15 +530,14 @@ def _patients_sql(
         return f"SELECT {', '.join(cols)} FROM {relation} AS p"
     cols += [f"COALESCE(c.{ident(m)}, 0) AS {ident(m)}" for m in measures]
     cols += [
-        "COALESCE(k.n, 0) AS attended_gp_with_clinician_in_window",
-        "CASE WHEN k.n >= 2 THEN CAST(k.mx AS DOUBLE) / k.n END AS continuity_upc",
-        "CASE WHEN k.n >= 2 THEN (CAST(k.ss AS DOUBLE) - k.n) / (k.n * (k.n - 1.0)) END "
-        "AS continuity_coc",
+        "COALESCE(c._gp_n, 0) AS attended_gp_with_clinician_in_window",
+        "CASE WHEN c._gp_n >= 2 THEN CAST(c._gp_max AS DOUBLE) / c._gp_n END AS continuity_upc",
+        "CASE WHEN c._gp_n >= 2 THEN (CAST(c._gp_ss AS DOUBLE) - c._gp_n) "
+        "/ (c._gp_n * (c._gp_n - 1.0)) END AS continuity_coc",
     ]
     return (
         f"SELECT {', '.join(cols)} FROM {relation} AS p "
-        'LEFT JOIN _acounts AS c ON p."patient_id" = c."patient_id" '
-        'LEFT JOIN _acont AS k ON p."patient_id" = k."patient_id"'
+        f'LEFT JOIN {_APPT_MEASURES_TABLE} AS c ON p."patient_id" = c."patient_id"'
     )
 
 
@@ -563,21 +573,21 @@ def cells_sql(
     as_of: date,
     focus: Group | None,
 ) -> str:
-    """The one DuckDB query: indicator sums per combination of every grouping's label."""
+    """The cells query: indicator sums per combination of every grouping's key.
+
+    With appointments it reads the table ``appointment_measures_sql`` builds first.
+    """
     appt_level = [(i, ind) for i, ind in enumerate(plan.indicators) if ind.level == "appointment"]
     relation = "gpequity_patients"
     if focus is not None:
         relation = f"({_focus_relation_sql(focus, patients, relation)})"
     measures = ["appointments_in_window", "dna_count_in_window", "online_booked_in_window"]
     measures += [f"_a{x}{i}" for i, _ in appt_level for x in "dn"]
-    ctes = [f"_t AS ({_patients_sql(patients, appointments, relation, measures)})"]
-    if appointments is not None:
-        ctes.insert(0, _appointment_ctes(appointments, as_of, appt_level).strip())
+    patients_sql = _patients_sql(patients, appointments, relation, measures)
     kinds: dict[str, Kind] = {**kinds_of(patients.schema), **_MEASURE_KINDS}
     keys = [f"{expr} AS {ident(name)}" for name, expr in _key_sql(kinds, focus is not None).items()]
     select = ",\n  ".join([*keys, *_metric_sql(plan, kinds, as_of)])
-    with_clause = ",\n".join(ctes)
-    return f"WITH {with_clause}\nSELECT\n  {select}\nFROM _t GROUP BY ALL"
+    return f"WITH _t AS ({patients_sql})\nSELECT\n  {select}\nFROM _t GROUP BY ALL"
 
 
 def _duckdb_cells(
@@ -597,6 +607,10 @@ def _duckdb_cells(
         con.register("gpequity_patients", patients)
         if appointments is not None:
             con.register("gpequity_appointments", appointments)
+            appt_level = [
+                (i, ind) for i, ind in enumerate(plan.indicators) if ind.level == "appointment"
+            ]
+            con.execute(appointment_measures_sql(appointments, as_of, appt_level))
         return con.execute(query).to_arrow_table()
     finally:
         con.close()
