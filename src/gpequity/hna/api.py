@@ -19,7 +19,7 @@ import yaml
 
 from gpequity.hna import results
 from gpequity.hna.criteria import CriteriaError, Group
-from gpequity.hna.engine import Progress, compute_counts, focus_criteria
+from gpequity.hna.engine import DuckDBSource, Plan, Progress, compute_counts, focus_criteria
 from gpequity.hna.indicators import Indicator, resolve
 
 BLANK_WARNING_SHARE = 0.2
@@ -133,6 +133,37 @@ def _load(extract: Any, drop_bad_rows: bool, progress: Progress | None) -> Any:
     return extract
 
 
+def _count(
+    loaded: Any,
+    *,
+    as_of: date,
+    focus_data: Any,
+    definitions: Sequence[Indicator],
+    engine: str,
+    spark: Any,
+    progress: Progress | None,
+) -> tuple[list[results.GroupCount], Plan]:
+    """Count on the chosen engine; on DuckDB, inside the loader's own connection if it has one."""
+    if engine == "duckdb" and hasattr(loaded, "duckdb_source"):
+        con, p_schema, a_schema = loaded.duckdb_source()
+        patients: Any = DuckDBSource(con, p_schema, a_schema)
+        appointments = None
+    else:
+        patients, appointments = loaded.patients, loaded.appointments
+        p_schema = patients.schema
+    focus_group = _checked_focus(focus_data, p_schema.names)
+    return compute_counts(
+        patients,
+        appointments,
+        as_of=as_of,
+        indicators=definitions,
+        focus=focus_group,
+        engine=engine,
+        spark=spark,
+        progress=progress,
+    )
+
+
 def run(
     extract: Any,
     *,
@@ -155,17 +186,19 @@ def run(
     focus_data = read_focus(focus)
     definitions = resolve(indicators)
     loaded = _load(extract, drop_bad_rows, progress)
-    focus_group = _checked_focus(focus_data, loaded.patients.column_names)
-    counts, plan = compute_counts(
-        loaded.patients,
-        loaded.appointments,
-        as_of=as_of_date,
-        indicators=definitions,
-        focus=focus_group,
-        engine=engine,
-        spark=spark,
-        progress=progress,
-    )
+    try:
+        counts, plan = _count(
+            loaded,
+            as_of=as_of_date,
+            focus_data=focus_data,
+            definitions=definitions,
+            engine=engine,
+            spark=spark,
+            progress=progress,
+        )
+    finally:
+        if loaded is not extract:  # read here: free its DuckDB connection
+            loaded.close()
     if progress:
         progress("Working out intervals and gradients", 0.92)
     info = [

@@ -1,4 +1,4 @@
-"""Read a practice extract (DATA.md) into canonical Arrow tables, validating it on the way.
+"""Read a practice extract (DATA.md) into canonical typed tables, validating it on the way.
 
 Why DuckDB does the work: an extract can hold millions of rows, and the assessment must cost
 little more than one scan of the files. Each file is read once by DuckDB with every column as
@@ -8,6 +8,9 @@ break. Clean rows carry a zero mask and nothing else, so a clean extract costs o
 cheap aggregate. Only when rules are broken are the offending rows looked up again (by row id)
 to report their line and value. Rows DuckDB cannot parse at all (wrong field count, invalid
 UTF-8, broken quoting) are captured by its rejects table with their line numbers.
+
+The typed tables stay in that DuckDB connection (``Extract``): the engine counts from them
+there, and Arrow copies are made only when a caller asks for ``patients``/``appointments``.
 
 Line numbers assume one record per physical line after the header (true of the exports of
 clinical systems); a quoted value spanning lines or a blank line shifts the numbers after it.
@@ -34,7 +37,6 @@ from typing import Literal
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import columns as C
 from .imd import lsoa_deciles
@@ -102,20 +104,100 @@ _BOOL_SPELLINGS = tuple(sorted(C.TRUE_SPELLINGS | C.FALSE_SPELLINGS))
 # ---------------------------------------------------------------------------- the result
 
 
-@dataclass(frozen=True)
+PATIENTS_VIEW = "gpequity_patients"
+APPOINTMENTS_VIEW = "gpequity_appointments"
+
+
 class Extract:
     """A validated extract in the canonical types of ``gpequity.hna.columns``.
+
+    The loader's DuckDB connection stays open behind it, holding the typed tables as the
+    views ``gpequity_patients`` and ``gpequity_appointments``: the DuckDB engine counts
+    straight from them (``duckdb_source``), so millions of rows are never copied out and
+    back in. ``patients`` and ``appointments`` fetch Arrow tables (in file order) the first
+    time they are asked for. ``close()`` (or a ``with`` block) frees the connection.
 
     ``extra_columns`` are the patients file's columns that the contract does not know, kept
     (as strings, after the canonical ones) for user-defined indicators and criteria.
     """
 
-    patients: pa.Table
-    appointments: pa.Table | None
-    report: ValidationReport
-    extra_columns: tuple[str, ...]
-    source: str
-    appointment_extra_columns: tuple[str, ...] = ()
+    def __init__(
+        self,
+        *,
+        report: ValidationReport,
+        extra_columns: tuple[str, ...],
+        source: str,
+        appointment_extra_columns: tuple[str, ...] = (),
+        has_appointments: bool,
+        con: duckdb.DuckDBPyConnection,
+    ) -> None:
+        self.report = report
+        self.extra_columns = extra_columns
+        self.appointment_extra_columns = appointment_extra_columns
+        self.source = source
+        self.has_appointments = has_appointments
+        self._con: duckdb.DuckDBPyConnection | None = con
+        self._patients: pa.Table | None = None
+        self._appointments: pa.Table | None = None
+
+    @property
+    def patient_schema(self) -> pa.Schema:
+        return _with_extras(C.PATIENTS_SCHEMA, self.extra_columns)
+
+    @property
+    def appointment_schema(self) -> pa.Schema | None:
+        if not self.has_appointments:
+            return None
+        return _with_extras(C.APPOINTMENTS_SCHEMA, self.appointment_extra_columns)
+
+    @property
+    def patients(self) -> pa.Table:
+        if self._patients is None:
+            self._patients = self._fetch(PATIENTS_VIEW, self.patient_schema)
+        return self._patients
+
+    @property
+    def appointments(self) -> pa.Table | None:
+        schema = self.appointment_schema
+        if schema is None:
+            return None
+        if self._appointments is None:
+            self._appointments = self._fetch(APPOINTMENTS_VIEW, schema)
+        return self._appointments
+
+    def duckdb_source(self) -> tuple[duckdb.DuckDBPyConnection, pa.Schema, pa.Schema | None]:
+        """The open connection and the schemas of its two views, for the DuckDB engine."""
+        return self._connection(), self.patient_schema, self.appointment_schema
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            raise ValueError("this extract has been closed")
+        return self._con
+
+    def _fetch(self, view: str, schema: pa.Schema) -> pa.Table:
+        con = self._connection()
+        con.execute("SET preserve_insertion_order = true")  # the views are in file order
+        cols = ", ".join(_q(n) for n in schema.names)
+        table = con.execute(f"SELECT {cols} FROM {view}_in_order").to_arrow_table()
+        return pa.Table.from_arrays(
+            [table[f.name].cast(f.type) for f in schema], schema=schema
+        )  # fmt: skip
+
+    def close(self) -> None:
+        """Free the DuckDB connection (Arrow tables already fetched stay usable)."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> Extract:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _with_extras(schema: pa.Schema, extras: tuple[str, ...]) -> pa.Schema:
+    return pa.schema([*schema, *[pa.field(n, pa.string()) for n in extras]])
 
 
 def load_extract(
@@ -132,18 +214,19 @@ def load_extract(
     left out and counted as warnings. Problems that make a whole file unusable (missing file
     or required column, not a CSV/Parquet file, no patients) always raise.
     """
-    patients, appointments, report, extras = read_extract(
+    report, opened = _open(
         Path(path), drop_bad_rows=drop_bad_rows, progress=progress, max_examples=max_examples
     )
-    if patients is None:
+    if opened is None:
         raise ExtractError(report)
+    con, p, a = opened
     return Extract(
-        patients=patients,
-        appointments=appointments,
         report=report,
-        extra_columns=extras[0],
+        extra_columns=p.extras,
         source=str(path),
-        appointment_extra_columns=extras[1],
+        appointment_extra_columns=a.extras if a else (),
+        has_appointments=a is not None,
+        con=con,
     )
 
 
@@ -784,64 +867,49 @@ def _completeness(con: duckdb.DuckDBPyConnection, p: _Loaded, report: Validation
     ]
 
 
-# ---------------------------------------------------------------------------- fetching
-
-
-def _fetch_patients(con: duckdb.DuckDBPyConnection, p: _Loaded, error_mask: str) -> pa.Table:
-    # A filter by row id is a semi join, which may reorder: sort back into file order.
-    where = f"WHERE {error_mask} ORDER BY rowid" if error_mask else ""
-    cols = ", ".join(_q(n) for n in [*C.PATIENTS_SCHEMA.names, *p.extras])
-    table = con.execute(f"SELECT {cols} FROM {p.table} {where}").to_arrow_table()
-    table = _fill_imd(table)
-    return _canonical(table, C.PATIENTS_SCHEMA, p.extras)
-
-
-def _fill_imd(table: pa.Table) -> pa.Table:
-    """Fill blank imd_decile from the LSOA (vectorised lookup; keeps row order)."""
-    imd = lsoa_deciles()
-    decile = table["imd_decile"]
-    if decile.null_count == 0:
-        return table
-    idx = pc.index_in(table["lsoa"], value_set=imd["lsoa11cd"])
-    looked_up = pc.take(imd["imd_decile"], idx)
-    filled = pc.coalesce(decile, looked_up)
-    return table.set_column(table.schema.get_field_index("imd_decile"), "imd_decile", filled)
-
-
-def _canonical(table: pa.Table, schema: pa.Schema, extras: tuple[str, ...]) -> pa.Table:
-    fields = list(schema) + [pa.field(n, pa.string()) for n in extras]
-    target = pa.schema(fields)
-    arrays = [table[f.name].cast(f.type) for f in fields]
-    return pa.Table.from_arrays(arrays, schema=target)
-
-
 # ---------------------------------------------------------------------------- orchestration
 
 
 def read_extract(
     path: Path,
     *,
-    drop_bad_rows: bool,
+    drop_bad_rows: bool = False,
     progress: Progress | None = None,
     max_examples: int = 100,
-    fetch: bool = True,
-) -> tuple[
-    pa.Table | None, pa.Table | None, ValidationReport, tuple[tuple[str, ...], tuple[str, ...]]
-]:
-    """Validate and (when usable) fetch an extract.
+) -> ValidationReport:
+    """Check the extract against every rule and return the report (nothing is kept)."""
+    report, opened = _open(
+        path, drop_bad_rows=drop_bad_rows, progress=progress, max_examples=max_examples
+    )
+    if opened is not None:
+        opened[0].close()
+    return report
 
-    Returns (patients, appointments, report, (patient extras, appointment extras)); patients
-    is None when the extract cannot be used (file-level errors, or errors and not dropping).
+
+def _open(
+    path: Path,
+    *,
+    drop_bad_rows: bool,
+    progress: Progress | None,
+    max_examples: int,
+) -> tuple[
+    ValidationReport,
+    tuple[duckdb.DuckDBPyConnection, _Loaded, _Loaded | None] | None,
+]:
+    """Read, validate and (when usable) expose the extract as the two canonical views.
+
+    Returns the report and, when the extract can be used, the open connection with the
+    loaded files; None when it cannot (file-level errors, or errors and not dropping).
     """
     say = progress or (lambda stage, fraction: None)
     report = ValidationReport(source=str(path), max_examples=max_examples)
-    none = (None, None, report, ((), ()))
     con = duckdb.connect(config={"preserve_insertion_order": True})
-    con.execute("SET enable_progress_bar = false")
+    keep = False
     try:
+        con.execute("SET enable_progress_bar = false")
         with _located(path, report) as found:
             if not report.ok or "patients" not in found:
-                return none
+                return report, None
             say("reading patients", 0.0)
             p = _load_or_report(
                 con, found["patients"], "p", PATIENT_SPECS, C.PATIENTS_SCHEMA, report
@@ -858,7 +926,7 @@ def read_extract(
                     report,
                 )
         if p is None or (a is None and "appointments" in found):
-            return none
+            return report, None
         say("checking", 0.7)
         report.counts[p.source.label] = p.rows
         if p.rows == 0:
@@ -866,7 +934,7 @@ def read_extract(
                 _file_error(report, p.source.label, "empty", "the file has a header but no rows")
             else:
                 _file_error(report, p.source.label, "no_rows", "no line of the file could be read")
-            return none
+            return report, None
         _report_checks(con, p, report)
         _report_duplicates(con, p, report)
         _completeness(con, p, report)
@@ -875,17 +943,90 @@ def read_extract(
             report.counts[a.source.label] = a.rows
             _report_checks(con, a, report)
             _report_orphans(con, a, p, report)
-        if not fetch or (not report.ok and not drop_bad_rows):
-            return none
-        say("fetching", 0.85)
+        if not report.ok and not drop_bad_rows:
+            return report, None
         dropping = drop_bad_rows and not report.ok
-        patients, appointments = _fetch(con, p, a, report, dropping)
+        _canonical_views(con, p, a, report, dropping)
         if dropping:
             report.demote_errors()
         say("done", 1.0)
-        return patients, appointments, report, (p.extras, a.extras if a else ())
+        keep = True
+        return report, (con, p, a)
     finally:
-        con.close()
+        if not keep:
+            con.close()
+
+
+def _canonical_views(
+    con: duckdb.DuckDBPyConnection,
+    p: _Loaded,
+    a: _Loaded | None,
+    report: ValidationReport,
+    dropping: bool,
+) -> None:
+    """Create the views the engine reads (canonical columns) and their ``_in_order`` twins
+    (file order) that the Arrow fetch reads.
+
+    Without dropping they are projections of the loaded tables (no copy). When bad rows are
+    dropped, the kept rows are copied once into new tables, in file order.
+    """
+    names = [*C.PATIENTS_SCHEMA.names, *p.extras]
+    p_cols = ", ".join(_q(n) for n in names)
+    a_cols = ", ".join(_q(n) for n in [*C.APPOINTMENTS_SCHEMA.names, *a.extras]) if a else ""
+    p_source = p.table
+    if dropping:
+        con.execute(
+            f"CREATE TEMP TABLE keep_p AS SELECT rowid AS r, patient_id FROM {p.table} "
+            f"WHERE __bad = 0 AND rowid NOT IN (SELECT r FROM dup)"
+        )
+        # A filter by row id is a semi join, which may reorder: sort back into file order.
+        con.execute(
+            f"CREATE TEMP TABLE p_kept AS SELECT {p_cols} FROM {p.table} "
+            f"WHERE rowid IN (SELECT r FROM keep_p) ORDER BY rowid"
+        )
+        p_source = "p_kept"
+        kept = con.execute("SELECT count(*) FROM p_kept").fetchone()[0]  # type: ignore[index]
+        _dropped(report, p.source.label, p.rows - kept, "bad rows")
+    if report.completeness.get("imd_filled_from_lsoa"):
+        # Blank deciles filled from the LSOA by a join when read (cheaper than an UPDATE);
+        # a join does not keep row order, so the in-order view sorts by row id.
+        select = ", ".join(
+            "coalesce(t.imd_decile, CAST(i.imd_decile AS TINYINT)) AS imd_decile"
+            if n == "imd_decile"
+            else f"t.{_q(n)}"
+            for n in names
+        )
+        join = (
+            f"SELECT {select} FROM {p_source} t LEFT JOIN imd_ref i "
+            "ON t.lsoa = i.lsoa11cd"  # an equi-join only: an extra test makes it a loop join
+        )
+        con.execute(f"CREATE TEMP VIEW {PATIENTS_VIEW} AS {join}")
+        con.execute(f"CREATE TEMP VIEW {PATIENTS_VIEW}_in_order AS {join} ORDER BY t.rowid")
+    else:
+        con.execute(f"CREATE TEMP VIEW {PATIENTS_VIEW} AS SELECT {p_cols} FROM {p_source}")
+        con.execute(f"CREATE TEMP VIEW {PATIENTS_VIEW}_in_order AS SELECT * FROM {PATIENTS_VIEW}")
+    if a is None:
+        return
+    if not dropping:
+        con.execute(f"CREATE TEMP VIEW {APPOINTMENTS_VIEW} AS SELECT {a_cols} FROM {a.table}")
+    else:
+        cols = ", ".join(f"a.{_q(n)}" for n in [*C.APPOINTMENTS_SCHEMA.names, *a.extras])
+        con.execute(
+            f"CREATE TEMP TABLE a_kept AS SELECT {cols} FROM {a.table} a "
+            f"SEMI JOIN keep_p k ON a.patient_id = k.patient_id "
+            f"WHERE a.__bad = 0 ORDER BY a.rowid"
+        )
+        con.execute(f"CREATE TEMP VIEW {APPOINTMENTS_VIEW} AS SELECT * FROM a_kept")
+        kept = con.execute("SELECT count(*) FROM a_kept").fetchone()[0]  # type: ignore[index]
+        _dropped(
+            report,
+            a.source.label,
+            a.rows - kept,
+            "bad rows and appointments of unknown or dropped patients",
+        )
+    con.execute(
+        f"CREATE TEMP VIEW {APPOINTMENTS_VIEW}_in_order AS SELECT * FROM {APPOINTMENTS_VIEW}"
+    )
 
 
 def _load_or_report(
@@ -903,44 +1044,6 @@ def _load_or_report(
         _file_error(report, src.label, kind, message)
         return None
     return loaded
-
-
-def _fetch(
-    con: duckdb.DuckDBPyConnection,
-    p: _Loaded,
-    a: _Loaded | None,
-    report: ValidationReport,
-    dropping: bool,
-) -> tuple[pa.Table, pa.Table | None]:
-    if not dropping:
-        patients = _fetch_patients(con, p, "")
-        appointments = None
-        if a is not None:
-            cols = ", ".join(_q(n) for n in [*C.APPOINTMENTS_SCHEMA.names, *a.extras])
-            raw = con.execute(f"SELECT {cols} FROM {a.table}").to_arrow_table()
-            appointments = _canonical(raw, C.APPOINTMENTS_SCHEMA, a.extras)
-        return patients, appointments
-    con.execute(
-        f"CREATE TEMP TABLE keep_p AS SELECT rowid AS r, patient_id FROM {p.table} "
-        f"WHERE __bad = 0 AND rowid NOT IN (SELECT r FROM dup)"
-    )
-    patients = _fetch_patients(con, p, "rowid IN (SELECT r FROM keep_p)")
-    _dropped(report, p.source.label, p.rows - patients.num_rows, "bad rows")
-    appointments = None
-    if a is not None:
-        cols = ", ".join(f"a.{_q(n)}" for n in [*C.APPOINTMENTS_SCHEMA.names, *a.extras])
-        raw = con.execute(
-            f"SELECT {cols} FROM {a.table} a SEMI JOIN keep_p k ON a.patient_id = k.patient_id "
-            f"WHERE a.__bad = 0 ORDER BY a.rowid"
-        ).to_arrow_table()
-        appointments = _canonical(raw, C.APPOINTMENTS_SCHEMA, a.extras)
-        _dropped(
-            report,
-            a.source.label,
-            a.rows - appointments.num_rows,
-            "bad rows and appointments of unknown or dropped patients",
-        )
-    return patients, appointments
 
 
 def _dropped(report: ValidationReport, label: str, n: int, what: str) -> None:

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from gpequity.hna.columns import (
     ETHNIC_GROUP,
+    FALSE_SPELLINGS,
     INCLUSION_FLAGS,
     LONG_TERM_CONDITIONS,
     NOT_RECORDED,
@@ -624,3 +625,142 @@ def _pd_rows(grouping: str, group: str, row: Any, plan: Plan) -> list[GroupCount
             )
         )
     return out
+
+
+# --------------------------------------------------------------------------- baseline readers
+#
+# The benchmark times each implementation end to end, reading the CSV files included, so
+# the twins need their own readers. They read clean extracts only (a bad cell raises
+# ValueError): validation is the loader's job, and leaving it out only flatters the twins.
+
+
+def _plain_cell(kind: str, cell: str, spec_default: str | None) -> Any:
+    text = cell.strip()
+    if kind == "bool":
+        if not text:
+            return False
+        low = text.lower()
+        if low in TRUE_SPELLINGS:
+            return True
+        if low in FALSE_SPELLINGS:
+            return False
+        raise ValueError(f"not a boolean: {cell!r}")
+    if not text:
+        return spec_default
+    if kind == "int":
+        return int(text)
+    if kind == "date":
+        return date.fromisoformat(text)
+    if kind in ("code", "text", "id"):
+        return text.lower() if kind == "code" else text
+    if kind in ("ucode", "upper_text"):
+        return text.upper()
+    raise AssertionError(kind)
+
+
+def _plain_rows(path: Any, specs: Sequence[Any]) -> tuple[list[Row], list[str]]:
+    import csv
+
+    kinds = {s.name: (s.kind, s.default) for s in specs}
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.reader(f)
+        header = [h.strip() for h in next(reader)]
+        names = [h.lower() if h.lower() in kinds else h for h in header]
+        rows: list[Row] = []
+        for record in reader:
+            row: Row = {}
+            for name, cell in zip(names, record, strict=True):
+                if name in kinds:
+                    row[name] = _plain_cell(kinds[name][0], cell, kinds[name][1])
+                else:
+                    row[name] = cell.strip() or None
+            rows.append(row)
+    columns = [s.name for s in specs] + [n for n in names if n not in kinds]
+    for row in rows:  # columns the file lacks take their DATA.md default
+        for s in specs:
+            if s.name not in row:
+                row[s.name] = False if s.kind == "bool" else s.default
+    return rows, columns
+
+
+def plain_read_extract(
+    folder: Any,
+) -> tuple[list[Row], list[Row] | None, list[str], list[str] | None]:
+    """Read a clean CSV extract folder with the csv module, one cell at a time.
+
+    Returns patient rows, appointment rows (None without the file) and both column lists,
+    with blank deciles filled from the LSOA as the loader does.
+    """
+    from pathlib import Path
+
+    from gpequity.hna.extract import APPOINTMENT_SPECS, PATIENT_SPECS
+    from gpequity.hna.imd import decile_for
+
+    folder = Path(folder)
+    patients, p_cols = _plain_rows(folder / "patients.csv", PATIENT_SPECS)
+    for row in patients:
+        if row["imd_decile"] is None and row["lsoa"] is not None:
+            row["imd_decile"] = decile_for(row["lsoa"])
+    if not (folder / "appointments.csv").exists():
+        return patients, None, p_cols, None
+    appointments, a_cols = _plain_rows(folder / "appointments.csv", APPOINTMENT_SPECS)
+    return patients, appointments, p_cols, a_cols
+
+
+def pandas_read_extract(folder: Any) -> tuple[pa.Table, pa.Table | None]:
+    """Read a clean CSV extract folder with ``pandas.read_csv`` into the canonical tables.
+
+    What an analyst would write: every column read as text, then converted column by column
+    (booleans by spelling, whole numbers, ISO dates), deciles filled from the LSOA by a merge.
+    """
+    from pathlib import Path
+
+    import pandas as pd
+
+    from gpequity.hna import columns as C
+    from gpequity.hna.extract import APPOINTMENT_SPECS, PATIENT_SPECS
+    from gpequity.hna.imd import lsoa_deciles
+
+    def convert(path: Path, specs: Sequence[Any], schema: pa.Schema) -> pa.Table:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        df.columns = [c.strip().lower() if c.strip().lower() in schema.names else c.strip()
+                      for c in df.columns]  # fmt: skip
+        out: dict[str, Any] = {}
+        n = len(df)
+        for s in specs:
+            raw = df[s.name].str.strip() if s.name in df.columns else pd.Series([""] * n)
+            blank = raw == ""
+            if s.kind == "bool":
+                low = raw.str.lower()
+                bad = ~(low.isin(TRUE_SPELLINGS | FALSE_SPELLINGS) | blank)
+                if bad.any():
+                    raise ValueError(f"{path.name}: {s.name} is not boolean")
+                out[s.name] = low.isin(TRUE_SPELLINGS).to_numpy()
+            elif s.kind == "int":
+                out[s.name] = pd.to_numeric(raw.mask(blank), errors="raise").astype("Int64")
+            elif s.kind == "date":
+                parsed = pd.to_datetime(raw.mask(blank), format="%Y-%m-%d", errors="raise")
+                out[s.name] = parsed.dt.date
+            else:
+                text = raw.str.lower() if s.kind == "code" else raw
+                if s.kind in ("ucode", "upper_text"):
+                    text = raw.str.upper()
+                out[s.name] = text.mask(blank, s.default)
+        extras = [c for c in df.columns if c not in schema.names]
+        frame = pd.DataFrame(out)
+        for c in extras:
+            frame[c] = df[c].str.strip().replace("", None)
+        if "imd_decile" in frame.columns:
+            imd = lsoa_deciles().to_pandas().rename(columns={"imd_decile": "_imd"})
+            merged = frame[["lsoa"]].merge(imd, how="left", left_on="lsoa", right_on="lsoa11cd")
+            frame["imd_decile"] = frame["imd_decile"].fillna(
+                pd.Series(merged["_imd"].to_numpy(), index=frame.index).astype("Int64")
+            )
+        target = pa.schema([*schema, *[pa.field(c, pa.string()) for c in extras]])
+        return pa.Table.from_pandas(frame, schema=target, preserve_index=False)
+
+    folder = Path(folder)
+    patients = convert(folder / "patients.csv", PATIENT_SPECS, C.PATIENTS_SCHEMA)
+    if not (folder / "appointments.csv").exists():
+        return patients, None
+    return patients, convert(folder / "appointments.csv", APPOINTMENT_SPECS, C.APPOINTMENTS_SCHEMA)

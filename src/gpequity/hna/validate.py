@@ -174,7 +174,4 @@ def validate_extract(path: str | Path, *, max_examples: int = 100) -> Validation
     """
     from .extract import read_extract
 
-    _, _, report, _ = read_extract(
-        Path(path), drop_bad_rows=False, max_examples=max_examples, fetch=False
-    )
-    return report
+    return read_extract(Path(path), drop_bad_rows=False, max_examples=max_examples)
