@@ -9,16 +9,19 @@ with wait4) is not shared:
 - ``hna``: ``gpequity.hna.run`` on the folder with the DuckDB engine: read and validate the
   extract, count every indicator in every group, statistics and gradients; i.e. what
   ``gpequity hna run`` does minus writing four small files;
-- ``pandas``: the same assessment with the indicator counting done in vectorised pandas
-  (``twin.pandas_counts``, the dataframe baseline held to the twin by a test): the same
-  loader, then pandas, then the same statistics;
-- ``python`` (optional): the plain-Python twin, one patient at a time. It is slow, so above
-  ``--python-sample`` patients it runs on the first N patients (and their appointments) and
-  its counting time is scaled linearly to the full size; the output says so.
+- ``pandas``: the pandas twin end to end: ``pandas.read_csv`` and per-column conversion
+  (``twin.pandas_read_extract``), counting in vectorised pandas (``twin.pandas_counts``),
+  then the same statistics. It does not validate, which only flatters it;
+- ``python``: the plain-Python twin end to end: the csv module (``twin.plain_read_extract``)
+  and one patient at a time (``twin.twin_counts``). Full size by default; with
+  ``--python-sample N`` it counts the first N patients and scales the counting time
+  linearly (reading is always full size), and the output says so. ``--python-sample -1``
+  skips it.
 
-The load average before each measurement and each child's CPU seconds (user + system) are
-printed beside wall time: on a shared 2-core machine CPU time is the fairer comparison.
-Ratios: hna/scan (wall) and pandas/hna, end to end and for the counting step alone.
+Both twins are held to the loader and the engine by tests (tests/hna). The load average
+before each measurement and each child's CPU seconds (user + system) are printed beside
+wall time: on a shared 2-core machine CPU time is the fairer comparison. Ratios: hna/scan,
+and each twin against the HNA, end to end and for the counting step alone.
 
 Usage: .venv/bin/python bench/hna_bench.py [--sizes 10000,100000,2000000]
 """
@@ -67,18 +70,18 @@ for name in ("patients", "appointments"):
 print(json.dumps({{"seconds": time.perf_counter() - t0, "rows": out}}))
 """
 
-# The same steps as run() (loader, counts, statistics), with pandas doing the counting.
+# The pandas twin end to end: pandas reads the CSVs itself, counts in vectorised pandas
+# (twin.pandas_counts, held to the plain-Python twin by a test), then the same statistics.
 PANDAS = """
 import json, sys, time
 t0 = time.perf_counter()
 from datetime import date
-from gpequity.hna.extract import load_extract
 from gpequity.hna.indicators import default_indicators
-from gpequity.hna.twin import pandas_counts
+from gpequity.hna.twin import pandas_counts, pandas_read_extract
 from gpequity.hna import results
-ex = load_extract(sys.argv[1])
+patients, appointments = pandas_read_extract(sys.argv[1])
 t1 = time.perf_counter()
-counts, plan = pandas_counts(ex.patients, ex.appointments, as_of=date.fromisoformat("{as_of}"),
+counts, plan = pandas_counts(patients, appointments, as_of=date.fromisoformat("{as_of}"),
                              indicators=default_indicators())
 t2 = time.perf_counter()
 info = [results.IndicatorInfo(i.id, i.kind) for i in plan.indicators]
@@ -88,34 +91,36 @@ done = time.perf_counter() - t0
 print(json.dumps({{"seconds": done, "load": t1 - t0, "count": t2 - t1, "rows": len(table)}}))
 """
 
+# The plain-Python twin end to end: the csv module, one cell and one patient at a time.
+# With a sample size below the practice size it counts the first N patients only and
+# scales its counting time linearly (reading is always measured at full size).
 PYTHON = """
 import json, sys, time
 t0 = time.perf_counter()
-import pyarrow.compute as pc
 from datetime import date
-from gpequity.hna.extract import load_extract
 from gpequity.hna.indicators import default_indicators
-from gpequity.hna.twin import twin_counts_from_arrow
+from gpequity.hna.twin import plain_read_extract, twin_counts
 from gpequity.hna import results
-ex = load_extract(sys.argv[1])
+patients, appointments, p_cols, a_cols = plain_read_extract(sys.argv[1])
 load = time.perf_counter() - t0
-n = ex.patients.num_rows
-k = min(n, int(sys.argv[2]))
-p = ex.patients.slice(0, k)
-a = ex.appointments
-if a is not None and k < n:
-    a = a.filter(pc.is_in(a["patient_id"], value_set=p["patient_id"]))
+n = len(patients)
+k = n if int(sys.argv[2]) <= 0 else min(n, int(sys.argv[2]))
+if k < n:
+    patients = patients[:k]
+    keep = {{p["patient_id"] for p in patients}}
+    appointments = [a for a in appointments or [] if a["patient_id"] in keep]
 t1 = time.perf_counter()
-counts, plan = twin_counts_from_arrow(p, a, as_of=date.fromisoformat("{as_of}"),
-                                      indicators=default_indicators())
+counts, plan = twin_counts(patients, appointments, as_of=date.fromisoformat("{as_of}"),
+                           indicators=default_indicators(), patient_columns=p_cols,
+                           appointment_columns=a_cols)
 count = (time.perf_counter() - t1) * n / k
 t2 = time.perf_counter()
 info = [results.IndicatorInfo(i.id, i.kind) for i in plan.indicators]
-results.indicators_table(counts, info)
+table = results.indicators_table(counts, info)
 results.gradients_table(counts, info)
 stats = time.perf_counter() - t2
 print(json.dumps({{"seconds": load + count + stats, "load": load, "count": count,
-                  "sample": k, "scaled": k < n}}))
+                  "sample": k, "scaled": k < n, "rows": len(table)}}))
 """
 
 
@@ -164,20 +169,26 @@ def _line(name: str, r: dict) -> str:
 
 def _table(rows: list[dict]) -> str:
     head = (
-        "| patients | scan s (cpu) | HNA s (cpu) | HNA peak MB | HNA count s | pandas s (cpu) "
-        "| pandas peak MB | pandas count s | python s | HNA/scan | pandas/HNA | pandas/HNA count "
-        "| load |\n" + "| ---: " * 13 + "|"
+        "| patients | scan s (cpu) | HNA s (cpu) | HNA peak MB | HNA count s "
+        "| pandas s (cpu) | pandas peak MB | python s (cpu) | python peak MB "
+        "| HNA/scan | pandas/HNA | python/HNA | pandas/HNA count | python/HNA count | load |\n"
+        + "| ---: " * 15
+        + "|"
     )
     lines = [head]
     for r in rows:
         s, h, p, py = r["scan"], r["hna"], r["pandas"], r.get("python")
-        py_text = "-" if py is None else f"{py['seconds']:.1f}" + ("*" if py["scaled"] else "")
+        star = "*" if py and py["scaled"] else ""
+        py_time = f"{py['seconds']:.1f}{star} ({py['cpu']:.0f})" if py else "-"
+        py_peak = f"{py['peak_mb']:.0f}" if py else "-"
+        py_ratio = f"{py['seconds'] / h['wall']:.1f}x{star}" if py else "-"
+        py_count = f"{py['count'] / h['count']:.0f}x{star}" if py else "-"
         lines.append(
             f"| {r['n']:,} | {s['wall']:.2f} ({s['cpu']:.1f}) | {h['wall']:.2f} ({h['cpu']:.1f}) "
             f"| {h['peak_mb']:.0f} | {h['count']:.2f} | {p['wall']:.2f} ({p['cpu']:.1f}) "
-            f"| {p['peak_mb']:.0f} | {p['count']:.2f} | {py_text} "
-            f"| {h['wall'] / s['wall']:.2f}x | {p['wall'] / h['wall']:.1f}x "
-            f"| {p['count'] / h['count']:.1f}x | {h['load']:.1f} |"
+            f"| {p['peak_mb']:.0f} | {py_time} | {py_peak} "
+            f"| {h['wall'] / s['wall']:.2f}x | {p['wall'] / h['wall']:.1f}x | {py_ratio} "
+            f"| {p['count'] / h['count']:.1f}x | {py_count} | {h['load']:.1f} |"
         )
     return "\n".join(lines)
 
@@ -188,8 +199,9 @@ def main() -> None:
     parser.add_argument(
         "--python-sample",
         type=int,
-        default=20_000,
-        help="patients the plain-Python twin runs on (scaled to the full size); 0 skips it",
+        default=0,
+        help="patients the plain-Python twin counts (time scaled to full size); "
+        "0 = all of them, -1 skips it",
     )
     parser.add_argument("--workdir", default="/tmp/gpequity-bench")
     parser.add_argument("--json", help="also write the measurements to this JSON file")
@@ -213,7 +225,7 @@ def main() -> None:
         print(_line("hna", row["hna"]), flush=True)
         row["pandas"] = _measure(PANDAS.format(as_of=as_of), str(folder))
         print(_line("pandas", row["pandas"]), flush=True)
-        if args.python_sample:
+        if args.python_sample >= 0:
             row["python"] = _measure(
                 PYTHON.format(as_of=as_of), str(folder), str(args.python_sample)
             )
@@ -227,7 +239,12 @@ def main() -> None:
         print(
             f"  hna/scan {h['wall'] / s['wall']:.2f}x (cpu {h['cpu'] / s['cpu']:.2f}x) | "
             f"pandas/hna {p['wall'] / h['wall']:.1f}x end to end, "
-            f"{p['count'] / h['count']:.1f}x counting",
+            f"{p['count'] / h['count']:.1f}x counting"
+            + (
+                f" | python/hna {row['python']['seconds'] / h['wall']:.1f}x end to end"
+                if "python" in row
+                else ""
+            ),
             flush=True,
         )
         rows.append(row)
