@@ -170,7 +170,9 @@ def indicators_table(counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]
             }
         )
     frame = pd.DataFrame.from_records(records, columns=list(INDICATOR_COLUMNS))
-    frame["numerator"] = frame["numerator"].astype(object)
+    # Counts stay whole numbers (264, not 264.0) beside the sums of means: an object column
+    # built from the Python values, since from_records makes the mixed column float.
+    frame["numerator"] = pd.Series([r["numerator"] for r in records], dtype=object)
     frame["denominator"] = frame["denominator"].astype("int64")
     frame["suppressed"] = frame["suppressed"].astype(bool)
     return frame
@@ -260,13 +262,23 @@ def apply_disclosure(
 # --------------------------------------------------------------------------- summary
 
 
+MIN_RANKED_DENOMINATOR = 30
+"""Groups smaller than this are not ranked among the largest gaps: a handful of people give
+large differences by chance alone, and would push real gaps off a short list."""
+
+
 def largest_gaps(
-    indicators: pd.DataFrame, info: Sequence[IndicatorInfo], limit: int = 10
+    indicators: pd.DataFrame,
+    info: Sequence[IndicatorInfo],
+    limit: int = 10,
+    *,
+    min_denominator: int = MIN_RANKED_DENOMINATOR,
 ) -> list[tuple[str, str, str, float, float, float]]:
     """Groups significantly worse than the rest, largest absolute difference first.
 
     Returns (indicator, grouping, group, group value, rest value, difference); only
-    indicators with a direction (higher_is_better set) can be worse.
+    indicators with a direction (higher_is_better set) can be worse, and only groups with a
+    denominator of at least ``min_denominator`` are ranked.
     """
     direction = {i.id: i.higher_is_better for i in info}
     reads = {i.id: i.reads for i in info}
@@ -282,6 +294,8 @@ def largest_gaps(
             continue
         worse = "lower" if better else "higher"
         if row.compared_with_rest != worse or row.suppressed:
+            continue
+        if pd.isna(row.denominator) or row.denominator < min_denominator:
             continue
         total = totals.loc[row.indicator]
         cells = (total["numerator"], total["denominator"], row.numerator, row.denominator)
@@ -316,7 +330,10 @@ def summary_text(
     lines = [f"Health needs assessment: {len(info)} indicators computed."]
     gaps = largest_gaps(indicators, info, limit)
     if gaps:
-        lines.append("Largest gaps (groups significantly worse than the rest of the denominator):")
+        lines.append(
+            "Largest gaps (groups significantly worse than the rest of the denominator; "
+            f"groups of {MIN_RANKED_DENOMINATOR} or more):"
+        )
         for ind, grouping, group, value, rest, _diff in gaps:
             k = kinds[ind]
             lines.append(
@@ -324,7 +341,10 @@ def summary_text(
                 "for everyone else"
             )
     else:
-        lines.append("No group is significantly worse than the rest on any indicator.")
+        lines.append(
+            f"No group of {MIN_RANKED_DENOMINATOR} or more is significantly worse than the rest "
+            "on any indicator."
+        )
     if warnings:
         lines.append("Data completeness:")
         lines.extend(f"  - {w}" for w in warnings)

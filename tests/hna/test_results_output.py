@@ -1,0 +1,55 @@
+"""What a reader of the result files and the terminal summary relies on."""
+
+from __future__ import annotations
+
+import csv
+
+from gpequity.hna.results import (
+    GroupCount,
+    IndicatorInfo,
+    indicators_table,
+    largest_gaps,
+    summary_text,
+    write_outputs,
+)
+
+INFO = [
+    IndicatorInfo("screened", "proportion", "Screened", higher_is_better=True),
+    IndicatorInfo("upc", "mean", "Continuity", higher_is_better=True),
+]
+
+
+def _counts() -> list[GroupCount]:
+    return [
+        GroupCount("screened", "overall", "all", 700, 1000),
+        # A small group, far worse and significantly so, and a large group, less far worse.
+        GroupCount("screened", "sex", "other", 0, 12),
+        GroupCount("screened", "sex", "male", 250, 420),
+        GroupCount("screened", "sex", "female", 450, 568),
+        GroupCount("upc", "overall", "all", 150.5, 300, sum_sq=90.25),
+    ]
+
+
+def test_counts_are_written_as_whole_numbers_and_sums_of_means_as_decimals(tmp_path):
+    table = indicators_table(_counts(), INFO)
+    out = write_outputs(tmp_path / "out", table, table.iloc[0:0][["indicator", "grouping"]])
+    with (out / "indicators.csv").open() as f:
+        rows = {(r["indicator"], r["group"]): r for r in csv.DictReader(f)}
+    assert rows[("screened", "all")]["numerator"] == "700"
+    assert rows[("screened", "all")]["denominator"] == "1000"
+    assert rows[("screened", "other")]["numerator"] == "0"
+    assert rows[("upc", "all")]["numerator"] == "150.5"
+    text = (out / "indicators.json").read_text()
+    assert '"numerator":700,' in text.replace(" ", "") and "700.0" not in text
+
+
+def test_largest_gaps_leave_out_groups_too_small_to_rank():
+    table = indicators_table(_counts(), INFO)
+    small = table[(table["group"] == "other")].iloc[0]
+    assert small["compared_with_rest"] == "lower"  # significant, yet only 12 people
+    gaps = largest_gaps(table, INFO)
+    assert [(g[0], g[2]) for g in gaps] == [("screened", "male")]
+    assert [g[2] for g in largest_gaps(table, INFO, min_denominator=1)] == ["other", "male"]
+    summary = summary_text(table, INFO)
+    assert "sex male" in summary and "sex other" not in summary
+    assert "groups of 30 or more" in summary
