@@ -785,14 +785,16 @@ def _report_duplicates(
 def _report_orphans(
     con: duckdb.DuckDBPyConnection, a: _Loaded, p: _Loaded, report: ValidationReport
 ) -> None:
-    con.execute(
-        f"CREATE TEMP TABLE orphan AS SELECT a.rowid AS r, a.patient_id FROM {a.table} a "
-        f"WHERE a.patient_id IS NOT NULL AND NOT EXISTS "
+    orphans = (
+        f"FROM {a.table} a WHERE a.patient_id IS NOT NULL AND NOT EXISTS "
         f"(SELECT 1 FROM {p.table} p WHERE p.patient_id = a.patient_id)"
     )
-    total = con.execute("SELECT count(*) FROM orphan").fetchone()[0]  # type: ignore[index]
+    # Count first (a streaming anti join, no copy): nearly every extract has no orphans.
+    total = con.execute(f"SELECT count(*) {orphans}").fetchone()[0]  # type: ignore[index]
+    if not total:
+        return
     rows = con.execute(
-        f"SELECT r, patient_id FROM orphan ORDER BY r LIMIT {report.max_examples}"
+        f"SELECT a.rowid, a.patient_id {orphans} ORDER BY a.rowid LIMIT {report.max_examples}"
     ).fetchall()
     issues = [
         Issue(

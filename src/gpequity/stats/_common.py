@@ -102,10 +102,14 @@ def t_quantile(p: float, df: float) -> float:
     if not (math.isfinite(t) and t > 0):
         t = z
     tail = 1.0 - p
+    # Newton converges quadratically from the Cornish-Fisher start: once a step is below
+    # 1e-12 of t, the next one is at rounding level, so take it and stop. (Waiting for a
+    # step below machine epsilon made many quantiles run all 100 steps, jittering at the
+    # last bit: a third of a 10k practice's assessment.)
     for _ in range(100):
         new = t + (_t_upper_tail(t, df) - tail) / _t_density(t, df)
         new = new if new > 0 else t / 2.0
-        if abs(new - t) <= 4e-16 * new:
-            return new
+        if abs(new - t) <= 1e-12 * new:
+            return new + (_t_upper_tail(new, df) - tail) / _t_density(new, df)
         t = new
     return t
