@@ -23,7 +23,11 @@ before each measurement and each child's CPU seconds (user + system) are printed
 wall time: on a shared 2-core machine CPU time is the fairer comparison. Ratios: hna/scan,
 and each twin against the HNA, end to end and for the counting step alone.
 
-Usage: .venv/bin/python bench/hna_bench.py [--sizes 10000,100000,2000000]
+Scan and HNA run ``--repeat`` times (default 3), alternating, so that each pair meets the
+same machine load; the tables show the median run and the median (and range) of the pairs'
+HNA/scan ratios. The twins run once each.
+
+Usage: .venv/bin/python bench/hna_bench.py [--sizes 10000,100000,2000000] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -159,6 +163,20 @@ def _extract(n: int, workdir: Path) -> Path:
     return folder
 
 
+def _mid(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def _median(runs: list[dict]) -> dict:
+    """The run with the median wall time (the upper one of an even number)."""
+    return sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
+
+
+def _span(values: list[float]) -> str:
+    return f"{min(values):.2f}-{max(values):.2f}x"
+
+
 def _line(name: str, r: dict) -> str:
     extra = f", count {r['count']:.2f} s" if "count" in r else ""
     return (
@@ -171,9 +189,8 @@ def _table(rows: list[dict]) -> str:
     head = (
         "| patients | scan s (cpu) | HNA s (cpu) | HNA peak MB | HNA count s "
         "| pandas s (cpu) | pandas peak MB | python s (cpu) | python peak MB "
-        "| HNA/scan | pandas/HNA | python/HNA | pandas/HNA count | python/HNA count | load |\n"
-        + "| ---: " * 15
-        + "|"
+        "| HNA/scan (pairs) | pandas/HNA | python/HNA | pandas/HNA count "
+        "| python/HNA count | load |\n" + "| ---: " * 15 + "|"
     )
     lines = [head]
     for r in rows:
@@ -187,7 +204,8 @@ def _table(rows: list[dict]) -> str:
             f"| {r['n']:,} | {s['wall']:.2f} ({s['cpu']:.1f}) | {h['wall']:.2f} ({h['cpu']:.1f}) "
             f"| {h['peak_mb']:.0f} | {h['count']:.2f} | {p['wall']:.2f} ({p['cpu']:.1f}) "
             f"| {p['peak_mb']:.0f} | {py_time} | {py_peak} "
-            f"| {h['wall'] / s['wall']:.2f}x | {p['wall'] / h['wall']:.1f}x | {py_ratio} "
+            f"| {_mid(r['ratios']):.2f}x ({_span(r['ratios'])}) "
+            f"| {p['wall'] / h['wall']:.1f}x | {py_ratio} "
             f"| {p['count'] / h['count']:.1f}x | {py_count} | {h['load']:.1f} |"
         )
     return "\n".join(lines)
@@ -202,6 +220,12 @@ def main() -> None:
         default=0,
         help="patients the plain-Python twin counts (time scaled to full size); "
         "0 = all of them, -1 skips it",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="scan and HNA runs per size, alternating (the twins run once)",
     )
     parser.add_argument("--workdir", default="/tmp/gpequity-bench")
     parser.add_argument("--json", help="also write the measurements to this JSON file")
@@ -219,10 +243,17 @@ def main() -> None:
         folder = _extract(n, workdir)
         as_of = AS_OF.isoformat()
         row: dict = {"n": n}
-        row["scan"] = _measure(SCAN.format(), str(folder))
-        print(_line("scan", row["scan"]), flush=True)
-        row["hna"] = _measure(HNA.format(as_of=as_of), str(folder))
-        print(_line("hna", row["hna"]), flush=True)
+        # Scan and HNA alternate, so each pair sees the same machine load; the ratio reported
+        # is the median of the pairs' ratios, and each row the median run.
+        scans, hnas = [], []
+        for _ in range(args.repeat):
+            scans.append(_measure(SCAN.format(), str(folder)))
+            print(_line("scan", scans[-1]), flush=True)
+            hnas.append(_measure(HNA.format(as_of=as_of), str(folder)))
+            print(_line("hna", hnas[-1]), flush=True)
+        row["scan"], row["hna"] = _median(scans), _median(hnas)
+        row["ratios"] = sorted(h["wall"] / s["wall"] for s, h in zip(scans, hnas, strict=True))
+        row["hna_walls"] = sorted(h["wall"] for h in hnas)
         row["pandas"] = _measure(PANDAS.format(as_of=as_of), str(folder))
         print(_line("pandas", row["pandas"]), flush=True)
         if args.python_sample >= 0:
@@ -237,7 +268,8 @@ def main() -> None:
             print(_line("python", row["python"]) + note, flush=True)
         h, s, p = row["hna"], row["scan"], row["pandas"]
         print(
-            f"  hna/scan {h['wall'] / s['wall']:.2f}x (cpu {h['cpu'] / s['cpu']:.2f}x) | "
+            f"  hna/scan {_mid(row['ratios']):.2f}x (pairs {_span(row['ratios'])}; "
+            f"cpu {h['cpu'] / s['cpu']:.2f}x) | "
             f"pandas/hna {p['wall'] / h['wall']:.1f}x end to end, "
             f"{p['count'] / h['count']:.1f}x counting"
             + (

@@ -12,16 +12,21 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from gpequity.catalogue.export import FIELDS, export_pack, pack_records
-from gpequity.catalogue.importer import ImportResult, iter_issues, norm, read_official
-from gpequity.catalogue.packs import DEFAULT_PACK, all_packs, load_pack
-from gpequity.catalogue.schema import Action, Pack
+if TYPE_CHECKING:
+    from gpequity.catalogue.importer import ImportResult
+    from gpequity.catalogue.schema import Action, Pack
+
+# The catalogue (pydantic schema, packs, importer) is imported inside the commands that use
+# it: every `gpequity ...` command loads this module, and the catalogue costs about 0.2 s,
+# a tenth of a small practice's `gpequity hna run`. Same value as
+# gpequity.catalogue.DEFAULT_PACK (a test holds them together).
+DEFAULT_PACK = "rcgp-fairer-practice"
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -57,6 +62,8 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _pack(pack_id: str) -> Pack:
+    from gpequity.catalogue.packs import load_pack
+
     try:
         return load_pack(pack_id)
     except KeyError as exc:
@@ -65,6 +72,8 @@ def _pack(pack_id: str) -> Pack:
 
 def _resolve(pack: Pack, value: str, what: str) -> str:
     """A tier or theme given by key or name, case-insensitively, as its key."""
+    from gpequity.catalogue.importer import norm
+
     items = pack.tiers if what == "tier" else pack.themes
     for item in items:
         if norm(value) in (norm(item.key), norm(item.name)):
@@ -75,6 +84,8 @@ def _resolve(pack: Pack, value: str, what: str) -> str:
 
 def _find_action(pack: Pack, ref: str) -> Action:
     """An action by key, or by published code when that code is unique."""
+    from gpequity.catalogue.importer import norm
+
     for action in pack.actions:
         if action.key == ref.strip().lower():
             return action
@@ -90,6 +101,8 @@ def _find_action(pack: Pack, ref: str) -> Action:
 @app.command("packs")
 def packs_cmd() -> None:
     """List the framework packs available."""
+    from gpequity.catalogue.packs import all_packs
+
     table = Table("id", "name", "publisher", "version", "tiers", "actions")
     for pack in all_packs():
         table.add_row(
@@ -111,6 +124,8 @@ def list_cmd(
     fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
 ) -> None:
     """List actions, optionally filtered by tier and theme."""
+    from gpequity.catalogue.export import pack_records
+
     pack = _pack(pack_id)
     tier_key = _resolve(pack, tier, "tier") if tier else None
     theme_key = _resolve(pack, theme, "theme") if theme else None
@@ -132,6 +147,8 @@ def list_cmd(
 
 
 def _csv_text(records: list[dict[str, Any]]) -> str:
+    from gpequity.catalogue.export import FIELDS
+
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
@@ -147,6 +164,8 @@ def show_cmd(
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f")] = ShowFormat.text,
 ) -> None:
     """Show one action: code, theme, tier, summary and tags."""
+    from gpequity.catalogue.export import pack_records
+
     pack = _pack(pack_id)
     action = _find_action(pack, key)
     record = next(r for r in pack_records(pack) if r["key"] == action.key)
@@ -184,6 +203,8 @@ def import_cmd(
     fmt: Annotated[ShowFormat, typer.Option("--format", "-f")] = ShowFormat.text,
 ) -> None:
     """Import the official text from your copy of the toolkit and report what was found."""
+    from gpequity.catalogue.importer import read_official
+
     pack = _pack(pack_id)
     result = read_official(file, pack, default_tier=tier)
     if fmt is ShowFormat.json:
@@ -200,6 +221,8 @@ def import_cmd(
 
 def format_report(result: ImportResult, pack: Pack) -> str:
     """Human-readable import report: totals, then each problem with where it is."""
+    from gpequity.catalogue.importer import iter_issues
+
     lines = [f"{result.source_name}: read {result.rows_read} action row(s)"]
     if result.errors:
         lines.append("Import failed; nothing was imported.")
@@ -246,6 +269,9 @@ def export_cmd(
     ] = None,
 ) -> None:
     """Export the pack (xlsx needs --out; json and csv go to stdout without it)."""
+    from gpequity.catalogue.export import export_pack
+    from gpequity.catalogue.importer import read_official
+
     pack = _pack(pack_id)
     entries = None
     if official is not None:
