@@ -7,6 +7,7 @@ import csv
 from gpequity.hna.results import (
     GroupCount,
     IndicatorInfo,
+    gradients_table,
     indicators_table,
     largest_gaps,
     summary_text,
@@ -53,3 +54,32 @@ def test_largest_gaps_leave_out_groups_too_small_to_rank():
     summary = summary_text(table, INFO)
     assert "sex male" in summary and "sex other" not in summary
     assert "groups of 30 or more" in summary
+
+
+def _decile_counts(indicator: str, values: dict[str, tuple[int, int]]) -> list[GroupCount]:
+    return [GroupCount(indicator, "imd_decile", d, n, den) for d, (n, den) in values.items()]
+
+
+def test_gradient_notes_name_the_decile_that_stops_the_fit():
+    info = [IndicatorInfo("screened", "proportion", "Screened", higher_is_better=True)]
+    full = {str(d): (40 + d, 100) for d in range(1, 11)}
+    table, notes = gradients_table(_decile_counts("screened", full), info)
+    assert list(table["grouping"]) == ["imd_decile"] and notes == []
+
+    at_edge = {**full, "4": (100, 100)}
+    table, notes = gradients_table(_decile_counts("screened", at_edge), info)
+    assert table.empty
+    assert notes == [
+        "screened: no imd_decile gradient (decile 4 at 0% or 100%, which the method's "
+        "logit scale cannot fit)"
+    ]
+
+    gaps = {d: v for d, v in full.items() if d not in {"3", "7"}}
+    table, notes = gradients_table(_decile_counts("screened", gaps), info)
+    assert table.empty
+    assert notes == [
+        "screened: no imd_decile gradient (deciles 3, 7 have nobody in the denominator)"
+    ]
+    # No deprivation data at all: nothing to say per indicator (completeness covers it).
+    table, notes = gradients_table([], info)
+    assert table.empty and notes == []

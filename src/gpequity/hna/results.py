@@ -195,8 +195,15 @@ def gradients_table(
     for ind in info:
         for grouping, labels in GRADIENT_QUANTILES.items():
             groups = by_key.get((ind.id, grouping), {})
-            if any(label not in groups for label in labels):
-                continue  # DATA.md: a gradient needs every quantile present
+            if not groups:
+                continue  # no deprivation data at all: the completeness warnings say so
+            missing = [label for label in labels if label not in groups]
+            if missing:  # DATA.md: a gradient needs every quantile present
+                notes.append(
+                    f"{ind.id}: no {grouping} gradient ({_quantiles(grouping, missing)} "
+                    f"{'has' if len(missing) == 1 else 'have'} nobody in the denominator)"
+                )
+                continue
             record = _fit(ind, grouping, [groups[label] for label in labels])
             if isinstance(record, str):
                 notes.append(f"{ind.id}: no {grouping} gradient ({record})")
@@ -205,9 +212,22 @@ def gradients_table(
     return pd.DataFrame.from_records(records, columns=list(GRADIENT_COLUMNS)), notes
 
 
+def _quantiles(grouping: str, labels: Sequence[str]) -> str:
+    noun = "decile" if grouping == "imd_decile" else "quintile"
+    return f"{noun}{'s' if len(labels) > 1 else ''} {', '.join(labels)}"
+
+
 def _fit(ind: IndicatorInfo, grouping: str, cells: list[GroupCount]) -> dict | str:
     pops = [c.denominator for c in cells]
     values = [c.numerator / c.denominator for c in cells]
+    if ind.kind == "proportion":
+        edge = [c.group for c, v in zip(cells, values, strict=True) if v in (0.0, 1.0)]
+        if edge:
+            # The method fits proportions on the logit scale, where 0% and 100% do not exist.
+            return (
+                f"{_quantiles(grouping, edge)} at 0% or 100%, which the method's logit "
+                "scale cannot fit"
+            )
     limits = [_interval(ind.kind, c) for c in cells]
     if any(math.isnan(lo) or math.isnan(hi) for lo, hi in limits):
         return "a quantile has too few patients for an interval"
