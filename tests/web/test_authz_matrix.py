@@ -63,6 +63,7 @@ class World:
     practice: object
     users: dict
     evidence_id: int = 0
+    removed_evidence_id: int = 0
     snapshot_id: int = 0
     item_id: int = 0
     member_item_id: int = 0
@@ -96,6 +97,11 @@ def world() -> World:
         upload=SimpleUploadedFile("minutes.pdf", PDF, content_type="application/pdf"),
     )
     w.evidence_id = evidence.pk
+    removed = assessment.evidence_add(
+        actor=lead, organisation=practice, action_key="acc_01", kind="text", text="Old rota"
+    )
+    assessment.evidence_remove(actor=lead, organisation=practice, evidence_id=removed.pk)
+    w.removed_evidence_id = removed.pk
     w.snapshot_id = assessment.snapshot_take(actor=lead, organisation=practice, name="Base").pk
     focus.focus_group_save(
         actor=lead,
@@ -233,6 +239,11 @@ ROUTES: dict[str, Route] = {
     ),
     "assessment:evidence_remove": Route(
         lambda w: base(w) + f"assessment/actions/acc_01/evidence/{w.evidence_id}/remove/",
+        post=C,
+        data=lambda w: {},
+    ),
+    "assessment:evidence_restore": Route(
+        lambda w: base(w) + f"assessment/actions/acc_01/evidence/{w.removed_evidence_id}/restore/",
         post=C,
         data=lambda w: {},
     ),

@@ -65,6 +65,27 @@ def test_lead_assesses_an_action_with_text_and_file_evidence(page, live_server, 
     assert info.value.suggested_filename == "registration-policy.pdf"
     assert open(info.value.path(), "rb").read() == PDF
 
+    # Remove the file by keyboard; it moves to "Removed evidence", from where it comes back.
+    page.get_by_role("button", name="Remove registration-policy.pdf").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "Removed “registration-policy.pdf”" in page.content()
+    summary = page.locator("summary", has_text="Removed evidence (1)")
+    summary.focus()
+    page.keyboard.press("Enter")  # open the details panel
+    restore = page.get_by_role("button", name="Restore registration-policy.pdf")
+    assert restore.is_visible()
+    assert_accessible(page, context="action page with removed evidence open")
+    restore.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "Restored “registration-policy.pdf”." in page.content()
+    assert page.get_by_role("link", name="registration-policy.pdf").is_visible()
+    assert "Removed evidence" not in page.content()
+    assert Evidence.objects.filter(entry=entry, removed_at__isnull=True).count() == 2
+
 
 def test_other_assessment_pages_are_accessible(page, live_server):
     practice = PracticeFactory(name="Axe Surgery", ods_code="X12345")

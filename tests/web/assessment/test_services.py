@@ -203,6 +203,21 @@ def test_removing_evidence_keeps_the_row_and_the_file(practice, teammate, lead):
     assert "removed_at" in event.after
 
 
+def test_restoring_evidence_undoes_the_removal_and_is_audited(practice, teammate, lead):
+    ev = services.evidence_add(
+        actor=teammate, organisation=practice, action_key="acc_01", kind="text", text="Rota"
+    )
+    services.evidence_remove(actor=lead, organisation=practice, evidence_id=ev.pk)
+    services.evidence_restore(actor=teammate, organisation=practice, evidence_id=ev.pk)
+    ev.refresh_from_db()
+    assert ev.removed_at is None and ev.removed_by is None
+    event = AuditEvent.objects.filter(entity="evidence", verb="restored").get()
+    assert "removed_at" in event.before and "removed_at" not in event.after
+    # Restoring what is not removed changes nothing and records nothing.
+    services.evidence_restore(actor=teammate, organisation=practice, evidence_id=ev.pk)
+    assert AuditEvent.objects.filter(entity="evidence", verb="restored").count() == 1
+
+
 def test_evidence_of_another_practice_cannot_be_removed(practice, other_practice, outsider, lead):
     ev = services.evidence_add(
         actor=lead, organisation=practice, action_key="acc_01", kind="text", text="Ours"

@@ -205,6 +205,27 @@ def test_remove_evidence_is_soft(practice, teammate):
     assert "Removed evidence (1)" in page
 
 
+def test_removed_evidence_can_be_restored_by_a_contributor_not_a_viewer(practice, teammate, viewer):
+    ev = add_file(practice, teammate)
+    c = client_for(teammate)
+    c.post(url(practice, f"actions/{ACTION}/evidence/{ev.pk}/remove/"))
+    restore = url(practice, f"actions/{ACTION}/evidence/{ev.pk}/restore/")
+    viewer_page = client_for(viewer).get(url(practice, f"actions/{ACTION}/")).content.decode()
+    assert restore not in viewer_page  # no button for someone who may not use it
+    assert client_for(viewer).post(restore).status_code == 403
+    ev.refresh_from_db()
+    assert ev.removed_at is not None
+
+    page = c.get(url(practice, f"actions/{ACTION}/")).content.decode()
+    assert restore in page
+    r = c.post(restore, follow=True)
+    assert r.status_code == 200 and "Restored “policy.pdf”." in r.content.decode()
+    ev.refresh_from_db()
+    assert ev.removed_at is None and ev.removed_by is None
+    assert "Removed evidence" not in r.content.decode()
+    assert "File restored: policy.pdf" in c.get(url(practice, "history/")).content.decode()
+
+
 def test_unknown_action_is_404(practice, lead):
     assert client_for(lead).get(url(practice, "actions/nope/")).status_code == 404
 

@@ -205,24 +205,35 @@ def _evidence_state(evidence: Evidence) -> dict[str, Any]:
 @transaction.atomic
 def evidence_remove(*, actor, organisation, evidence_id: int) -> Evidence:
     """Hide evidence from the action page; the row and any file are kept (nothing is lost)."""
+    return _set_removed(actor, organisation, evidence_id, removed=True)
+
+
+@transaction.atomic
+def evidence_restore(*, actor, organisation, evidence_id: int) -> Evidence:
+    """Put removed evidence back on the action page (the reverse of ``evidence_remove``)."""
+    return _set_removed(actor, organisation, evidence_id, removed=False)
+
+
+def _set_removed(actor, organisation, evidence_id: int, *, removed: bool) -> Evidence:
+    """Remove or restore evidence, audited; a no-op (nothing recorded) when already so."""
     _require(actor, organisation, access.CONTRIBUTE)
     evidence = (
         Evidence.objects.select_for_update()
         .select_related("entry")
         .get(pk=evidence_id, entry__organisation=organisation)
     )
-    if evidence.removed_at is not None:
+    if (evidence.removed_at is not None) == removed:
         return evidence
     before = _evidence_state(evidence)
-    evidence.removed_at = timezone.now()
-    evidence.removed_by = actor
+    evidence.removed_at = timezone.now() if removed else None
+    evidence.removed_by = actor if removed else None
     evidence.save(update_fields=["removed_at", "removed_by"])
     audit_record(
         actor=actor,
         organisation=organisation,
         entity="evidence",
         entity_id=evidence.pk,
-        verb="removed",
+        verb="removed" if removed else "restored",
         before=before,
         after=_evidence_state(evidence),
         action_key=evidence.entry.action_key,

@@ -13,6 +13,11 @@ urlpatterns = [
         views.evidence_remove,
         name="evidence_remove",
     ),
+    path(
+        "actions/<str:action_key>/evidence/<int:evidence_id>/restore/",
+        views.evidence_restore,
+        name="evidence_restore",
+    ),
     path("evidence/<int:evidence_id>/download/", views.evidence_download, name="evidence_download"),
     path("history/", views.history, name="history"),
     path("snapshots/", views.snapshots, name="snapshots"),

@@ -175,12 +175,31 @@ def action(request, ods_code: str, action_key: str):
 @login_required
 @require_POST
 def evidence_remove(request, ods_code: str, action_key: str, evidence_id: int):
+    return _evidence_change(
+        request,
+        ods_code,
+        action_key,
+        evidence_id,
+        services.evidence_remove,
+        "Removed “{}”. It is kept in the history and under “Removed evidence”.",
+    )
+
+
+@login_required
+@require_POST
+def evidence_restore(request, ods_code: str, action_key: str, evidence_id: int):
+    return _evidence_change(
+        request, ods_code, action_key, evidence_id, services.evidence_restore, "Restored “{}”."
+    )
+
+
+def _evidence_change(request, ods_code, action_key, evidence_id, change, message: str):
     org = _org_for_write(request.user, ods_code, access.CONTRIBUTE)
     evidence = get_object_or_404(
         Evidence, pk=evidence_id, entry__organisation=org, entry__action_key=action_key
     )
-    services.evidence_remove(actor=request.user, organisation=org, evidence_id=evidence.pk)
-    messages.success(request, f"Removed “{evidence.label}”. It is kept in the history.")
+    change(actor=request.user, organisation=org, evidence_id=evidence.pk)
+    messages.success(request, message.format(evidence.label))
     return redirect("assessment:action", ods_code=org.ods_code, action_key=action_key)
 
 
