@@ -206,6 +206,12 @@ def test_rcgp_measurable_actions_point_at_their_indicators(rcgp: Pack) -> None:
     assert "hypertension" in rcgp.action("care_02").core20plus5
 
 
+def test_rcgp_neurodiversity_actions_share_one_group(rcgp: Pack) -> None:
+    """A practice looking for what it can do for neurodivergent patients finds all three."""
+    tagged = {a.key for a in rcgp.actions if "neurodivergent" in a.groups}
+    assert tagged == {"acc_16", "edu_02", "stig_04"}
+
+
 # NHS England inclusion health framework ---------------------------------------------------------
 
 

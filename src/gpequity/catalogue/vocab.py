@@ -45,6 +45,7 @@ GROUPS: dict[str, str] = {
     "sex_worker": "Sex workers",
     "justice_contact": "People in contact with the justice system",
     "learning_disability": "People with a learning disability",
+    "neurodivergent": "Neurodivergent people (autistic people, people with ADHD and others)",
     "severe_mental_illness": "People with severe mental illness",
     "carer": "Carers",
     "veteran": "Veterans",
