@@ -163,14 +163,9 @@ def _extract(n: int, workdir: Path) -> Path:
     return folder
 
 
-def _mid(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[len(ordered) // 2]
-
-
-def _median(runs: list[dict]) -> dict:
-    """The run with the median wall time (the upper one of an even number)."""
-    return sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
+def _mid(values: list, key=None):
+    """The middle item by ``key`` (the upper one of an even number): a median that is a run."""
+    return sorted(values, key=key)[len(values) // 2]
 
 
 def _span(values: list[float]) -> str:
@@ -251,7 +246,7 @@ def main() -> None:
             print(_line("scan", scans[-1]), flush=True)
             hnas.append(_measure(HNA.format(as_of=as_of), str(folder)))
             print(_line("hna", hnas[-1]), flush=True)
-        row["scan"], row["hna"] = _median(scans), _median(hnas)
+        row["scan"], row["hna"] = (_mid(runs, key=lambda r: r["wall"]) for runs in (scans, hnas))
         row["ratios"] = sorted(h["wall"] / s["wall"] for s, h in zip(scans, hnas, strict=True))
         row["hna_walls"] = sorted(h["wall"] for h in hnas)
         row["pandas"] = _measure(PANDAS.format(as_of=as_of), str(folder))

@@ -105,7 +105,7 @@ def t_quantile(p: float, df: float) -> float:
     # Newton converges quadratically from the Cornish-Fisher start: once a step is below
     # 1e-12 of t, the next one is at rounding level, so take it and stop. (Waiting for a
     # step below machine epsilon made many quantiles run all 100 steps, jittering at the
-    # last bit: a third of a 10k practice's assessment.)
+    # last bit: a fifth of a 10k practice's assessment.)
     for _ in range(100):
         new = t + (_t_upper_tail(t, df) - tail) / _t_density(t, df)
         new = new if new > 0 else t / 2.0
