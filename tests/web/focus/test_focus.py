@@ -26,16 +26,6 @@ def shown(description: str) -> str:
 CORE20_OR_HOMELESS = {"any": [{"imd_decile": {"le": 2}}, {"homeless": True}]}
 
 
-@pytest.fixture
-def practice():
-    return PracticeFactory(name="Riverside Surgery")
-
-
-@pytest.fixture
-def lead(practice):
-    return member(practice, "equity_lead", username="lead")
-
-
 def form_data(rows, mode="any", based_on=0, **extra):
     data = {
         "mode": mode,

@@ -60,3 +60,52 @@ def test_define_focus_group_by_keyboard(page, live_server):
     page.screenshot(path="/tmp/focus_detail.png", full_page=True)
     activate(page, page.locator(f"a[href='/orgs/{practice.ods_code}/focus/versions/1/']"))
     assert_accessible(page, context="focus version")
+
+
+def choose(page, select, label: str) -> None:
+    """Pick an option of a focused select by typing its label, as a keyboard user does."""
+    select.focus()
+    page.keyboard.type(label)
+
+
+def test_add_a_sub_group_by_keyboard(page, live_server):
+    practice = PracticeFactory(name="Nested Surgery")
+    member(practice, "equity_lead", username="lead")
+    sign_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/orgs/{practice.ods_code}/focus/edit/")
+
+    choose(page, page.locator("#id_cond-0-column"), "Homeless")
+    page.keyboard.press("Tab")  # onto Comparison
+    page.keyboard.type("is recorded as yes")
+    assert page.locator("#id_cond-0-op").input_value() == "true"
+    activate(page, page.get_by_role("button", name="Add a group of conditions"))
+    group = page.get_by_role("group", name="Group 1: all of")
+    assert group.is_visible()  # the top level is "any", so a new group starts as "all"
+    assert page.locator("#id_cond-0-column").input_value() == "homeless"  # kept on redraw
+
+    choose(page, page.locator("#id_group-0-cond-0-column"), "Age in years")
+    page.keyboard.press("Tab")
+    page.keyboard.type("is at least")
+    page.keyboard.press("Tab")
+    page.keyboard.type("65")
+    activate(page, page.get_by_role("button", name="Add a condition to group 1"))
+    assert page.locator("#id_group-0-cond-0-value").input_value() == "65"
+    condition = page.get_by_role("group", name="Group 1, condition 2")
+    choose(page, condition.get_by_label("Characteristic"), "Diabetes")
+    page.keyboard.press("Tab")
+    page.keyboard.type("is recorded as yes")
+    assert_accessible(page, context="focus builder with a sub-group")
+    page.screenshot(path="/tmp/focus_nested_builder.png", full_page=True)
+
+    page.locator("#id_group-0-cond-1-value").press("Enter")  # Enter saves (default button)
+    page.wait_for_url(f"**/orgs/{practice.ods_code}/focus/")
+    saved = FocusGroupVersion.objects.get(organisation=practice)
+    assert saved.criteria == {
+        "any": [{"homeless": True}, {"all": [{"age": {"ge": 65}}, {"diabetes": True}]}]
+    }
+    assert_accessible(page, context="focus detail, nested")
+    # Back in the builder the sub-group is drawn again, ready to edit.
+    activate(page, page.get_by_role("link", name="Change the Focus group"))
+    assert page.get_by_role("group", name="Group 1: all of").is_visible()
+    assert page.locator("#id_group-0-cond-1-column").input_value() == "diabetes"
+    assert_accessible(page, context="focus builder, nested version loaded")

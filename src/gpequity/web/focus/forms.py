@@ -1,4 +1,4 @@
-"""The Focus Patient group builder: a form, never typed JSON.
+"""The Focus Patient group builder's forms: a form, never typed JSON.
 
 Each row of the formset is one condition (characteristic, comparison, value). Rows are
 checked here against the DATA.md codes so users get messages in plain words; the combined
@@ -239,11 +239,16 @@ class BaseConditionFormSet(forms.BaseFormSet):
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = "Remove this condition"
 
+    # The builder relaxes this for the top level when it also holds sub-groups, and names
+    # the group in the message for a sub-group.
+    allow_empty = False
+    empty_message = "Add at least one condition"
+
     def clean(self) -> None:
         if any(self.errors):
             return
-        if not self.conditions():
-            raise ValidationError("Add at least one condition", code="empty")
+        if not self.allow_empty and not self.conditions():
+            raise ValidationError(self.empty_message, code="empty")
 
     def conditions(self) -> list[Condition]:
         """The non-empty, non-removed conditions, in order."""
@@ -268,39 +273,33 @@ ConditionFormSet = formset_factory(
 PREFIX = "cond"
 
 
-def rows_from_post(data) -> list[dict[str, str]]:
-    """The rows as typed (removed ones dropped), to re-render after 'add another'."""
-    try:
-        total = min(int(data.get(f"{PREFIX}-TOTAL_FORMS", 0)), 30)
-    except ValueError:
-        total = 0
-    rows = []
-    for i in range(total):
-        if data.get(f"{PREFIX}-{i}-DELETE"):
-            continue
-        rows.append({k: data.get(f"{PREFIX}-{i}-{k}", "") for k in ("column", "op", "value")})
-    return rows
+class GroupModeForm(forms.Form):
+    """How a sub-group combines its conditions."""
+
+    mode = forms.ChoiceField(
+        label="Patients in this group meet",
+        choices=[("any", "Any of these conditions"), ("all", "All of these conditions")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether patients must meet any or all of them"},
+    )
 
 
-def rows_from_criteria(criteria: dict[str, Any] | None) -> tuple[str, list[dict[str, str]]] | None:
-    """Form rows for a stored flat definition, or None when it nests groups (not editable)."""
-    if not criteria:
+def row_for_condition(condition: Condition) -> dict[str, str] | None:
+    """The form row for a parsed core condition, or None when the row could not say exactly
+    the same thing (a column or operator the form does not offer, a value it would change)."""
+    spec = COLUMNS.get(condition.column)
+    if spec is None:
         return None
-    mode = "any" if "any" in criteria else "all"
-    rows = []
-    for item in criteria.get(mode, []):
-        if not isinstance(item, dict) or len(item) != 1:
+    value = condition.value
+    if spec.kind == BOOLEAN:
+        if condition.op != "eq" or not isinstance(value, bool):
             return None
-        ((column, test),) = item.items()
-        if column in ("any", "all") or column not in COLUMNS:
-            return None
-        if isinstance(test, bool):
-            rows.append({"column": column, "op": "true" if test else "false", "value": ""})
-            continue
-        if not isinstance(test, dict) or len(test) != 1:
-            return None
-        ((op, value),) = test.items()
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        rows.append({"column": column, "op": op, "value": str(value)})
-    return mode, rows
+        row = {"column": spec.name, "op": "true" if value else "false", "value": ""}
+    else:
+        text = ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+        row = {"column": spec.name, "op": condition.op, "value": text}
+    try:
+        rebuilt = build_condition(spec, row["op"], row["value"].strip())
+    except ValidationError:
+        return None
+    return row if rebuilt.to_dict() == condition.to_dict() else None

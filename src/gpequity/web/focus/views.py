@@ -8,19 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
-from gpequity.hna.criteria import Group
 from gpequity.web.orgs import access
 
 from . import presenters, selectors, services
-from .forms import (
-    PREFIX,
-    PRESET_ROWS,
-    PRESETS,
-    ConditionFormSet,
-    FocusMetaForm,
-    rows_from_criteria,
-    rows_from_post,
-)
+from .builder import CriteriaBuilder, apply_action, draft_from_criteria, draft_from_post
+from .forms import PRESETS, FocusMetaForm
 
 
 @login_required
@@ -87,21 +79,19 @@ def focus_edit(request, ods_code: str):
     conflict = None
     if request.method == "POST":
         meta = FocusMetaForm(request.POST)
-        rows = rows_from_post(request.POST)
-        preset = request.POST.get("preset")
-        if "add_row" in request.POST or preset in PRESET_ROWS:
-            rows.append(dict(PRESET_ROWS[preset]) if preset in PRESET_ROWS else {})
-            formset = ConditionFormSet(prefix=PREFIX, initial=rows)
+        parts = apply_action(draft_from_post(request.POST), request.POST)
+        if parts is not None:  # an add or remove button: redraw with everything typed
+            builder = CriteriaBuilder(parts=parts)
             meta = FocusMetaForm(initial=_meta_initial(request.POST))
         else:
-            formset = ConditionFormSet(request.POST, prefix=PREFIX)
-            if meta.is_valid() and formset.is_valid():
-                criteria = Group(meta.cleaned_data["mode"], formset.conditions())
+            builder = CriteriaBuilder(data=request.POST)
+            meta_ok, builder_ok = meta.is_valid(), builder.is_valid()  # both, to show all errors
+            if meta_ok and builder_ok:
                 try:
                     saved = services.focus_group_save(
                         actor=request.user,
                         organisation=org,
-                        criteria=criteria,
+                        criteria=builder.criteria(meta.cleaned_data["mode"]),
                         rationale=meta.cleaned_data["rationale"],
                         data_sources=meta.cleaned_data["data_sources"],
                         based_on=meta.cleaned_data["based_on"],
@@ -111,16 +101,14 @@ def focus_edit(request, ods_code: str):
                     meta = FocusMetaForm(
                         initial=_meta_initial(request.POST) | {"based_on": exc.current.version}
                     )
-                    formset = ConditionFormSet(prefix=PREFIX, initial=rows)
+                    builder = CriteriaBuilder(parts=draft_from_post(request.POST))
                 except ValidationError as exc:
                     meta.add_error(None, exc)
                 else:
                     messages.success(request, f"Focus group saved as version {saved.version}.")
                     return redirect("focus:detail", ods_code=org.ods_code)
     else:
-        mode, rows = "any", [{}]
-        if current is not None:
-            mode, rows = rows_from_criteria(current.criteria) or ("any", [{}])
+        mode, parts = draft_from_criteria(current.criteria if current else None)
         meta = FocusMetaForm(
             initial={
                 "mode": mode,
@@ -129,14 +117,14 @@ def focus_edit(request, ods_code: str):
                 "based_on": current.version if current else 0,
             }
         )
-        formset = ConditionFormSet(prefix=PREFIX, initial=rows or [{}])
+        builder = CriteriaBuilder(parts=parts)
     ctx = {
         "org": org,
         "meta": meta,
-        "formset": formset,
+        "builder": builder,
+        "formset": builder.top,
         "presets": [(key, label) for key, label, *_ in PRESETS],
         "current": current,
-        "nested": current is not None and rows_from_criteria(current.criteria) is None,
         "conflict": conflict,
         "breadcrumbs": presenters.breadcrumbs(
             org, ("Focus Patient group", f"/orgs/{org.ods_code}/focus/")
