@@ -35,6 +35,7 @@ from gpequity.web.orgs.models import Invitation, Membership, Role
 from gpequity.web.plans import services as plans
 from gpequity.web.plans.models import PlanItem
 from gpequity.web.reports.export_json import org_export
+from gpequity.web.reports.models import ReportBuild
 from gpequity.web.reports.xlsx import export_workbook
 from tests.factories import ICBFactory, PCNFactory, PracticeFactory, UserFactory, member
 
@@ -68,6 +69,7 @@ class World:
     item_id: int = 0
     member_item_id: int = 0
     membership_id: int = 0
+    build_id: str = ""
     extra: dict = field(default_factory=dict)
 
 
@@ -119,6 +121,11 @@ def world() -> World:
     plans.measurement_add(actor=lead, item=item, measured_on=TODAY, value=Decimal("5"))
     plans.cycle_add(actor=lead, item=item, plan="Call patients before their appointment.")
     w.membership_id = Membership.objects.get(user=users["viewer"]).pk
+    w.build_id = str(
+        ReportBuild.objects.create(
+            organisation=practice, requested_by=lead, status="done", pdf=PDF, size=len(PDF)
+        ).pk
+    )
     return w
 
 
@@ -149,6 +156,7 @@ def fingerprint(w: World) -> str:
         "invitations": Invitation.objects.count(),
         "audit": AuditEvent.objects.count(),
         "imports": OfficialTextImport.objects.count(),
+        "report_builds": ReportBuild.objects.count(),
     }
     return json.dumps(state, sort_keys=True, default=str)
 
@@ -289,6 +297,14 @@ ROUTES: dict[str, Route] = {
     "reports:index": Route(lambda w: base(w) + "reports/", get=V),
     "reports:report": Route(lambda w: base(w) + "reports/equity-report/", get=V),
     "reports:pdf": Route(lambda w: base(w) + "reports/equity-report.pdf", get=V),
+    "reports:pdf_build_new": Route(lambda w: base(w) + "reports/pdf-builds/", post=V),
+    "reports:pdf_build": Route(lambda w: base(w) + f"reports/pdf-builds/{w.build_id}/", get=V),
+    "reports:pdf_build_status": Route(
+        lambda w: base(w) + f"reports/pdf-builds/{w.build_id}/status/", get=V
+    ),
+    "reports:pdf_build_download": Route(
+        lambda w: base(w) + f"reports/pdf-builds/{w.build_id}/download/", get=V
+    ),
     "reports:xlsx": Route(lambda w: base(w) + "reports/workbook.xlsx", get=V),
     "reports:assessment_csv": Route(lambda w: base(w) + "reports/assessment.csv", get=V),
     "reports:plan_csv": Route(lambda w: base(w) + "reports/plan.csv", get=V),

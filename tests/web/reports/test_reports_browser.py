@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
 
 from gpequity.web.assessment.models import AssessmentEntry
 from gpequity.web.reports import xlsx
+from gpequity.web.reports.models import ReportBuild
 from gpequity.web.reports.selectors import load_pack_for
 from tests.conftest import assert_accessible, sign_in
 
@@ -22,11 +25,20 @@ def test_lead_downloads_and_imports_by_keyboard(page, live_server, tmp_path):
     page.goto(f"{live_server.url}/orgs/{org.ods_code}/reports/")
     assert_accessible(page, context="reports page")
 
+    build = page.get_by_role("button", name="Build the report as a PDF")
+    build.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/pdf-builds/*/")
+    assert page.get_by_role("heading", name="The report is ready").is_visible()
+    assert_accessible(page, context="report PDF ready")
+    page.get_by_role("link", name="Download the report PDF").focus()
     with page.expect_download() as pdf_info:
-        page.get_by_role("link", name="Download the report as a PDF").click()
+        page.keyboard.press("Enter")
     pdf = tmp_path / "report.pdf"
     pdf_info.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
+    page.get_by_role("link", name="Back to reports and exports").click()
+    page.wait_for_url(f"**/orgs/{org.ods_code}/reports/")
 
     with page.expect_download() as xlsx_info:
         page.get_by_role("link", name="Download the practice workbook (Excel .xlsx)").click()
@@ -86,3 +98,33 @@ def test_bad_workbook_shows_the_problem_accessibly(page, live_server, tmp_path):
     assert AssessmentEntry.objects.get(organisation=org, action_key=second.key).status == (
         "in_progress"
     )
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+def test_progress_page_follows_the_real_worker_until_the_pdf_is_ready(page, live_server):
+    """Queued on the database backend; the page polls while the worker builds the PDF."""
+    org, lead, helper, _ = filled_practice()
+    sign_in(page, live_server, helper.username)
+    page.goto(f"{live_server.url}/orgs/{org.ods_code}/reports/equity-report/")
+    page.get_by_role("button", name="Build the report as a PDF").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/pdf-builds/*/")
+    status = page.get_by_role("status")
+    assert "Waiting to start" in status.inner_text()
+    assert page.get_by_label("Progress: 0%").is_visible()  # the labelled progress bar
+    assert not page.get_by_text("Refresh to see progress").is_visible()  # scripts run
+    assert_accessible(page, context="report PDF waiting")
+    page.screenshot(path="/tmp/reports-build-waiting.png", full_page=True)
+
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    assert ReportBuild.objects.get(organisation=org).status == "done"
+    # No reload: the poller swaps in the finished state and moves focus to the download.
+    ready = page.get_by_role("link", name="Download the report PDF")
+    ready.wait_for(timeout=10_000)
+    assert ready.evaluate("a => a === document.activeElement")
+    assert "The report is ready" in status.inner_text()
+    assert_accessible(page, context="report PDF ready after polling")
+    page.screenshot(path="/tmp/reports-build-ready.png", full_page=True)
+    with page.expect_download() as info:
+        page.keyboard.press("Enter")
+    assert info.value.suggested_filename.startswith(f"{org.ods_code}-equity-report-")

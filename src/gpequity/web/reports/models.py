@@ -1,1 +1,58 @@
-"""Models of the reports area."""
+"""Models of the reports area: background builds of the practice equity report PDF (ADR 9)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from gpequity.web.orgs.models import Organisation
+
+
+class BuildStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Building"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class ReportBuild(models.Model):
+    """One request for the report PDF, moved forward by the ``build_report_pdf`` task.
+
+    Found by its random id, and only ever within its own organisation.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="report_builds"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=BuildStatus.choices, default="queued")
+    stage = models.CharField(max_length=120, blank=True)
+    step = models.PositiveSmallIntegerField(default=0)
+    steps = models.PositiveSmallIntegerField(default=3)
+    error = models.CharField(max_length=300, blank=True)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Report build {self.id} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (BuildStatus.DONE, BuildStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == BuildStatus.DONE:
+            return 100
+        return round(100 * self.step / self.steps) if self.steps else 0

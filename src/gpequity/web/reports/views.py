@@ -12,17 +12,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from gpequity.web.orgs import access
 
+from . import builds, services, xlsx
 from . import export_json as json_export
-from . import services, xlsx
 from .forms import ImportForm
+from .models import BuildStatus, ReportBuild
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -56,6 +58,7 @@ def _index(request, org, form, preview, status: int = 200):
         "form": form,
         "preview": preview,
         "can_import": access.can(request.user, org, access.EDIT),
+        "recent_builds": ReportBuild.objects.filter(organisation=org).defer("pdf")[:5],
         "breadcrumbs": _crumbs(org),
     }
     return render(request, "reports/index.html", ctx, status=status)
@@ -77,6 +80,79 @@ def report_pdf(request, ods_code: str):
     return _download(
         services.report_pdf(org), "application/pdf", _stem(org, "equity-report") + ".pdf"
     )
+
+
+# --------------------------------------------------------------------------- PDF builds
+
+
+@login_required
+@require_POST
+def pdf_build_new(request, ods_code: str):
+    org = access.get_org(request.user, ods_code, access.VIEW)
+    build = builds.request_build(actor=request.user, organisation=org)
+    return redirect("reports:pdf_build", ods_code=org.ods_code, build_id=build.pk)
+
+
+def _build(request, ods_code: str, build_id) -> ReportBuild:
+    org = access.get_org(request.user, ods_code, access.VIEW)
+    return get_object_or_404(
+        ReportBuild.objects.defer("pdf").select_related("requested_by"),
+        pk=build_id,
+        organisation=org,
+    )
+
+
+def _build_context(request, build: ReportBuild) -> dict:
+    org = build.organisation
+    return {
+        "org": org,
+        "build": build,
+        "stale": builds.is_stale(build),
+        "stage_number": min(build.step + 1, build.steps),
+        "status_url": reverse("reports:pdf_build_status", args=[org.ods_code, build.pk]),
+        "download_url": reverse("reports:pdf_build_download", args=[org.ods_code, build.pk]),
+    }
+
+
+@login_required
+def pdf_build(request, ods_code: str, build_id):
+    build = _build(request, ods_code, build_id)
+    ctx = _build_context(request, build)
+    ctx["breadcrumbs"] = _crumbs(
+        build.organisation,
+        ("Reports and exports", reverse("reports:index", args=[build.organisation.ods_code])),
+    )
+    return render(request, "reports/build.html", ctx)
+
+
+@login_required
+def pdf_build_status(request, ods_code: str, build_id):
+    """The build's state for the progress page's poller: the status region's new HTML."""
+    build = _build(request, ods_code, build_id)
+    ctx = _build_context(request, build)
+    response = JsonResponse(
+        {
+            "status": build.status,
+            "finished": build.finished,
+            "step": build.step,
+            "steps": build.steps,
+            "percent": build.percent,
+            "html": render_to_string("reports/_build_status.html", ctx, request=request),
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def pdf_build_download(request, ods_code: str, build_id):
+    build = _build(request, ods_code, build_id)
+    if build.status != BuildStatus.DONE:
+        raise Http404("This report is not ready.")
+    pdf = ReportBuild.objects.values_list("pdf", flat=True).get(pk=build.pk)
+    day = timezone.localtime(build.finished_at)
+    stem = f"{build.organisation.ods_code}-equity-report-{day:%Y-%m-%d}"
+    return _download(bytes(pdf), "application/pdf", stem + ".pdf")
 
 
 @login_required
