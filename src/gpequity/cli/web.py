@@ -6,6 +6,8 @@ Django is set up lazily inside these commands so the core commands never import 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 
 import typer
@@ -21,10 +23,29 @@ def django_setup(settings: str | None = None) -> None:
     django.setup()
 
 
-def _runserver(host: str, port: int) -> None:
+def _start_worker() -> subprocess.Popen:
+    """The background-task worker (report PDFs; ADR 9), as a child process of the server."""
+    # The child inherits DJANGO_SETTINGS_MODULE, set by django_setup().
+    return subprocess.Popen([sys.executable, "-m", "django", "db_worker", "--interval", "0.5"])
+
+
+def _runserver(host: str, port: int, *, worker: bool = True) -> None:
     from django.core.management import call_command
 
-    call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
+    child = _start_worker() if worker else None
+    if child is not None:
+        typer.echo(f"Background worker started (process {child.pid}).")
+        # A terminated server stops its worker too (SystemExit runs the finally below).
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True)
+    finally:
+        if child is not None:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 def register(app: typer.Typer) -> None:
@@ -55,6 +76,11 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: str = typer.Option("127.0.0.1", help="Address to listen on."),
         port: int = typer.Option(8000, help="Port to listen on."),
+        worker: bool = typer.Option(
+            True,
+            help="Also run the background worker (PDF builds). Use --no-worker when a separate "
+            "`gpequity manage db_worker` runs.",
+        ),
     ) -> None:
         """Apply migrations and serve the web app on the configured database."""
         django_setup()
@@ -62,7 +88,7 @@ def register(app: typer.Typer) -> None:
 
         call_command("migrate", verbosity=0, interactive=False)
         typer.echo(f"Serving gpequity at http://{host}:{port}/")
-        _runserver(host, port)
+        _runserver(host, port, worker=worker)
 
     @app.command(
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
