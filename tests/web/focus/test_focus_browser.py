@@ -82,6 +82,13 @@ def test_add_a_sub_group_by_keyboard(page, live_server):
     group = page.get_by_role("group", name="Group 1: all of")
     assert group.is_visible()  # the top level is "any", so a new group starts as "all"
     assert page.locator("#id_cond-0-column").input_value() == "homeless"  # kept on redraw
+    # Arrow keys move between the group's any/all radios; the legend follows (builder.js).
+    page.locator("#id_group-0-mode_1").focus()
+    page.keyboard.press("ArrowLeft")
+    assert page.locator("#id_group-0-mode_0").is_checked()
+    assert page.get_by_role("group", name="Group 1: any of").is_visible()
+    page.keyboard.press("ArrowRight")
+    assert page.get_by_role("group", name="Group 1: all of").is_visible()
 
     choose(page, page.locator("#id_group-0-cond-0-column"), "Age in years")
     page.keyboard.press("Tab")
