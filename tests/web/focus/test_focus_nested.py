@@ -143,7 +143,7 @@ def test_deeper_parts_are_shown_read_only_and_kept_while_the_rest_is_edited(
     html = client.get(edit).content.decode()
     assert "Kept part 1, not editable here" in html
     assert "deeper than this form can show" in html and "kept exactly as it is" in html
-    assert "aged 65 or over, and (with diabetes, or with COPD)" in html
+    assert "<p>Patients aged 65 or over, and (with diabetes, or with COPD).</p>" in html
     # The shallow parts stay editable: change the homeless condition into carer.
     data = page_fields(client, edit) | {"cond-0-column": "carer", "save": "1"}
     assert client.post(edit, data).status_code == 302

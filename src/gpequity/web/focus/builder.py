@@ -308,7 +308,9 @@ class CriteriaBuilder:
                         "pretty": json.dumps(json.loads(self.kept[i]), indent=2)
                         if item is not None
                         else self.kept[i],
-                        "description": describe(Group("all", [item]))[len("patients ") :]
+                        "description": describe(
+                            item if isinstance(item, Group) else Group("all", [item])
+                        )[len("patients ") :]
                         if item is not None
                         else "",
                         "reason": kept_reason(item) if item is not None else "",
