@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from gpequity.web.assessment.models import AssessmentEntry
-from gpequity.web.reports import xlsx
+from gpequity.web.reports import builds, xlsx
 from gpequity.web.reports.models import ReportBuild
 from gpequity.web.reports.selectors import load_pack_for
 from tests.conftest import assert_accessible, sign_in
@@ -128,3 +131,30 @@ def test_progress_page_follows_the_real_worker_until_the_pdf_is_ready(page, live
     with page.expect_download() as info:
         page.keyboard.press("Enter")
     assert info.value.suggested_filename.startswith(f"{org.ods_code}-equity-report-")
+
+
+def test_failed_and_stalled_builds_are_accessible_and_can_be_restarted(page, live_server):
+    org, lead, helper, _ = filled_practice()
+    failed = ReportBuild.objects.create(
+        organisation=org, requested_by=lead, status="failed", error=builds.FAILED_MESSAGE
+    )
+    stalled = ReportBuild.objects.create(organisation=org, requested_by=lead)
+    ReportBuild.objects.filter(pk=stalled.pk).update(
+        created_at=timezone.now() - builds.STALE_AFTER - dt.timedelta(minutes=1)
+    )
+    sign_in(page, live_server, lead.username)
+    base = f"{live_server.url}/orgs/{org.ods_code}/reports/pdf-builds/"
+
+    page.goto(base + f"{failed.pk}/")
+    assert page.get_by_role("heading", name="The report was not built").is_visible()
+    assert_accessible(page, context="report PDF failed")
+
+    page.goto(base + f"{stalled.pk}/")
+    assert page.get_by_text("Taking longer than expected").is_visible()
+    assert_accessible(page, context="report PDF stalled")
+    page.screenshot(path="/tmp/reports-build-stalled.png", full_page=True)
+    page.get_by_role("button", name="Start the build again").focus()
+    page.keyboard.press("Enter")  # the test settings run tasks at once
+    page.wait_for_url(lambda url: str(stalled.pk) not in url)
+    assert page.get_by_role("heading", name="The report is ready").is_visible()
+    assert ReportBuild.objects.filter(organisation=org, status="done").count() == 1
