@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,3 +59,55 @@ def test_demo_command_builds_every_worked_example(tmp_path):
     indicators = (hna / "indicators.csv").read_text()
     assert "focus_group" in indicators and "cervical_screening" in indicators
     assert (tmp_path / "demo" / "extract" / "patients.csv").exists()
+
+    # `gpequity serve` starts the background worker beside the server: a report PDF queued
+    # on the demo database gets built, and stopping the server stops the worker too.
+    queue = (
+        "from gpequity.web.orgs.models import Organisation; "
+        "from django.contrib.auth import get_user_model; "
+        "from gpequity.web.reports.builds import request_build; "
+        "org = Organisation.objects.get(ods_code='Y99001'); "
+        "lead = get_user_model().objects.get(username='lead'); "
+        "print(request_build(actor=lead, organisation=org).status)"
+    )
+    queued = subprocess.run(
+        [str(gpequity), "manage", "shell", "-c", queue],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert queued.stdout.split()[-1] == "queued", queued.stdout + queued.stderr
+    server = subprocess.Popen(
+        [str(gpequity), "serve", "--port", str(_free_port())],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        status = ""
+        while time.monotonic() < deadline and status != "done":
+            time.sleep(0.5)
+            status = count_text(db, "select status from reports_reportbuild")
+        assert status == "done"
+        assert count("select size from reports_reportbuild") > 1000
+    finally:
+        server.send_signal(signal.SIGTERM)
+        out, _ = server.communicate(timeout=30)
+    worker = int(re.search(r"Background worker started \(process (\d+)\)", out).group(1))
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.kill(worker, 0)
+
+
+def count_text(db: sqlite3.Connection, sql: str) -> str:
+    row = db.execute(sql).fetchone()
+    return row[0] if row else ""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
