@@ -53,7 +53,25 @@ def test_largest_gaps_leave_out_groups_too_small_to_rank():
     assert [g[2] for g in largest_gaps(table, INFO, min_denominator=1)] == ["other", "male"]
     summary = summary_text(table, INFO)
     assert "sex male" in summary and "sex other" not in summary
-    assert "groups of 30 or more" in summary
+    assert "at least 30 people in the group and in the rest" in summary
+
+
+def test_largest_gaps_leave_out_groups_compared_with_too_few_others():
+    # A rare flag: the "no" group is nearly everyone, the rest the 11 with the flag.
+    counts = [
+        GroupCount("screened", "overall", "all", 700, 1000),
+        GroupCount("screened", "homeless", "no", 689, 989),
+        GroupCount("screened", "homeless", "yes", 11, 11),
+        GroupCount("screened", "sex", "male", 250, 420),
+        GroupCount("screened", "sex", "female", 450, 580),
+    ]
+    table = indicators_table(counts, INFO)
+    no = table[(table["grouping"] == "homeless") & (table["group"] == "no")].iloc[0]
+    assert no["compared_with_rest"] == "lower"  # significant, against 11 people
+    assert [g[2] for g in largest_gaps(table, INFO)] == ["male"]
+    assert [g[2] for g in largest_gaps(table, INFO, min_denominator=11)] == ["no", "male"]
+    summary = summary_text(table, INFO)
+    assert "sex male" in summary and "homeless no" not in summary
 
 
 def _decile_counts(indicator: str, values: dict[str, tuple[int, int]]) -> list[GroupCount]:

@@ -283,8 +283,10 @@ def apply_disclosure(
 
 
 MIN_RANKED_DENOMINATOR = 30
-"""Groups smaller than this are not ranked among the largest gaps: a handful of people give
-large differences by chance alone, and would push real gaps off a short list."""
+"""Comparisons with fewer people than this on either side are not ranked among the largest
+gaps: a handful of people give large differences by chance alone, and would push real gaps
+off a short list. Both sides count: the "no" row of a rare flag is nearly everyone, compared
+with the few who have the flag."""
 
 
 def largest_gaps(
@@ -297,8 +299,8 @@ def largest_gaps(
     """Groups significantly worse than the rest, largest absolute difference first.
 
     Returns (indicator, grouping, group, group value, rest value, difference); only
-    indicators with a direction (higher_is_better set) can be worse, and only groups with a
-    denominator of at least ``min_denominator`` are ranked.
+    indicators with a direction (higher_is_better set) can be worse, and only groups whose
+    denominator, and the rest's, are at least ``min_denominator`` are ranked.
     """
     direction = {i.id: i.higher_is_better for i in info}
     reads = {i.id: i.reads for i in info}
@@ -322,7 +324,7 @@ def largest_gaps(
         if any(pd.isna(c) for c in cells):
             continue  # withheld by disclosure control
         rest_den = total["denominator"] - row.denominator
-        if rest_den <= 0:
+        if rest_den <= 0 or rest_den < min_denominator:
             continue
         rest = (float(total["numerator"]) - float(row.numerator)) / rest_den
         gaps.append(
@@ -352,7 +354,7 @@ def summary_text(
     if gaps:
         lines.append(
             "Largest gaps (groups significantly worse than the rest of the denominator; "
-            f"groups of {MIN_RANKED_DENOMINATOR} or more):"
+            f"at least {MIN_RANKED_DENOMINATOR} people in the group and in the rest):"
         )
         for ind, grouping, group, value, rest, _diff in gaps:
             k = kinds[ind]
