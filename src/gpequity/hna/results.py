@@ -324,7 +324,7 @@ def largest_gaps(
         if any(pd.isna(c) for c in cells):
             continue  # withheld by disclosure control
         rest_den = total["denominator"] - row.denominator
-        if rest_den <= 0 or rest_den < min_denominator:
+        if rest_den < max(min_denominator, 1):
             continue
         rest = (float(total["numerator"]) - float(row.numerator)) / rest_den
         gaps.append(

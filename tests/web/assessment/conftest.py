@@ -9,12 +9,8 @@ from tests.factories import PracticeFactory, member
 
 @pytest.fixture
 def practice():
+    """Overrides tests/web/conftest.py's: these tests name the practice's ODS code."""
     return PracticeFactory(name="Riverside Surgery", ods_code="A81001")
-
-
-@pytest.fixture
-def lead(practice):
-    return member(practice, "equity_lead", username="lead")
 
 
 @pytest.fixture

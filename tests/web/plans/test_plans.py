@@ -24,16 +24,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def practice():
-    return PracticeFactory(name="Riverside Surgery")
-
-
-@pytest.fixture
-def lead(practice):
-    return member(practice, "equity_lead", username="lead")
-
-
-@pytest.fixture
 def nurse(practice):
     return member(practice, "member", username="nurse")
 

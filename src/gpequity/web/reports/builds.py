@@ -57,9 +57,7 @@ def _advance(build_id, **fields) -> None:
 
 def run_build(build_id: str) -> int:
     """Render the PDF for one build, recording each stage; returns the PDF's size in bytes."""
-    from weasyprint import HTML
-
-    from .services import report_html
+    from .services import report_pdf
 
     build = ReportBuild.objects.select_related("organisation").get(pk=build_id)
     if build.finished:
@@ -67,13 +65,15 @@ def run_build(build_id: str) -> int:
     _advance(
         build.pk, status=BuildStatus.RUNNING, step=0, stage=STAGES[0], started_at=timezone.now()
     )
+
+    def on_stage(step: int, pages: int) -> None:
+        stage = STAGES[step]
+        if pages:
+            stage += f" ({pages} page{'s' if pages != 1 else ''})"
+        _advance(build.pk, step=step, stage=stage)
+
     try:
-        html = report_html(build.organisation)
-        _advance(build.pk, step=1, stage=STAGES[1])
-        document = HTML(string=html, base_url=None).render()
-        pages = len(document.pages)
-        _advance(build.pk, step=2, stage=f"{STAGES[2]} ({pages} page{'s' if pages != 1 else ''})")
-        pdf = document.write_pdf()
+        pdf = report_pdf(build.organisation, on_stage)
     except Exception:
         logger.exception("report build %s failed", build.pk)
         _advance(

@@ -13,7 +13,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -53,11 +53,21 @@ def report_html(org: Organisation) -> str:
     return render_to_string("reports/report_print.html", report_context(org))
 
 
-def report_pdf(org: Organisation) -> bytes:
-    """The practice equity report as a PDF (WeasyPrint; a few seconds for a large plan)."""
+def report_pdf(org: Organisation, on_stage: Callable[[int, int], None] | None = None) -> bytes:
+    """The practice equity report as a PDF (WeasyPrint; a few seconds for a large plan).
+
+    ``on_stage(step, pages)`` is called as each of the three stages ends: 1 once the HTML
+    is rendered, 2 once the pages are laid out (``pages`` is then their number).
+    """
     from weasyprint import HTML
 
-    return HTML(string=report_html(org), base_url=None).write_pdf()
+    html = report_html(org)
+    if on_stage:
+        on_stage(1, 0)
+    document = HTML(string=html, base_url=None).render()
+    if on_stage:
+        on_stage(2, len(document.pages))
+    return document.write_pdf()
 
 
 # --------------------------------------------------------------------------- CSV and JSON

@@ -96,13 +96,13 @@ def pdf_build_new(request, ods_code: str):
 def _build(request, ods_code: str, build_id) -> ReportBuild:
     org = access.get_org(request.user, ods_code, access.VIEW)
     return get_object_or_404(
-        ReportBuild.objects.defer("pdf").select_related("requested_by"),
+        ReportBuild.objects.defer("pdf").select_related("organisation", "requested_by"),
         pk=build_id,
         organisation=org,
     )
 
 
-def _build_context(request, build: ReportBuild) -> dict:
+def _build_context(build: ReportBuild) -> dict:
     org = build.organisation
     return {
         "org": org,
@@ -117,7 +117,7 @@ def _build_context(request, build: ReportBuild) -> dict:
 @login_required
 def pdf_build(request, ods_code: str, build_id):
     build = _build(request, ods_code, build_id)
-    ctx = _build_context(request, build)
+    ctx = _build_context(build)
     ctx["breadcrumbs"] = _crumbs(
         build.organisation,
         ("Reports and exports", reverse("reports:index", args=[build.organisation.ods_code])),
@@ -129,7 +129,7 @@ def pdf_build(request, ods_code: str, build_id):
 def pdf_build_status(request, ods_code: str, build_id):
     """The build's state for the progress page's poller: the status region's new HTML."""
     build = _build(request, ods_code, build_id)
-    ctx = _build_context(request, build)
+    ctx = _build_context(build)
     response = JsonResponse(
         {
             "status": build.status,

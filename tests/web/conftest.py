@@ -1,4 +1,7 @@
-"""Fixtures for the focus tests: a practice and its equity lead (who may edit the group)."""
+"""Fixtures shared by the web tests: a practice and its equity lead.
+
+An area's own conftest may override ``practice`` (the assessment tests fix its ODS code).
+"""
 
 from __future__ import annotations
 
