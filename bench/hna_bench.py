@@ -7,8 +7,8 @@ with wait4) is not shared:
 
 - ``scan``: a bare DuckDB scan of the same CSVs: count(*) and min/max of every column;
 - ``hna``: ``gpequity.hna.run`` on the folder with the DuckDB engine: read and validate the
-  extract, count every indicator in every group, statistics and gradients; i.e. what
-  ``gpequity hna run`` does minus writing four small files;
+  extract, count every indicator in every group, statistics and gradients, then write the
+  four result files; i.e. what ``gpequity hna run`` does, minus printing the summary;
 - ``pandas``: the pandas twin end to end: ``pandas.read_csv`` and per-column conversion
   (``twin.pandas_read_extract``), counting in vectorised pandas (``twin.pandas_counts``),
   then the same statistics. It does not validate, which only flatters it;
@@ -46,7 +46,7 @@ AS_OF = date(2024, 3, 31)
 
 # Stage times are taken from run()'s own progress messages: reading, counting, statistics.
 HNA = """
-import json, sys, time
+import json, sys, tempfile, time
 t0 = time.perf_counter()
 marks = {{}}
 def progress(message, fraction):
@@ -54,10 +54,13 @@ def progress(message, fraction):
 from gpequity.hna import run
 imported = time.perf_counter() - t0
 r = run(sys.argv[1], as_of="{as_of}", progress=progress)
+with tempfile.TemporaryDirectory() as out:
+    r.write(out + "/results")
 done = time.perf_counter() - t0
 count = marks["Aggregated"] - marks["Counting"]
 print(json.dumps({{"seconds": done, "import": imported, "count": count,
-                  "rows": len(r.indicators), "gradients": len(r.gradients)}}))
+                  "rows": len(r.indicator_rows), "gradients": len(r.gradient_rows),
+                  "pandas": "pandas" in sys.modules}}))
 """
 
 SCAN = """

@@ -48,3 +48,15 @@ def test_attribution_is_in_the_data_readme():
     readme = files("gpequity.hna").joinpath("data", "README.md").read_text(encoding="utf-8")
     assert IMD_ATTRIBUTION in readme
     assert "Open Government Licence v3.0" in IMD_ATTRIBUTION
+
+
+def test_the_duckdb_copy_of_the_table_is_the_shipped_table():
+    import duckdb
+
+    from gpequity.hna.imd import create_duckdb_table
+
+    con = duckdb.connect()
+    create_duckdb_table(con, "imd_ref")
+    copy = con.execute("SELECT * FROM imd_ref ORDER BY lsoa11cd").to_arrow_table()
+    shipped = lsoa_deciles().sort_by("lsoa11cd")
+    assert copy.schema.types == shipped.schema.types and copy.equals(shipped)

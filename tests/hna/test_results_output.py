@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import json
+import math
 
 from gpequity.hna.results import (
     GroupCount,
     IndicatorInfo,
+    apply_disclosure,
     gradients_table,
+    indicator_rows,
     indicators_table,
     largest_gaps,
     summary_text,
@@ -32,21 +36,37 @@ def _counts() -> list[GroupCount]:
 
 
 def test_counts_are_written_as_whole_numbers_and_sums_of_means_as_decimals(tmp_path):
-    table = indicators_table(_counts(), INFO)
-    out = write_outputs(tmp_path / "out", table, table.iloc[0:0][["indicator", "grouping"]])
+    out = write_outputs(tmp_path / "out", indicator_rows(_counts(), INFO), [])
     with (out / "indicators.csv").open() as f:
         rows = {(r["indicator"], r["group"]): r for r in csv.DictReader(f)}
     assert rows[("screened", "all")]["numerator"] == "700"
     assert rows[("screened", "all")]["denominator"] == "1000"
     assert rows[("screened", "other")]["numerator"] == "0"
     assert rows[("upc", "all")]["numerator"] == "150.5"
+    assert rows[("screened", "all")]["value"] == "0.7"
+    assert rows[("screened", "all")]["suppressed"] == "False"
     text = (out / "indicators.json").read_text()
     assert '"numerator":700,' in text.replace(" ", "") and "700.0" not in text
+    assert (out / "gradients.csv").read_text().startswith("indicator,grouping,sii,")
+    assert json.loads((out / "gradients.json").read_text()) == []
+
+
+def test_blank_cells_are_empty_in_csv_and_null_in_json(tmp_path):
+    # One person: no interval for the mean (NaN), and after disclosure, withheld counts.
+    counts = [GroupCount("upc", "overall", "all", 0.5, 1, sum_sq=0.25)]
+    rows = indicator_rows(counts, INFO)
+    assert math.isnan(rows[0]["lower"])
+    shared, _ = apply_disclosure(rows, [], mean_indicators={"upc"})
+    out = write_outputs(tmp_path / "out", shared, [])
+    line = (out / "indicators.csv").read_text().splitlines()[1]
+    assert line == "upc,overall,all,,,,,,,True"
+    (record,) = json.loads((out / "indicators.json").read_text())
+    assert record["value"] is None and record["lower"] is None and record["suppressed"] is True
 
 
 def test_largest_gaps_leave_out_groups_too_small_to_rank():
-    table = indicators_table(_counts(), INFO)
-    small = table[(table["group"] == "other")].iloc[0]
+    table = indicator_rows(_counts(), INFO)
+    (small,) = [r for r in table if r["group"] == "other"]
     assert small["compared_with_rest"] == "lower"  # significant, yet only 12 people
     gaps = largest_gaps(table, INFO)
     assert [(g[0], g[2]) for g in gaps] == [("screened", "male")]
@@ -65,8 +85,8 @@ def test_largest_gaps_leave_out_groups_compared_with_too_few_others():
         GroupCount("screened", "sex", "male", 250, 420),
         GroupCount("screened", "sex", "female", 450, 580),
     ]
-    table = indicators_table(counts, INFO)
-    no = table[(table["grouping"] == "homeless") & (table["group"] == "no")].iloc[0]
+    table = indicator_rows(counts, INFO)
+    (no,) = [r for r in table if (r["grouping"], r["group"]) == ("homeless", "no")]
     assert no["compared_with_rest"] == "lower"  # significant, against 11 people
     assert [g[2] for g in largest_gaps(table, INFO)] == ["male"]
     assert [g[2] for g in largest_gaps(table, INFO, min_denominator=11)] == ["no", "male"]
@@ -101,3 +121,10 @@ def test_gradient_notes_name_the_decile_that_stops_the_fit():
     # No deprivation data at all: nothing to say per indicator (completeness covers it).
     table, notes = gradients_table([], info)
     assert table.empty and notes == []
+
+
+def test_the_pandas_table_keeps_counts_whole_and_sums_of_means_as_decimals():
+    frame = indicators_table(_counts(), INFO)
+    assert list(frame["numerator"]) == [700, 450, 250, 0, 150.5]
+    assert [type(n) for n in frame["numerator"]] == [int, int, int, int, float]
+    assert frame["denominator"].dtype == "int64" and frame["suppressed"].dtype == bool

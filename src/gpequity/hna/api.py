@@ -11,16 +11,20 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 
 from gpequity.hna import results
 from gpequity.hna.criteria import CriteriaError, Group
 from gpequity.hna.engine import DuckDBSource, Plan, Progress, compute_counts, focus_criteria
 from gpequity.hna.indicators import Indicator, resolve
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
 BLANK_WARNING_SHARE = 0.2
 _WATCHED_COLUMNS = ("ethnicity", "imd_decile", "language", "smoker")
@@ -92,16 +96,38 @@ def _completeness_warnings(completeness: Mapping[str, Any]) -> list[str]:
 
 @dataclass
 class HNAResult:
-    """The outcome of a run: the two DATA.md tables plus what a reader needs to trust them."""
+    """The outcome of a run: the two DATA.md tables plus what a reader needs to trust them.
 
-    indicators: pd.DataFrame
-    gradients: pd.DataFrame
+    The tables are kept as rows (``indicator_rows``, ``gradient_rows``) and handed out as
+    pandas DataFrames (``indicators``, ``gradients``, built on first use) or as pyarrow
+    Tables (``arrow()``).
+    """
+
+    indicator_rows: list[results.Row]
+    gradient_rows: list[results.Row]
     notes: list[str]
     validation: Any = None
     definitions: list[Indicator] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     imd_attribution: str | None = None
     shareable: bool = False
+
+    @cached_property
+    def indicators(self) -> pd.DataFrame:
+        """The DATA.md ``indicators`` table as a pandas DataFrame."""
+        return results.indicators_frame(self.indicator_rows)
+
+    @cached_property
+    def gradients(self) -> pd.DataFrame:
+        """The DATA.md ``gradients`` table as a pandas DataFrame."""
+        return results.gradients_frame(self.gradient_rows)
+
+    def arrow(self) -> tuple[pa.Table, pa.Table]:
+        """The ``indicators`` and ``gradients`` tables as pyarrow Tables."""
+        return (
+            results.arrow_table(self.indicator_rows, results.INDICATOR_COLUMNS),
+            results.arrow_table(self.gradient_rows, results.GRADIENT_COLUMNS),
+        )
 
     def info(self) -> list[results.IndicatorInfo]:
         return [
@@ -114,7 +140,7 @@ class HNAResult:
     def summary(self, limit: int = 10) -> str:
         """A short plain-English summary: largest gaps, data warnings, notes."""
         text = results.summary_text(
-            self.indicators, self.info(), notes=self.notes, warnings=self.warnings, limit=limit
+            self.indicator_rows, self.info(), notes=self.notes, warnings=self.warnings, limit=limit
         )
         if self.imd_attribution:
             text += f"\nIMD deciles were filled from LSOA codes. {self.imd_attribution}"
@@ -122,7 +148,7 @@ class HNAResult:
 
     def write(self, out: str | Path) -> Path:
         """Write indicators/gradients as CSV and JSON into ``out`` (all or nothing)."""
-        return results.write_outputs(out, self.indicators, self.gradients)
+        return results.write_outputs(out, self.indicator_rows, self.gradient_rows)
 
 
 def _load(extract: Any, drop_bad_rows: bool, progress: Progress | None) -> Any:
@@ -205,8 +231,8 @@ def run(
         results.IndicatorInfo(d.id, d.kind, d.title, d.higher_is_better, frozenset(d.referenced()))
         for d in plan.indicators
     ]
-    table = results.indicators_table(counts, info)
-    gradients, gradient_notes = results.gradients_table(counts, info)
+    table = results.indicator_rows(counts, info)
+    gradients, gradient_notes = results.gradient_rows(counts, info)
     if shareable:
         table, gradients = results.apply_disclosure(
             table, gradients, mean_indicators={d.id for d in plan.indicators if d.kind == "mean"}
@@ -223,8 +249,8 @@ def run(
     if progress:
         progress("Done", 1.0)
     return HNAResult(
-        indicators=table,
-        gradients=gradients,
+        indicator_rows=table,
+        gradient_rows=gradients,
         notes=notes,
         validation=report,
         definitions=plan.indicators,

@@ -39,7 +39,7 @@ import duckdb
 import pyarrow as pa
 
 from . import columns as C
-from .imd import lsoa_deciles
+from .imd import create_duckdb_table
 from .validate import ExtractError, Issue, ValidationReport
 
 Progress = Callable[[str, float], None]
@@ -812,8 +812,7 @@ def _report_orphans(
 
 def _imd_facts(con: duckdb.DuckDBPyConnection, p: _Loaded, report: ValidationReport) -> None:
     """Count deciles that the LSOA will fill and warn about LSOAs not in the IMD 2019 table."""
-    imd = lsoa_deciles()
-    con.register("imd_ref", imd)
+    create_duckdb_table(con, "imd_ref")
     fill, not_found = con.execute(
         "SELECT coalesce(count_if(i.lsoa11cd IS NOT NULL), 0), "
         "coalesce(count_if(i.lsoa11cd IS NULL), 0) "

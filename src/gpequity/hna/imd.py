@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import gzip
 from functools import cache
-from importlib.resources import files
+from importlib.resources import as_file, files
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -40,6 +41,23 @@ def lsoa_deciles() -> pa.Table:
             ),
         )
     return table.select(IMD_SCHEMA.names).cast(IMD_SCHEMA)
+
+
+def create_duckdb_table(con: Any, name: str = "imd_ref") -> None:
+    """Load the table into a DuckDB connection as temp table ``name`` (same columns/types).
+
+    DuckDB reads the shipped gzip CSV itself: registering the Arrow table would import
+    pyarrow.dataset and with it pandas, a quarter of a small practice's run.
+    """
+    resource = files("gpequity.hna").joinpath("data", DATA_FILE)
+    with as_file(resource) as path:
+        quoted = "'" + str(path).replace("'", "''") + "'"  # no bound parameter: it loads pandas
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS "
+            f"SELECT lsoa11cd, CAST(imd_decile AS TINYINT) AS imd_decile FROM read_csv({quoted}, "
+            "header = true, auto_detect = false, "
+            "columns = {'lsoa11cd': 'VARCHAR', 'imd_decile': 'VARCHAR'})"
+        )
 
 
 def decile_for(lsoa: str | None) -> int | None:

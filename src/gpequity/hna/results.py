@@ -7,6 +7,8 @@ once, on those counts, so the two can be compared on counts alone and share the 
 
 from __future__ import annotations
 
+import csv
+import json
 import math
 import os
 import shutil
@@ -15,8 +17,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from gpequity import stats
 from gpequity.hna.columns import (
@@ -27,6 +28,15 @@ from gpequity.hna.columns import (
     NOT_RECORDED,
     SEX,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+Row = dict[str, Any]
+"""One row of a DATA.md table, keyed by column name. The tables stay plain lists of rows
+until a caller asks for pandas or Arrow: the command line writes its files without
+importing pandas, which is a quarter of a small practice's run time."""
 
 INDICATOR_COLUMNS = (
     "indicator",
@@ -146,7 +156,7 @@ def _ordered(counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]) -> lis
     )
 
 
-def indicators_table(counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]) -> pd.DataFrame:
+def indicator_rows(counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]) -> list[Row]:
     """The DATA.md ``indicators`` table (suppressed = false: practice-level figures)."""
     kinds = {i.id: i.kind for i in info}
     rows = [c for c in counts if c.denominator > 0]
@@ -169,13 +179,66 @@ def indicators_table(counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]
                 "suppressed": False,
             }
         )
-    frame = pd.DataFrame.from_records(records, columns=list(INDICATOR_COLUMNS))
+    return records
+
+
+def indicators_frame(rows: Sequence[Row]) -> pd.DataFrame:
+    """The ``indicators`` rows as a pandas DataFrame (pandas is imported only here)."""
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(list(rows), columns=list(INDICATOR_COLUMNS))
     # Counts stay whole numbers (264, not 264.0) beside the sums of means: an object column
     # built from the Python values, since from_records makes the mixed column float.
-    frame["numerator"] = pd.Series([r["numerator"] for r in records], dtype=object)
-    frame["denominator"] = frame["denominator"].astype("int64")
+    frame["numerator"] = pd.Series([r["numerator"] for r in rows], dtype=object)
+    if all(r["denominator"] is not None for r in rows):
+        frame["denominator"] = frame["denominator"].astype("int64")
     frame["suppressed"] = frame["suppressed"].astype(bool)
     return frame
+
+
+def gradients_frame(rows: Sequence[Row]) -> pd.DataFrame:
+    """The ``gradients`` rows as a pandas DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame.from_records(list(rows), columns=list(GRADIENT_COLUMNS))
+
+
+INDICATOR_ARROW_TYPES = {
+    "numerator": "float64",  # whole numbers for proportions, sums of scores for means
+    "denominator": "int64",
+    "value": "float64",
+    "lower": "float64",
+    "upper": "float64",
+    "suppressed": "bool",
+}
+
+
+def arrow_table(rows: Sequence[Row], columns: Sequence[str]) -> pa.Table:
+    """Rows as a pyarrow Table: text columns as strings, the numbers typed, blanks as nulls."""
+    import pyarrow as pa
+
+    schema = pa.schema(
+        [
+            (c, pa.string() if c in _TEXT_COLUMNS else pa.type_for_alias(_ARROW_TYPES[c]))
+            for c in columns
+        ]
+    )
+    data = {c: [None if _missing(r[c]) else r[c] for r in rows] for c in columns}
+    return pa.Table.from_pydict(data, schema=schema)
+
+
+_TEXT_COLUMNS = frozenset({"indicator", "grouping", "group", "compared_with_rest"})
+_ARROW_TYPES = {**INDICATOR_ARROW_TYPES, **dict.fromkeys(GRADIENT_COLUMNS[2:], "float64")}
+
+
+def indicators_table(counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]) -> pd.DataFrame:
+    """``indicator_rows`` as a pandas DataFrame."""
+    return indicators_frame(indicator_rows(counts, info))
+
+
+def _missing(value: Any) -> bool:
+    """Blank in a table: None, or NaN (an interval that cannot be computed)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _seed(indicator: str, grouping: str) -> int:
@@ -186,6 +249,14 @@ def _seed(indicator: str, grouping: str) -> int:
 def gradients_table(
     counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]
 ) -> tuple[pd.DataFrame, list[str]]:
+    """``gradient_rows`` as a pandas DataFrame, and the notes."""
+    rows, notes = gradient_rows(counts, info)
+    return gradients_frame(rows), notes
+
+
+def gradient_rows(
+    counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]
+) -> tuple[list[Row], list[str]]:
     """The DATA.md ``gradients`` table, plus notes on gradients that could not be fitted."""
     by_key: dict[tuple[str, str], dict[str, GroupCount]] = {}
     for c in counts:
@@ -209,7 +280,7 @@ def gradients_table(
                 notes.append(f"{ind.id}: no {grouping} gradient ({record})")
             else:
                 records.append(record)
-    return pd.DataFrame.from_records(records, columns=list(GRADIENT_COLUMNS)), notes
+    return records, notes
 
 
 def _quantiles(grouping: str, labels: Sequence[str]) -> str:
@@ -258,8 +329,8 @@ def _fit(ind: IndicatorInfo, grouping: str, cells: list[GroupCount]) -> dict | s
 
 
 def apply_disclosure(
-    indicators: pd.DataFrame, gradients: pd.DataFrame, *, mean_indicators: set[str]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+    indicators: Sequence[Row], gradients: Sequence[Row], *, mean_indicators: set[str]
+) -> tuple[list[Row], list[Row]]:
     """Shareable outputs: small-number suppression and rounding on every count.
 
     Gradients are fitted on exact counts; in a shareable export they are kept only when
@@ -267,16 +338,14 @@ def apply_disclosure(
     """
     from gpequity import disclosure
 
-    shared = disclosure.apply_to_frame(indicators, mean_indicators=mean_indicators)
-    if len(gradients):
-        hit = shared[shared["suppressed"] & shared["grouping"].isin(list(GRADIENT_QUANTILES))]
-        bad = set(zip(hit["indicator"], hit["grouping"], strict=True))
-        keep = [
-            (i, g) not in bad
-            for i, g in zip(gradients["indicator"], gradients["grouping"], strict=True)
-        ]
-        gradients = gradients[keep].reset_index(drop=True)
-    return shared, gradients
+    shared = disclosure.apply_to_indicators(list(indicators), mean_indicators=mean_indicators)
+    hit = {
+        (r["indicator"], r["grouping"])
+        for r in shared
+        if r["suppressed"] and r["grouping"] in GRADIENT_QUANTILES
+    }
+    kept = [g for g in gradients if (g["indicator"], g["grouping"]) not in hit]
+    return shared, kept
 
 
 # --------------------------------------------------------------------------- summary
@@ -290,7 +359,7 @@ with the few who have the flag."""
 
 
 def largest_gaps(
-    indicators: pd.DataFrame,
+    indicators: Sequence[Row],
     info: Sequence[IndicatorInfo],
     limit: int = 10,
     *,
@@ -304,32 +373,30 @@ def largest_gaps(
     """
     direction = {i.id: i.higher_is_better for i in info}
     reads = {i.id: i.reads for i in info}
-    if indicators.empty:
-        return []
-    totals = indicators[indicators["grouping"] == "overall"].set_index("indicator")
+    totals = {r["indicator"]: r for r in indicators if r["grouping"] == "overall"}
     gaps = []
-    for row in indicators.itertuples(index=False):
-        better = direction.get(row.indicator)
-        if better is None or row.grouping == "overall" or row.indicator not in totals.index:
+    for row in indicators:
+        indicator, grouping = row["indicator"], row["grouping"]
+        better = direction.get(indicator)
+        if better is None or grouping == "overall" or indicator not in totals:
             continue
-        if GROUPING_SOURCE.get(row.grouping, row.grouping) in reads.get(row.indicator, ()):
+        if GROUPING_SOURCE.get(grouping, grouping) in reads.get(indicator, ()):
             continue
         worse = "lower" if better else "higher"
-        if row.compared_with_rest != worse or row.suppressed:
+        if row["compared_with_rest"] != worse or row["suppressed"]:
             continue
-        if pd.isna(row.denominator) or row.denominator < min_denominator:
+        if _missing(row["denominator"]) or row["denominator"] < min_denominator:
             continue
-        total = totals.loc[row.indicator]
-        cells = (total["numerator"], total["denominator"], row.numerator, row.denominator)
-        if any(pd.isna(c) for c in cells):
+        total = totals[indicator]
+        cells = (total["numerator"], total["denominator"], row["numerator"], row["denominator"])
+        if any(_missing(c) for c in cells):
             continue  # withheld by disclosure control
-        rest_den = total["denominator"] - row.denominator
+        rest_den = total["denominator"] - row["denominator"]
         if rest_den < max(min_denominator, 1):
             continue
-        rest = (float(total["numerator"]) - float(row.numerator)) / rest_den
-        gaps.append(
-            (row.indicator, row.grouping, row.group, float(row.value), rest, row.value - rest)
-        )
+        rest = (float(total["numerator"]) - float(row["numerator"])) / rest_den
+        value = float(row["value"])
+        gaps.append((indicator, grouping, row["group"], value, rest, value - rest))
     gaps.sort(key=lambda g: abs(g[5]), reverse=True)
     return gaps[:limit]
 
@@ -339,7 +406,7 @@ def _pct(kind: str, value: float) -> str:
 
 
 def summary_text(
-    indicators: pd.DataFrame,
+    indicators: Sequence[Row],
     info: Sequence[IndicatorInfo],
     *,
     notes: Sequence[str] = (),
@@ -379,17 +446,44 @@ def summary_text(
 # --------------------------------------------------------------------------- files
 
 
-def _write_all(folder: Path, indicators: pd.DataFrame, gradients: pd.DataFrame) -> None:
-    indicators.to_csv(folder / "indicators.csv", index=False)
-    gradients.to_csv(folder / "gradients.csv", index=False)
-    indicators.to_json(folder / "indicators.json", orient="records", indent=2)
-    gradients.to_json(folder / "gradients.json", orient="records", indent=2)
+def _csv_cell(value: Any) -> str:
+    """A cell as pandas wrote it before: blanks empty, True/False, floats in shortest form."""
+    if _missing(value):
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return repr(float(value))  # numpy floats too, without their np.float64(...) repr
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    if _missing(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _write_table(folder: Path, name: str, rows: Sequence[Row], columns: Sequence[str]) -> None:
+    with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([_csv_cell(r[c]) for c in columns] for r in rows)
+    records = [{c: _json_value(r[c]) for c in columns} for r in rows]
+    text = json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
+    (folder / f"{name}.json").write_text(text + "\n", encoding="utf-8")
+
+
+def _write_all(folder: Path, indicators: Sequence[Row], gradients: Sequence[Row]) -> None:
+    _write_table(folder, "indicators", indicators, INDICATOR_COLUMNS)
+    _write_table(folder, "gradients", gradients, GRADIENT_COLUMNS)
 
 
 OUTPUT_FILES = ("indicators.csv", "gradients.csv", "indicators.json", "gradients.json")
 
 
-def write_outputs(out: str | Path, indicators: pd.DataFrame, gradients: pd.DataFrame) -> Path:
+def write_outputs(out: str | Path, indicators: Sequence[Row], gradients: Sequence[Row]) -> Path:
     """Write the four result files all-or-nothing.
 
     Everything is written into a temporary folder beside ``out`` first; only when all four

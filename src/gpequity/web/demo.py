@@ -284,7 +284,6 @@ def _extract(info: DemoInfo) -> None:
     import datetime as dt
 
     from gpequity import hna
-    from gpequity.hna.results import write_outputs
     from gpequity.synth import generate
 
     demo_dir = settings.VAR_DIR / "demo"
@@ -292,7 +291,7 @@ def _extract(info: DemoInfo) -> None:
     as_of = dt.date.today()
     generate(9_500, seed=2026, as_of=as_of, out=extract)
     result = hna.run(extract, as_of=as_of, focus=DEMO_FOCUS)
-    write_outputs(demo_dir / "hna", result.indicators, result.gradients)
+    result.write(demo_dir / "hna")
     info.extract_dir = str(extract)
     info.hna_dir = str(demo_dir / "hna")
     info.as_of = as_of.isoformat()
