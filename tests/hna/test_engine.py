@@ -258,6 +258,11 @@ def test_shareable_output_goes_through_disclosure_control():
     assert (visible.denominator % 5 == 0).all()
     hidden = shared.indicators[shared.indicators.suppressed]
     assert hidden.value.isna().all()
+    shown = shared.indicators[~shared.indicators.suppressed & (shared.indicators.denominator > 0)]
+    proportions = shown[shown.indicator == "ethnicity_recorded"]
+    assert len(proportions)
+    worked_out = proportions.numerator.astype(float) / proportions.denominator
+    assert (proportions.value == worked_out).all()  # from the rounded counts (ADR 10)
 
 
 def test_tables_come_as_pandas_or_arrow_with_the_same_rows():

@@ -64,6 +64,34 @@ def test_blank_cells_are_empty_in_csv_and_null_in_json(tmp_path):
     assert record["value"] is None and record["lower"] is None and record["suppressed"] is True
 
 
+def test_shareable_values_are_worked_out_from_the_rounded_counts():
+    # 2039 of 2661: exact value 0.766253..., which with a denominator shown as 2660
+    # would give the exact counts back. Shown: 2040 of 2660 and the value of those.
+    counts = [
+        GroupCount("screened", "overall", "all", 2039, 2661),
+        GroupCount("screened", "sex", "female", 1203, 1302),
+        GroupCount("screened", "sex", "male", 836, 1359),
+        GroupCount("upc", "overall", "all", 150.5, 301, sum_sq=90.25),
+    ]
+    exact = indicator_rows(counts, INFO)
+    shared, _ = apply_disclosure(exact, [], mean_indicators={"upc"})
+    rows = {(r["indicator"], r["group"]): r for r in shared}
+    overall = rows[("screened", "all")]
+    assert (overall["numerator"], overall["denominator"]) == (2040, 2660)
+    assert overall["value"] == 2040 / 2660
+    assert overall["value"] * 2661 != 2039 and overall["value"] != 2039 / 2661
+    assert overall["lower"] < overall["value"] < overall["upper"]
+    female = rows[("screened", "female")]
+    assert female["value"] == 1205 / 1300
+    # The verdict against the rest stays the one on the exact counts.
+    assert female["compared_with_rest"] == exact[1]["compared_with_rest"] == "higher"
+    # A mean keeps its value; its numerator (a sum of scores) is withheld.
+    upc = rows[("upc", "all")]
+    assert upc["numerator"] is None and upc["denominator"] == 300
+    assert upc["value"] == 150.5 / 301
+    assert exact[0]["value"] == 2039 / 2661  # the practice's own table stays exact
+
+
 def test_largest_gaps_leave_out_groups_too_small_to_rank():
     table = indicator_rows(_counts(), INFO)
     (small,) = [r for r in table if r["group"] == "other"]

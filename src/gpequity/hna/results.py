@@ -333,12 +333,25 @@ def apply_disclosure(
 ) -> tuple[list[Row], list[Row]]:
     """Shareable outputs: small-number suppression and rounding on every count.
 
+    A shown proportion's value and interval are worked out again from the rounded counts
+    it is shown with (ADR 10): from the exact value and a rounded denominator the exact
+    counts could otherwise be found, which would undo the rounding. Means keep their value
+    (their numerator, a sum of scores, is withheld). ``compared_with_rest`` keeps the verdict
+    on the exact counts, a category that gives no count away.
+
     Gradients are fitted on exact counts; in a shareable export they are kept only when
     none of the decile/quintile rows they rest on had to be suppressed.
     """
     from gpequity import disclosure
 
     shared = disclosure.apply_to_indicators(list(indicators), mean_indicators=mean_indicators)
+    for row in shared:
+        if row["suppressed"] or row["indicator"] in mean_indicators:
+            continue
+        numerator, denominator = row["numerator"], row["denominator"]
+        if denominator:  # rows with nobody in the denominator are never in the table
+            row["value"] = numerator / denominator
+            row["lower"], row["upper"] = stats.wilson_interval(numerator, denominator)
     hit = {
         (r["indicator"], r["grouping"])
         for r in shared
