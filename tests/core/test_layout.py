@@ -47,7 +47,7 @@ def test_cli_start_does_not_load_the_catalogue():
 
 
 def test_hna_run_from_the_command_line_does_not_load_pandas(tmp_path):
-    """`gpequity hna run` writes its files from plain rows: importing pandas (about a quarter
+    """`gpequity hna run` writes its files from plain rows: importing pandas (0.2-0.3 s, a fifth
     of a small practice's run) is left to Python API callers who ask for DataFrames."""
     from datetime import date
 
