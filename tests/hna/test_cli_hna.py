@@ -81,6 +81,19 @@ def test_run_on_invalid_extract_fails_and_writes_nothing(tmp_path):
     )
     assert ok.exit_code == 0, ok.output
     assert (out / "indicators.csv").exists()
+    # The summary says what was left out, and why, down to the line and value.
+    left_out = ok.output[ok.output.index("Left out (--drop-bad-rows)") :]
+    assert "patients.csv: 1 row(s) dropped (bad rows)" in left_out
+    assert "patients.csv, column age: not a whole number (1 found)" in left_out
+    assert "line 3, column age: not a whole number (value 'seventy')" in left_out
+
+
+def test_run_on_a_clean_extract_says_nothing_was_left_out(tmp_path):
+    out = tmp_path / "out"
+    args = ["hna", "run", str(_extract(tmp_path)), "--as-of", "2024-03-31", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--drop-bad-rows"])
+    assert result.exit_code == 0, result.output
+    assert "Left out" not in result.output
 
 
 def test_run_rejects_bad_options(tmp_path):

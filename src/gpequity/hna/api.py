@@ -142,9 +142,34 @@ class HNAResult:
         text = results.summary_text(
             self.indicator_rows, self.info(), notes=self.notes, warnings=self.warnings, limit=limit
         )
+        left_out = self.left_out()
+        if left_out:
+            text += "\n" + left_out
         if self.imd_attribution:
             text += f"\nIMD deciles were filled from LSOA codes. {self.imd_attribution}"
         return text
+
+    def left_out(self, max_per_kind: int = 3) -> str:
+        """What ``drop_bad_rows`` left out, and why: the rows dropped per file and the
+        problems found (with their first lines), or "" when nothing was dropped."""
+        report = self.validation
+        dropped = [i for i in report.issues if i.kind == "dropped"] if report else []
+        if not dropped:
+            return ""
+        lines = ["Left out (--drop-bad-rows); the figures above are without these rows:"]
+        lines += [f"  - {i.file}: {i.message}" for i in dropped]
+        lines.append("  because of:")
+        for (file, column, kind, _), total in report.counts_by_kind.items():
+            if kind in ("dropped", "lsoa_not_found"):  # an unknown LSOA drops nothing
+                continue
+            examples = [
+                i for i in report.issues if (i.file, i.column, i.kind) == (file, column, kind)
+            ]
+            where = f"{file}, column {column}" if column else file
+            message = examples[0].message if examples else kind
+            lines.append(f"  - {where}: {message} ({total:,} found), for example")
+            lines += [f"      {i.describe()}" for i in examples[:max_per_kind]]
+        return "\n".join(lines)
 
     def write(self, out: str | Path) -> Path:
         """Write indicators/gradients as CSV and JSON into ``out`` (all or nothing)."""
