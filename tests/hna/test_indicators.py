@@ -147,3 +147,55 @@ def test_condition_parser_rejects_malformed_shapes():
         parse_condition({"age": {"in": []}})
     with pytest.raises(ConditionError):
         parse_condition(["not", "a", "mapping"])
+
+
+def test_problems_in_a_user_file_name_its_line_column_field_and_value(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text(
+        """indicators:
+  - id: flu_65
+    title: Flu vaccine, 65 and over
+    unit: patients
+    kind: proportion
+    denominator: {age: {ge: 65}}
+    numerator: {within_months: {column: last_flu_vaccine_date, months: 12}}
+  - id: mean_age
+    title: Mean age
+    description: Average age of registered patients.
+    unit: patients
+    kind: averge
+    denominator: true
+    value: age
+    colour: blue
+  - id: odd
+    title: Odd
+    description: A condition with an unknown operator.
+    unit: patients
+    kind: proportion
+    denominator: {age: {gee: 3}}
+    numerator: true
+"""
+    )
+    with pytest.raises(IndicatorError) as caught:
+        load_file(path)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == f"{path}: 4 problem(s) in the indicator definitions:"
+    assert lines[1:] == [
+        f"  - {path}, line 2, column 5, indicator 1 'flu_65': 'description' is required",
+        f"  - {path}, line 12, column 11, indicator 2 'mean_age', kind: Input should be "
+        "'proportion' or 'mean' (value 'averge')",
+        f"  - {path}, line 15, column 5, indicator 2 'mean_age': 'colour' is not a field of an "
+        "indicator definition (value 'blue')",
+        f"  - {path}, line 21, column 18, indicator 3 'odd', denominator: condition: unknown "
+        "operator 'gee' (use eq, ne, lt, le, gt, ge, in, not_in or blank)",
+    ]
+    assert "pydantic" not in str(caught.value)
+
+
+def test_a_yaml_syntax_error_names_its_line_and_column():
+    with pytest.raises(IndicatorError) as caught:
+        parse_text("indicators:\n  - id: a\n    title: [unclosed\n", "mine.yaml")
+    assert str(caught.value) == (
+        "mine.yaml, line 4, column 1: not valid YAML (did not find expected ',' or ']', "
+        "while parsing a flow sequence from line 3, column 12)"
+    )

@@ -46,18 +46,95 @@ class IndicatorError(ValueError):
 
 
 def parse_text(text: str, source: str = "<text>") -> list[Indicator]:
-    """Parse YAML/JSON text holding ``{indicators: [...]}`` (or a bare list)."""
+    """Parse YAML/JSON text holding ``{indicators: [...]}`` (or a bare list).
+
+    Problems are reported one per line with the file, line, column, field and value.
+    """
     try:
         # libyaml's safe loader when present: the defaults are parsed on every run.
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except yaml.YAMLError as exc:
-        raise IndicatorError(f"{source}: not valid YAML: {exc}") from exc
-    if isinstance(data, list):
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "unreadable"
+        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and start:
+            problem += f", {context} from line {start.line + 1}, column {start.column + 1}"
+        raise IndicatorError(f"{source}{where}: not valid YAML ({problem})") from exc
+    bare = isinstance(data, list)
+    if bare:
         data = {"indicators": data}
     try:
         return IndicatorFile.model_validate(data).indicators
     except ValidationError as exc:
-        raise IndicatorError(f"{source}: {exc}") from exc
+        raise IndicatorError(_located_errors(exc, text, source, data, bare)) from exc
+
+
+_MESSAGE_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def _located_errors(exc: ValidationError, text: str, source: str, data: object, bare: bool) -> str:
+    """Pydantic's errors as one line each: file, line, column, field, problem and value."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    listed = data.get("indicators") if isinstance(data, dict) else None
+    lines = [f"{source}: {exc.error_count()} problem(s) in the indicator definitions:"]
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])[1:] if bare else tuple(error["loc"])
+        node, missing = _node_at(root, loc, key=error["type"] == "extra_forbidden")
+        where = ""
+        if node is not None:
+            where = f", line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
+        field = _field(error["loc"], listed)
+        message = error["msg"]
+        for prefix in _MESSAGE_PREFIXES:
+            message = message.removeprefix(prefix)
+        if error["type"] == "missing":
+            message = f"'{missing}' is required"
+            field = _field(error["loc"][:-1], listed)
+        elif error["type"] == "extra_forbidden":
+            message = f"'{error['loc'][-1]}' is not a field of an indicator definition"
+            field = _field(error["loc"][:-1], listed)
+        value = error.get("input")
+        shown = ""
+        if error["type"] != "missing" and isinstance(value, str | int | float | bool):
+            shown = f" (value {value!r})"
+        lines.append(f"  - {source}{where}, {field}: {message}{shown}")
+    return "\n".join(lines)
+
+
+def _field(loc: Sequence[object], listed: object) -> str:
+    """('indicators', 1, 'kind') as "indicator 2 'mean_age', kind"."""
+    parts = list(loc)
+    name = "the file"
+    if len(parts) >= 2 and parts[0] == "indicators" and isinstance(parts[1], int):
+        i = parts[1]
+        entry = listed[i] if isinstance(listed, list) and i < len(listed) else None
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        name = f"indicator {i + 1}" + (f" '{ident}'" if isinstance(ident, str) else "")
+        parts = parts[2:]
+    elif parts:
+        name = str(parts.pop(0))
+    rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".")
+    return f"{name}, {rest}" if rest else name
+
+
+def _node_at(
+    root: yaml.Node | None, loc: Sequence[object], *, key: bool = False
+) -> tuple[yaml.Node | None, str]:
+    """The YAML node at ``loc`` (its key's node when ``key``; the nearest parent when a key
+    is missing), and the missing key's name when there is one."""
+    node = root
+    for n, part in enumerate(loc):
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            last = key and n == len(loc) - 1
+            child = next((k if last else v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            child = node.value[part] if part < len(node.value) else None
+        if child is None:
+            return node, str(part)
+        node = child
+    return node, ""
 
 
 def load_file(path: str | Path) -> list[Indicator]:
