@@ -47,6 +47,15 @@ def test_list_as_json_and_table(filled):
     assert table.exit_code == 0 and "Riverside Surgery" in table.stdout
 
 
+def test_names_are_printed_as_text_not_as_terminal_markup(filled):
+    org = filled[0]
+    org.name = "Riverside [bold]Surgery[/] [/]"
+    org.save()
+    table = runner.invoke(app, ["org", "list"])
+    assert table.exit_code == 0, table.output
+    assert "Riverside [bold]Surgery[/] [/]" in table.stdout
+
+
 def test_export_json_and_xlsx(filled, tmp_path):
     org = filled[0]
     out = tmp_path / "org.json"

@@ -130,3 +130,15 @@ def test_run_with_user_indicators_and_no_appointments(tmp_path):
     assert "dna_rate: skipped" in result.stdout
     rows = json.loads((out / "indicators.json").read_text())
     assert any(r["indicator"] == "over_60" and r["numerator"] == 1 for r in rows)
+
+
+def test_an_indicator_file_error_is_printed_as_text(tmp_path):
+    # A value that looks like terminal markup ("[/]") must come out as itself, not crash.
+    mine = tmp_path / "mine.yaml"
+    mine.write_text('indicators:\n  - id: a\n    title: x\n    kind: "[/]"\n')
+    out = tmp_path / "out"
+    args = ["hna", "run", str(_extract(tmp_path)), "--as-of", "2024-03-31", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--indicators", str(mine)])
+    assert result.exit_code == 2, result.output
+    assert "kind: Input should be 'proportion' or 'mean' (value '[/]')" in result.output
+    assert not out.exists()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -105,14 +106,8 @@ def packs_cmd() -> None:
 
     table = Table("id", "name", "publisher", "version", "tiers", "actions")
     for pack in all_packs():
-        table.add_row(
-            pack.id,
-            pack.name,
-            pack.publisher,
-            pack.version,
-            str(len(pack.tiers)),
-            str(len(pack.actions)),
-        )
+        cells = (pack.id, pack.name, pack.publisher, pack.version, len(pack.tiers))
+        table.add_row(*(escape(str(c)) for c in (*cells, len(pack.actions))))
     _console().print(table)
 
 
@@ -136,14 +131,13 @@ def list_cmd(
     elif fmt is ListFormat.csv:
         typer.echo(_csv_text(records), nl=False)
     else:
-        table = Table("key", "code", "title", "theme", "tier", "effort", title=pack.name)
+        table = Table("key", "code", "title", "theme", "tier", "effort", title=escape(pack.name))
         for r in records:
-            table.add_row(
-                r["key"], r["code"] or "-", r["title"], r["theme"], r["tier"], r["effort"]
-            )
+            cells = (r["key"], r["code"] or "-", r["title"], r["theme"], r["tier"], r["effort"])
+            table.add_row(*(escape(str(c)) for c in cells))  # text, not Rich markup
         console = _console()
         console.print(table)
-        console.print(f"{len(records)} action(s). {pack.attribution}")
+        console.print(f"{len(records)} action(s). {escape(pack.attribution)}")
 
 
 def _csv_text(records: list[dict[str, Any]]) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 app = typer.Typer(no_args_is_help=True)
@@ -108,7 +109,8 @@ def run(
         typer.echo(exc.report.summary(), err=True)
         raise typer.Exit(1) from exc
     except (FocusError, IndicatorError, EngineError) as exc:
-        console.print(f"[bold red]Error:[/] {exc}")
+        # Text, not Rich markup; one line per problem, however narrow the terminal.
+        console.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from exc
     written = result.write(out)
     typer.echo(result.summary())

@@ -79,13 +79,15 @@ def list_orgs(
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=f"{len(rows)} organisations")
     for col in ("ODS code", "Name", "Kind", "Parent", "Members"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["ods_code"], r["name"], r["kind"], r["parent"] or "", str(r["members"]))
+        cells = (r["ods_code"], r["name"], r["kind"], r["parent"] or "", str(r["members"]))
+        table.add_row(*(escape(c) for c in cells))  # names are text, not Rich markup
     Console(width=120).print(table)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -65,9 +66,10 @@ def synth(
         )
 
     console.print(
-        f"Wrote {summary.n_patients:,} patients to {summary.patients_path}"
+        f"Wrote {summary.n_patients:,} patients to {escape(str(summary.patients_path))}"
         + (
-            f" and {summary.n_appointments:,} appointments to {summary.appointments_path}"
+            f" and {summary.n_appointments:,} appointments to "
+            f"{escape(str(summary.appointments_path))}"
             if summary.appointments_path
             else " (no appointments)"
         )
