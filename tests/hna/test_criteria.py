@@ -242,3 +242,10 @@ def test_python_and_ibis_agree(duck, crit, data):
     assert result["flag"].to_pylist() == [predicate(r) for r in data]
     assert result["flag"].null_count == 0
     assert describe(crit).startswith("patients ")
+
+
+def test_a_misspelt_column_gets_a_suggestion():
+    with pytest.raises(
+        CriteriaError, match=r"unknown column 'homeles' \(did you mean 'homeless'\?\)"
+    ):
+        parse_criteria({"any": [{"homeles": True}]})

@@ -16,6 +16,7 @@ A comparison on a blank (None/NULL) value is false, whatever the operator (so ``
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -234,7 +235,9 @@ def _check_condition(cond: Condition, types: dict[str, ColumnType]) -> Condition
     where = f"condition {json.dumps(cond.to_dict(), default=str)}"
     kind = types.get(cond.column)
     if kind is None:
-        raise CriteriaError(f"{where}: unknown column {cond.column!r}")
+        close = difflib.get_close_matches(str(cond.column), list(types), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise CriteriaError(f"{where}: unknown column {cond.column!r}{hint}")
     if cond.op not in OPS:
         raise CriteriaError(f"{where}: unknown operator {cond.op!r} (use {', '.join(OPS)})")
     listed = cond.op in ("in", "not_in")
