@@ -153,6 +153,28 @@ GROUP_PATIENTS = [
 ]
 
 
+def test_an_indicator_reading_a_misspelt_column_is_skipped_with_a_suggestion():
+    from gpequity.hna.engine import plan_indicators
+    from gpequity.hna.indicators import parse_text
+
+    (mine,) = parse_text(
+        """
+- id: frail
+  title: Frail
+  description: Flagged as frail, as a share of everyone.
+  unit: patients
+  kind: proportion
+  denominator: true
+  numerator: {all: [{homeles: true}, {frailty: true}]}
+"""
+    )
+    plan = plan_indicators([mine], patient_columns=PATIENTS_SCHEMA.names, appointment_columns=None)
+    assert plan.indicators == []
+    assert plan.skipped["frail"] == (
+        "skipped: the extract has no column frailty, homeles ('homeles': did you mean 'homeless'?)"
+    )
+
+
 def test_group_labels_are_exactly_the_data_md_ones_and_empty_groups_are_left_out():
     r = run(_extract(GROUP_PATIENTS), as_of=AS_OF)
     t = r.indicators[r.indicators.indicator == "ethnicity_recorded"]

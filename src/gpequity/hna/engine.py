@@ -18,6 +18,7 @@ the shared core evaluator (``gpequity.hna.criteria.to_ibis``), the one the web a
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import tempfile
@@ -98,7 +99,13 @@ def plan_indicators(
         known = set(appointment_columns or ()) if ind.level == "appointment" else known_patient
         missing = sorted(ind.referenced() - known - unavailable)
         if missing:
-            plan.skipped[ind.id] = f"skipped: the extract has no column {', '.join(missing)}"
+            hints = [
+                f"{name!r}: did you mean {close[0]!r}?"
+                for name in missing
+                if (close := difflib.get_close_matches(name, sorted(known), n=1))
+            ]
+            hint = f" ({'; '.join(hints)})" if hints else ""
+            plan.skipped[ind.id] = f"skipped: the extract has no column {', '.join(missing)}{hint}"
             continue
         if unavailable and ind.referenced() & unavailable:
             ind = ind.model_copy(
