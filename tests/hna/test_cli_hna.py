@@ -142,3 +142,16 @@ def test_an_indicator_file_error_is_printed_as_text(tmp_path):
     assert result.exit_code == 2, result.output
     assert "kind: Input should be 'proportion' or 'mean' (value '[/]')" in result.output
     assert not out.exists()
+
+
+def test_an_out_path_that_is_a_file_is_refused_before_the_run(tmp_path):
+    afile = tmp_path / "results.csv"
+    afile.write_text("keep me")
+    folder = _extract(tmp_path)
+    for out in (afile, afile / "inside"):
+        args = ["hna", "run", str(folder), "--as-of", "2024-03-31", "--out", str(out)]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "is a file" in result.output and "Traceback" not in result.output
+    assert afile.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["extract", "results.csv"]

@@ -6,9 +6,12 @@ import csv
 import json
 import math
 
+import pytest
+
 from gpequity.hna.results import (
     GroupCount,
     IndicatorInfo,
+    OutputFolderError,
     apply_disclosure,
     gradients_table,
     indicator_rows,
@@ -156,3 +159,11 @@ def test_the_pandas_table_keeps_counts_whole_and_sums_of_means_as_decimals():
     assert list(frame["numerator"]) == [700, 450, 250, 0, 150.5]
     assert [type(n) for n in frame["numerator"]] == [int, int, int, int, float]
     assert frame["denominator"].dtype == "int64" and frame["suppressed"].dtype == bool
+
+
+def test_results_are_not_written_over_a_file(tmp_path):
+    afile = tmp_path / "out"
+    afile.write_text("keep me")
+    with pytest.raises(OutputFolderError, match="is a file, not a folder"):
+        write_outputs(afile, indicator_rows(_counts(), INFO), [])
+    assert afile.read_text() == "keep me" and len(list(tmp_path.iterdir())) == 1

@@ -77,10 +77,15 @@ def run(
     from gpequity.hna.api import run as run_hna
     from gpequity.hna.engine import EngineError
     from gpequity.hna.indicators import IndicatorError
+    from gpequity.hna.results import OutputFolderError, check_output_folder
     from gpequity.hna.validate import ExtractError
 
     when = _as_of(as_of)
     console = _console()
+    try:  # before the long part: a bad --out fails at once
+        check_output_folder(out)
+    except OutputFolderError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--out") from exc
     try:
         with Progress(
             TextColumn("{task.description}"),

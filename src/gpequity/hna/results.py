@@ -496,13 +496,30 @@ def _write_all(folder: Path, indicators: Sequence[Row], gradients: Sequence[Row]
 OUTPUT_FILES = ("indicators.csv", "gradients.csv", "indicators.json", "gradients.json")
 
 
+class OutputFolderError(ValueError):
+    """``--out`` names something that cannot hold the result files."""
+
+
+def check_output_folder(out: str | Path) -> Path:
+    """``out`` as a folder the results can go in (it may not exist yet), or a clear error."""
+    target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise OutputFolderError(f"{target} is a file, not a folder: choose a folder for --out")
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputFolderError(f"{parent} is a file, so {target} cannot be a folder")
+            break
+    return target
+
+
 def write_outputs(out: str | Path, indicators: Sequence[Row], gradients: Sequence[Row]) -> Path:
     """Write the four result files all-or-nothing.
 
     Everything is written into a temporary folder beside ``out`` first; only when all four
     files are complete are they moved into place, so a failure never leaves partial output.
     """
-    target = Path(out)
+    target = check_output_folder(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
