@@ -155,3 +155,37 @@ def test_an_out_path_that_is_a_file_is_refused_before_the_run(tmp_path):
         assert "is a file" in result.output and "Traceback" not in result.output
     assert afile.read_text() == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["extract", "results.csv"]
+
+
+def test_an_as_of_date_that_does_not_fit_the_extract_is_pointed_out(tmp_path):
+    folder = _extract(tmp_path)  # appointments from 2024-01-02 to 2024-02-01
+    out = tmp_path / "out"
+    later = runner.invoke(
+        app, ["hna", "run", str(folder), "--as-of", "2024-12-31", "--out", str(out)]
+    )
+    assert later.exit_code == 0, later.output
+    assert (
+        "the last appointment in the extract is on 2024-02-01, 334 days before the as-of date"
+        in later.output
+    )
+    earlier = runner.invoke(
+        app, ["hna", "run", str(folder), "--as-of", "2024-01-31", "--out", str(out)]
+    )
+    assert "appointments up to 2024-02-01, after the as-of date 2024-01-31" in earlier.output
+    fits = runner.invoke(
+        app, ["hna", "run", str(folder), "--as-of", "2024-02-29", "--out", str(out)]
+    )
+    assert "as-of date" not in fits.output
+
+
+def test_an_as_of_date_in_the_future_is_pointed_out():
+    from datetime import date
+
+    from gpequity.hna.api import _as_of_warnings
+
+    today = date(2026, 11, 23)
+    dates = {"appointment_dates": ["2025-12-01", "2026-11-20"]}
+    assert _as_of_warnings(date(2026, 11, 23), dates, today) == []
+    (future,) = _as_of_warnings(date(2026, 12, 1), dates, today)
+    assert future.startswith("the as-of date 2026-12-01 is in the future")
+    assert _as_of_warnings(date(2026, 11, 23), {}, today) == []  # no appointments file

@@ -78,6 +78,34 @@ def _checked_focus(data: Any, patient_columns: Sequence[str]) -> Group | None:
         raise FocusError(str(exc)) from exc
 
 
+STALE_EXTRACT_DAYS = 31
+
+
+def _as_of_warnings(as_of: date, completeness: Mapping[str, Any], today: date) -> list[str]:
+    """Warnings when the as-of date does not fit the extract: windows end on the as-of date,
+    so appointments that stop well before it, or a date still to come, make rates look low."""
+    warnings = []
+    if as_of > today:
+        warnings.append(
+            f"the as-of date {as_of} is in the future: the windows that end on it are not over"
+        )
+    dates = completeness.get("appointment_dates")
+    if dates:
+        last = date.fromisoformat(dates[1])
+        gap = (as_of - last).days
+        if gap > STALE_EXTRACT_DAYS:
+            warnings.append(
+                f"the last appointment in the extract is on {last}, {gap} days before the "
+                "as-of date: appointment indicators miss the time in between"
+            )
+        elif gap < 0:
+            warnings.append(
+                f"the extract has appointments up to {last}, after the as-of date {as_of}: "
+                "those are not counted"
+            )
+    return warnings
+
+
 def _completeness_warnings(completeness: Mapping[str, Any]) -> list[str]:
     """Plain-English warnings about columns mostly blank or absent."""
     warnings = []
@@ -279,7 +307,8 @@ def run(
         notes=notes,
         validation=report,
         definitions=plan.indicators,
-        warnings=_completeness_warnings(completeness),
+        warnings=_as_of_warnings(as_of_date, completeness, date.today())
+        + _completeness_warnings(completeness),
         imd_attribution=attribution,
         shareable=shareable,
     )

@@ -842,6 +842,15 @@ def _imd_facts(con: duckdb.DuckDBPyConnection, p: _Loaded, report: ValidationRep
         report.add_group(issues, int(not_found))
 
 
+def _appointment_dates(
+    con: duckdb.DuckDBPyConnection, a: _Loaded, report: ValidationReport
+) -> None:
+    """The first and last appointment dates (ISO), to check them against the as-of date."""
+    first, last = con.execute(f"SELECT min(date), max(date) FROM {a.table}").fetchone()  # type: ignore[misc]
+    if first is not None:
+        report.completeness["appointment_dates"] = [first.isoformat(), last.isoformat()]
+
+
 _COMPLETENESS_COLUMNS = (
     "ethnicity",
     "imd_decile",
@@ -944,6 +953,7 @@ def _open(
             report.counts[a.source.label] = a.rows
             _report_checks(con, a, report)
             _report_orphans(con, a, p, report)
+            _appointment_dates(con, a, report)
         if not report.ok and not drop_bad_rows:
             return report, None
         dropping = drop_bad_rows and not report.ok
