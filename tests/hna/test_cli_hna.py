@@ -189,3 +189,19 @@ def test_an_as_of_date_in_the_future_is_pointed_out():
     (future,) = _as_of_warnings(date(2026, 12, 1), dates, today)
     assert future.startswith("the as-of date 2026-12-01 is in the future")
     assert _as_of_warnings(date(2026, 11, 23), {}, today) == []  # no appointments file
+
+
+def test_validate_describes_a_clean_extract(tmp_path):
+    result = runner.invoke(app, ["hna", "validate", str(_extract(tmp_path))])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    about = lines[lines.index("About the data:") :]
+    assert (
+        about[1]
+        == "  - blank: ethnicity 33%, imd_decile 33% (0% once filled from the LSOA), lsoa 67%"
+    )
+    assert about[2].startswith("  - imd_decile filled from the LSOA for 1 patient; 0 LSOA")
+    assert "Open Government Licence" in about[2]
+    assert about[3] == "  - no date recorded: last_bp_date 33%"
+    assert "columns not in the file: " in about[4] and "last_flu_vaccine_date" in about[4]
+    assert about[5] == "  - appointments from 2024-01-02 to 2024-02-01"

@@ -42,6 +42,9 @@ def validate(
         typer.echo(report.to_json(indent=2))
     else:
         typer.echo(report.summary(max_per_kind=max_per_kind))
+        profile = report.profile()
+        if profile:
+            typer.echo(profile)
     if not report.ok:
         raise typer.Exit(1)
 

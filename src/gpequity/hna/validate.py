@@ -133,6 +133,46 @@ class ValidationReport:
                 lines.append(f"    ... and {total - min(len(examples), max_per_kind):,} more")
         return "\n".join(lines)
 
+    def profile(self) -> str:
+        """What the extract holds, beyond its problems: blank shares, the IMD fill, columns
+        left out and the span of appointment dates ("" when the extract was not read)."""
+        facts = self.completeness
+        blank = facts.get("blank_share") or {}
+        if not blank:
+            return ""
+        absent = set(facts.get("absent_columns") or ())
+
+        fill = facts.get("imd_filled_from_lsoa") or 0
+        rows = max(facts.get("rows") or 0, 1)
+
+        def share(n: str) -> str:
+            text = f"{n} {_percent(blank[n])}"
+            if n == "imd_decile" and fill:
+                text += f" ({_percent(blank[n] - fill / rows)} once filled from the LSOA)"
+            return "smoker unknown" + text[len("smoker") :] if n == "smoker" else text
+
+        recorded = [n for n in blank if not n.endswith("_date") and n not in absent]
+        dates = [n for n in blank if n.endswith("_date") and n not in absent]
+        lines = ["About the data:"]
+        if recorded:
+            lines.append(f"  - blank: {', '.join(share(n) for n in recorded)}")
+        if fill or facts.get("lsoa_not_in_imd2019"):
+            from gpequity.hna.imd import IMD_ATTRIBUTION
+
+            lines.append(
+                f"  - imd_decile filled from the LSOA for {fill:,} patient{'s' * (fill != 1)}; "
+                f"{facts.get('lsoa_not_in_imd2019') or 0:,} LSOA codes not in the IMD 2019 "
+                f"table. {IMD_ATTRIBUTION}"
+            )
+        if dates:
+            lines.append(f"  - no date recorded: {', '.join(share(n) for n in dates)}")
+        if absent:
+            lines.append(f"  - columns not in the file: {', '.join(sorted(absent))}")
+        span = facts.get("appointment_dates")
+        if span:
+            lines.append(f"  - appointments from {span[0]} to {span[1]}")
+        return "\n".join(lines)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
@@ -150,6 +190,15 @@ class ValidationReport:
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), **kwargs)
+
+
+def _percent(share: float) -> str:
+    """A share as a whole percentage that never rounds a few to none or all."""
+    if 0 < share < 0.005:
+        return "<1%"
+    if 0.995 <= share < 1:
+        return ">99%"
+    return f"{max(share, 0.0):.0%}"
 
 
 def _key(issue: Issue) -> GroupKey:
