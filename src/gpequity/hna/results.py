@@ -448,7 +448,7 @@ def summary_text(
             "on any indicator."
         )
     if warnings:
-        lines.append("Data completeness:")
+        lines.append("About the data:")
         lines.extend(f"  - {w}" for w in warnings)
     if notes:
         lines.append("Notes:")
