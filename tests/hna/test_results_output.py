@@ -167,3 +167,16 @@ def test_results_are_not_written_over_a_file(tmp_path):
     with pytest.raises(OutputFolderError, match="is a file, not a folder"):
         write_outputs(afile, indicator_rows(_counts(), INFO), [])
     assert afile.read_text() == "keep me" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_a_new_results_folder_gets_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        out = write_outputs(tmp_path / "out", indicator_rows(_counts(), INFO), [])
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755  # not private to the writer (0700)
+    assert stat.S_IMODE((out / "indicators.csv").stat().st_mode) == 0o644

@@ -11,8 +11,8 @@ import csv
 import json
 import math
 import os
+import secrets
 import shutil
-import tempfile
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -521,7 +521,10 @@ def write_outputs(out: str | Path, indicators: Sequence[Row], gradients: Sequenc
     """
     target = check_output_folder(out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    # Not mkdtemp: its folder is private (0700) and would become the results folder. mkdir
+    # gives the usual permissions (the umask's), as for any folder the user makes.
+    staging = target.parent / f".{target.name}-{secrets.token_hex(8)}"
+    staging.mkdir()
     try:
         _write_all(staging, indicators, gradients)
         if not target.exists():
