@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gpequity.hna.criteria import (
+    OPS,
     Condition,
     CriteriaError,
     Group,
@@ -249,3 +250,19 @@ def test_a_misspelt_column_gets_a_suggestion():
         CriteriaError, match=r"unknown column 'homeles' \(did you mean 'homeless'\?\)"
     ):
         parse_criteria({"any": [{"homeles": True}]})
+
+
+def test_every_problem_in_the_criteria_is_named_at_once():
+    criteria = {
+        "any": [
+            {"imd_decile": {"le": 2}},
+            {"homeles": True},
+            {"all": [{"age": {"gee": 3}}, {"sex": {"eq": "female"}}]},
+        ]
+    }
+    with pytest.raises(CriteriaError) as caught:
+        parse_criteria(criteria)
+    assert str(caught.value) == (
+        """condition {"homeles": true}: unknown column 'homeles' (did you mean 'homeless'?); """
+        f"""condition {{"age": {{"gee": 3}}}}: unknown operator 'gee' (use {", ".join(OPS)})"""
+    )

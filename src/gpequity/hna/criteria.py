@@ -169,11 +169,11 @@ def parse_criteria(
 ) -> Group:
     """Parse criteria from a dict, a JSON string or a builder ``Group``; type-check them.
 
-    Raises ``CriteriaError`` naming the offending condition.
+    Raises ``CriteriaError`` naming every offending condition (joined by "; ").
     """
     types = column_types(extra_columns)
     if isinstance(obj, Group):
-        return _check_group(obj, types)
+        return _checked(obj, types)
     if isinstance(obj, str):
         try:
             obj = json.loads(obj)
@@ -183,7 +183,16 @@ def parse_criteria(
         model = CriteriaModel.model_validate(obj)
     except PydanticValidationError as exc:
         raise CriteriaError(_shape_message(obj, exc)) from exc
-    return _check_group(_from_model(model.root), types)
+    return _checked(_from_model(model.root), types)
+
+
+def _checked(group: Group, types: dict[str, ColumnType]) -> Group:
+    """The group type-checked, or one error listing every problem found in it."""
+    problems: list[str] = []
+    checked = _check_group(group, types, problems)
+    if problems:
+        raise CriteriaError("; ".join(problems))
+    return checked
 
 
 def _shape_message(obj: Any, exc: PydanticValidationError) -> str:
@@ -218,15 +227,22 @@ def _condition_from_dict(item: dict[str, Any]) -> Condition:
     return Condition(column, op, value)
 
 
-def _check_group(group: Group, types: dict[str, ColumnType]) -> Group:
+def _check_group(group: Group, types: dict[str, ColumnType], problems: list[str]) -> Group:
+    """The group with every condition in canonical form; problems are added to ``problems``."""
     if group.mode not in ("any", "all"):
-        raise CriteriaError(f"group mode must be 'any' or 'all', not {group.mode!r}")
+        problems.append(f"group mode must be 'any' or 'all', not {group.mode!r}")
     if not group.items:
-        raise CriteriaError(f"an '{group.mode}' group needs at least one condition")
-    items = [
-        _check_group(i, types) if isinstance(i, Group) else _check_condition(i, types)
-        for i in group.items
-    ]
+        problems.append(f"an '{group.mode}' group needs at least one condition")
+    items: list[Condition | Group] = []
+    for item in group.items:
+        if isinstance(item, Group):
+            items.append(_check_group(item, types, problems))
+            continue
+        try:
+            items.append(_check_condition(item, types))
+        except CriteriaError as exc:
+            problems.append(str(exc))
+            items.append(item)
     return Group(group.mode, items)
 
 
