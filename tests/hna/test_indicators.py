@@ -199,3 +199,30 @@ def test_a_yaml_syntax_error_names_its_line_and_column():
         "mine.yaml, line 4, column 1: not valid YAML (did not find expected ',' or ']', "
         "while parsing a flow sequence from line 3, column 12)"
     )
+
+
+def test_unit_may_be_left_out_and_follows_from_the_level():
+    patients, appointments = parse_text(
+        """
+- id: flu_local
+  title: Flu, 65 and over
+  description: Our own version.
+  kind: proportion
+  denominator: {age: {ge: 65}}
+  numerator: {within_months: {column: last_flu_vaccine_date, months: 12}}
+- id: gp_dna
+  title: GP appointments missed
+  description: Share of GP appointments marked DNA.
+  kind: proportion
+  level: appointment
+  needs_appointments: true
+  denominator: {clinician_role: {eq: gp}}
+  numerator: {status: {eq: dna}}
+"""
+    )
+    assert (patients.unit, appointments.unit) == ("patients", "appointments")
+    with pytest.raises(IndicatorError, match="level appointment counts appointments"):
+        parse_text(
+            "- {id: x, title: X, description: Y, kind: proportion, level: appointment, "
+            "unit: patients, needs_appointments: true, denominator: true, numerator: true}"
+        )

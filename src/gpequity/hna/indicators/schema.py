@@ -66,7 +66,9 @@ class Indicator(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
     title: str = Field(min_length=1)
     description: str = Field(min_length=1)
-    unit: Literal["patients", "appointments"]
+    unit: Literal["patients", "appointments"] = Field(
+        description="what is counted; may be left out, as it follows from the level"
+    )
     kind: Literal["proportion", "mean"]
     level: Literal["patient", "appointment"] = "patient"
     denominator: Condition
@@ -76,6 +78,15 @@ class Indicator(BaseModel):
     higher_is_better: bool | None = Field(
         default=None, description="direction for the summary; null when neither is better"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unit_from_level(cls, data: Any) -> Any:
+        """``unit`` may be left out: it follows from the level."""
+        if isinstance(data, dict) and data.get("unit") is None:
+            level = data.get("level", "patient")
+            data = {**data, "unit": "appointments" if level == "appointment" else "patients"}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
