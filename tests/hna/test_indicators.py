@@ -226,3 +226,20 @@ def test_unit_may_be_left_out_and_follows_from_the_level():
             "- {id: x, title: X, description: Y, kind: proportion, level: appointment, "
             "unit: patients, needs_appointments: true, denominator: true, numerator: true}"
         )
+
+
+def test_the_user_guide_example_parses_and_names_every_measure_and_condition():
+    import re
+    from pathlib import Path
+
+    from gpequity.hna.indicators import MEASURES
+    from gpequity.hna.indicators.conditions import COMPARISON_OPS, KEYWORDS
+
+    guide = (Path(__file__).parents[2] / "docs" / "indicators.md").read_text()
+    (example,) = re.findall(r"```yaml\n(.*?)```", guide, re.S)
+    parsed = parse_text(example, "docs/indicators.md")
+    assert [i.id for i in parsed] == [
+        "flu_65_local", "frailty_recorded", "gp_dna_share", "mean_conditions"
+    ]  # fmt: skip
+    for name in [*MEASURES, *KEYWORDS, *COMPARISON_OPS, "blank"]:
+        assert f"`{name}`" in guide or f"{{{name}:" in guide, name
