@@ -205,3 +205,45 @@ def test_validate_describes_a_clean_extract(tmp_path):
     assert about[3] == "  - no date recorded: last_bp_date 33%"
     assert "columns not in the file: " in about[4] and "last_flu_vaccine_date" in about[4]
     assert about[5] == "  - appointments from 2024-01-02 to 2024-02-01"
+
+
+def test_indicators_lists_the_definitions_in_plain_english_and_checks_a_file(tmp_path):
+    from gpequity.hna.indicators import default_indicators, parse_text, resolve
+
+    listing = runner.invoke(app, ["hna", "indicators"])
+    assert listing.exit_code == 0, listing.output
+    assert "bp_recorded_5y: Blood pressure checked in the last 5 years (proportion)" in (
+        listing.output
+    )
+    assert "    out of: age >= 40\n    counts: last_bp_date within 60 months\n" in listing.output
+    assert f"{len(default_indicators())} indicator(s)." in listing.output
+
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(
+        "- {id: carer_register, title: Carers (ours), description: Adults only., "
+        "kind: proportion, denominator: {age: {ge: 18}}, numerator: {carer: true}}\n"
+        "- {id: mean_age, title: Mean age, description: Everyone., kind: mean, "
+        "denominator: true, value: age}\n"
+    )
+    merged = runner.invoke(app, ["hna", "indicators", "--indicators", str(mine)])
+    assert merged.exit_code == 0, merged.output
+    assert f"carer_register: Carers (ours) (proportion) [from {mine}, replacing the default]" in (
+        merged.output
+    )
+    assert f"mean_age: Mean age (mean) [from {mine}]\n    out of: everyone\n    averages: age" in (
+        merged.output
+    )
+
+    # JSON is an indicator file: it reads back as the very same definitions.
+    as_json = runner.invoke(
+        app, ["hna", "indicators", "--indicators", str(mine), "--format", "json"]
+    )
+    assert as_json.exit_code == 0
+    assert parse_text(as_json.stdout) == resolve(mine)
+    assert [d.id for d in resolve(mine)][-1] == "mean_age"
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("- {id: x, title: X, description: Y, kind: averge, denominator: true}\n")
+    refused = runner.invoke(app, ["hna", "indicators", "--indicators", str(broken)])
+    assert refused.exit_code == 2
+    assert "line 1, column " in refused.output and "(value 'averge')" in refused.output

@@ -123,3 +123,47 @@ def run(
     written = result.write(out)
     typer.echo(result.summary())
     typer.echo(f"\nWrote indicators and gradients (CSV and JSON) to {written}")
+
+
+@app.command("indicators")
+def indicators_cmd(
+    indicators: Path | None = typer.Option(
+        None, "--indicators", help="YAML file of extra indicators, checked and merged."
+    ),
+    format: ReportFormat = typer.Option(ReportFormat.text, "--format", help="text or json."),
+) -> None:
+    """List the indicators a run computes, in plain English; with --indicators, check a file.
+
+    --format json prints them as an indicator file (a starting point for your own).
+    """
+    import json
+
+    from gpequity.hna.indicators import IndicatorError, default_indicators, describe, resolve
+
+    try:
+        chosen = resolve(indicators)
+    except IndicatorError as exc:
+        _console().print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from exc
+    defaults = {d.id: d for d in default_indicators()}
+    if format is ReportFormat.json:
+        data = [d.model_dump(mode="json", exclude_defaults=True) for d in chosen]
+        typer.echo(json.dumps({"version": 1, "indicators": data}, indent=2, ensure_ascii=False))
+        return
+    for d in chosen:
+        if d.id not in defaults:
+            origin = f" [from {indicators}]"
+        elif d != defaults[d.id]:
+            origin = f" [from {indicators}, replacing the default]"
+        else:
+            origin = ""
+        level = ", appointments" if d.level == "appointment" else ""
+        typer.echo(f"{d.id}: {d.title} ({d.kind}{level}){origin}")
+        typer.echo(f"    out of: {describe(d.denominator)}")
+        if d.numerator is not None:
+            typer.echo(f"    counts: {describe(d.numerator)}")
+        else:
+            typer.echo(f"    averages: {d.value}")
+        if d.needs_appointments:
+            typer.echo("    needs appointments.csv")
+    typer.echo(f"{len(chosen)} indicator(s). To add your own, see docs/indicators.md.")
