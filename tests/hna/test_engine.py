@@ -337,3 +337,43 @@ def test_unknown_engine_is_a_clear_error():
             indicators=default_indicators(),
             engine="oracle",
         )
+
+
+def test_sums_of_continuity_do_not_depend_on_the_order_of_the_patients():
+    # Many patients in one group, with continuity scores such as 1/3, 2/7 and 5/9, whose
+    # floating-point total depends on the order they are added in.
+    patients, appointments = [], []
+    for k in range(3000):
+        pid = f"p{k:04d}"
+        patients.append({"patient_id": pid, "age": 50, "sex": "female"})
+        seen = 3 + k % 7  # appointments with a gp
+        usual = 1 + k % seen  # how many with the most-seen one
+        for j in range(seen):
+            clinician = "g0" if j < usual else f"g{j}"
+            appointments.append(
+                {
+                    "patient_id": pid,
+                    "date": date(2024, 1, 1 + j),
+                    "status": "attended",
+                    "clinician_id": clinician,
+                    "clinician_role": "gp",
+                    "mode": "telephone",
+                    "booked_via": "phone",
+                }  # fmt: skip
+            )
+    wanted = [i for i in default_indicators() if i.kind == "mean"]
+
+    def upc_sums(order):
+        counts, _ = compute_counts(
+            rows_to_table(order(patients), PATIENTS_SCHEMA),
+            rows_to_table(order(appointments), APPOINTMENTS_SCHEMA),
+            as_of=AS_OF,
+            indicators=wanted,
+        )
+        return {(c.indicator, c.grouping, c.group): (c.numerator, c.sum_sq) for c in counts}
+
+    forwards, backwards = upc_sums(list), upc_sums(lambda rows: rows[::-1])
+    assert forwards == backwards  # exactly, not approximately
+    assert forwards[("continuity_upc", "overall", "all")][0] == pytest.approx(
+        sum(max(1 + k % (3 + k % 7), 1) / (3 + k % 7) for k in range(3000)), rel=1e-12
+    )

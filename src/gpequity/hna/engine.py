@@ -476,6 +476,14 @@ _MEASURE_KINDS: dict[str, Kind] = {
 
 _APPT_MEASURES_TABLE = "gpequity_appointment_measures"
 
+# Values with a known, small range (the measures, age, deciles) are summed per cell as exact
+# decimals: DuckDB adds a cell's values in whatever order its threads meet them, and in
+# floating point that moved the last digit between runs of one extract. With 18 decimal
+# places in 38 digits, the sum of squares over 2M patients holds values up to about 7 million.
+# A user's own column has no known range, so its sums stay in floating point.
+_EXACT = "DECIMAL(38, 18)"
+_EXACT_SUM_VALUES = frozenset({"age", "imd_decile", *_MEASURE_KINDS})
+
 
 def appointment_measures_sql(
     appointments: pa.Schema, as_of: date, appointment_level: Sequence[tuple[int, Indicator]]
@@ -560,11 +568,14 @@ def _metric_sql(plan: Plan, kinds: Mapping[str, Kind], as_of: date) -> list[str]
             assert ind.value is not None
             value = f"CAST({ident(ind.value)} AS DOUBLE)"
             den = f"({den} AND {value} IS NOT NULL)"
-            out += [
-                f"count_if({den}) AS d{i}",
-                f"sum(CASE WHEN {den} THEN {value} ELSE 0.0 END) AS n{i}",
-                f"sum(CASE WHEN {den} THEN {value} * {value} ELSE 0.0 END) AS q{i}",
-            ]
+            out.append(f"count_if({den}) AS d{i}")
+            for name, term in ((f"n{i}", value), (f"q{i}", f"{value} * {value}")):
+                if ind.value in _EXACT_SUM_VALUES:
+                    term, zero = f"CAST({term} AS {_EXACT})", f"CAST(0 AS {_EXACT})"
+                    total = f"sum(CASE WHEN {den} THEN {term} ELSE {zero} END)"
+                    out.append(f"CAST({total} AS DOUBLE) AS {name}")
+                else:
+                    out.append(f"sum(CASE WHEN {den} THEN {term} ELSE 0.0 END) AS {name}")
         else:
             assert ind.numerator is not None
             num = compile_sql(ind.numerator, kinds, as_of)
