@@ -28,6 +28,11 @@ def _console() -> Console:
     return Console(stderr=True)
 
 
+def _print_error(exc: Exception) -> None:
+    """An error as text, not Rich markup; one line per problem, however narrow the terminal."""
+    _console().print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
+
+
 @app.command()
 def validate(
     extract: Path = typer.Argument(..., help="Extract folder or .zip (patients.csv, ...)."),
@@ -117,8 +122,7 @@ def run(
         typer.echo(exc.report.summary(), err=True)
         raise typer.Exit(1) from exc
     except (FocusError, IndicatorError, EngineError) as exc:
-        # Text, not Rich markup; one line per problem, however narrow the terminal.
-        console.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
+        _print_error(exc)
         raise typer.Exit(2) from exc
     written = result.write(out)
     typer.echo(result.summary())
@@ -143,7 +147,7 @@ def indicators_cmd(
     try:
         chosen = resolve(indicators)
     except IndicatorError as exc:
-        _console().print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
+        _print_error(exc)
         raise typer.Exit(2) from exc
     defaults = {d.id: d for d in default_indicators()}
     if format is ReportFormat.json:

@@ -158,12 +158,7 @@ class HNAResult:
         )
 
     def info(self) -> list[results.IndicatorInfo]:
-        return [
-            results.IndicatorInfo(
-                d.id, d.kind, d.title, d.higher_is_better, frozenset(d.referenced())
-            )
-            for d in self.definitions
-        ]
+        return _info(self.definitions)
 
     def summary(self, limit: int = 10) -> str:
         """A short plain-English summary: largest gaps, data warnings, notes."""
@@ -202,6 +197,14 @@ class HNAResult:
     def write(self, out: str | Path) -> Path:
         """Write indicators/gradients as CSV and JSON into ``out`` (all or nothing)."""
         return results.write_outputs(out, self.indicator_rows, self.gradient_rows)
+
+
+def _info(definitions: Sequence[Indicator]) -> list[results.IndicatorInfo]:
+    """What the statistics and the summary need to know of each indicator."""
+    return [
+        results.IndicatorInfo(d.id, d.kind, d.title, d.higher_is_better, frozenset(d.referenced()))
+        for d in definitions
+    ]
 
 
 def _load(extract: Any, drop_bad_rows: bool, progress: Progress | None) -> Any:
@@ -280,10 +283,7 @@ def run(
             loaded.close()
     if progress:
         progress("Working out intervals and gradients", 0.92)
-    info = [
-        results.IndicatorInfo(d.id, d.kind, d.title, d.higher_is_better, frozenset(d.referenced()))
-        for d in plan.indicators
-    ]
+    info = _info(plan.indicators)
     table = results.indicator_rows(counts, info)
     gradients, gradient_notes = results.gradient_rows(counts, info)
     if shareable:

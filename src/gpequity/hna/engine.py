@@ -19,6 +19,7 @@ the shared core evaluator (``gpequity.hna.criteria.to_ibis``), the one the web a
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import os
 import tempfile
@@ -786,23 +787,26 @@ def rollup(cells: Cells, plan: Plan, groupings: Sequence[str]) -> list[GroupCoun
         f"{x}{i}" for i, ind in enumerate(plan.indicators) if ind.kind == "mean" for x in "nq"
     }
 
-    def by_group(metric: str, col: Any, where: Any, groups: int) -> Any:
-        if metric not in scores:
-            return np.bincount(where, weights=col, minlength=groups)
+    def group_sums(where: Any, groups: int) -> dict[str, Any]:
+        """Every metric summed per group; cells sorted by group once for the scores."""
         order = np.argsort(where, kind="stable")
         bounds = np.searchsorted(where[order], np.arange(groups + 1))
-        values = col[order]
-        return [math.fsum(values[bounds[j] : bounds[j + 1]]) for j in range(groups)]
+        sums = {}
+        for m, col in cells.sums.items():
+            if m in scores:
+                values = col[order]
+                sums[f"{m}_sum"] = [math.fsum(values[a:b]) for a, b in itertools.pairwise(bounds)]
+            else:
+                sums[f"{m}_sum"] = np.bincount(where, weights=col, minlength=groups)
+        return sums
 
     parts: list[tuple[str, list[dict[str, Any]]]] = []
     if cells.rows:
-        everyone = np.zeros(cells.rows, dtype=np.int64)
-        totals = {f"{m}_sum": by_group(m, col, everyone, 1)[0] for m, col in cells.sums.items()}
+        totals = {k: v[0] for k, v in group_sums(np.zeros(cells.rows, np.int64), 1).items()}
         parts.append(("overall", [{**totals, "g": "all"}]))
     for grouping in groupings:
         names, positions = _labelled(cells, grouping)
-        where = np.asarray(positions, dtype=np.int64)
-        sums = {f"{m}_sum": by_group(m, col, where, len(names)) for m, col in cells.sums.items()}
+        sums = group_sums(np.asarray(positions, dtype=np.int64), len(names))
         records = [{k: v[j] for k, v in sums.items()} | {"g": g} for j, g in enumerate(names)]
         parts.append((grouping, records))
     rows: list[GroupCount] = []

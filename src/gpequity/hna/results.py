@@ -203,7 +203,9 @@ def gradients_frame(rows: Sequence[Row]) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(rows), columns=list(GRADIENT_COLUMNS))
 
 
-INDICATOR_ARROW_TYPES = {
+_TEXT_COLUMNS = frozenset({"indicator", "grouping", "group", "compared_with_rest"})
+_ARROW_TYPES = {
+    **dict.fromkeys(GRADIENT_COLUMNS[2:], "float64"),
     "numerator": "float64",  # whole numbers for proportions, sums of scores for means
     "denominator": "int64",
     "value": "float64",
@@ -225,10 +227,6 @@ def arrow_table(rows: Sequence[Row], columns: Sequence[str]) -> pa.Table:
     )
     data = {c: [None if _missing(r[c]) else r[c] for r in rows] for c in columns}
     return pa.Table.from_pydict(data, schema=schema)
-
-
-_TEXT_COLUMNS = frozenset({"indicator", "grouping", "group", "compared_with_rest"})
-_ARROW_TYPES = {**INDICATOR_ARROW_TYPES, **dict.fromkeys(GRADIENT_COLUMNS[2:], "float64")}
 
 
 def indicators_table(counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]) -> pd.DataFrame:

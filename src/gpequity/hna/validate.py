@@ -146,10 +146,11 @@ class ValidationReport:
         rows = max(facts.get("rows") or 0, 1)
 
         def share(n: str) -> str:
-            text = f"{n} {_percent(blank[n])}"
+            label = "smoker unknown" if n == "smoker" else n
+            text = f"{label} {_percent(blank[n])}"
             if n == "imd_decile" and fill:
                 text += f" ({_percent(blank[n] - fill / rows)} once filled from the LSOA)"
-            return "smoker unknown" + text[len("smoker") :] if n == "smoker" else text
+            return text
 
         recorded = [n for n in blank if not n.endswith("_date") and n not in absent]
         dates = [n for n in blank if n.endswith("_date") and n not in absent]
