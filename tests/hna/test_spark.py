@@ -24,6 +24,8 @@ from gpequity.hna.engine import compute_counts, spark_session  # noqa: E402
 from gpequity.hna.indicators import default_indicators  # noqa: E402
 from gpequity.hna.twin import rows_to_table  # noqa: E402
 
+from .test_exact_continuity import gp_visits  # noqa: E402
+
 pytestmark = pytest.mark.spark
 AS_OF = date(2024, 2, 29)
 
@@ -72,9 +74,23 @@ def _random_extract(seed: int, n: int, with_appointments: bool):
     )
 
 
-@pytest.mark.parametrize(("seed", "n", "with_appointments"), [(1, 300, True), (2, 40, False)])
+def _continuity_extract(seed: int, n: int):
+    """Every patient sees GPs 3 to 9 times: thousands of scores like 2/3, 4/7 and 5/9, whose
+    floating-point sums depend on the order they are added in."""
+    patients, _ = _random_extract(seed, n, False)
+    rng = random.Random(seed)
+    appointments = gp_visits(rng, n, (3, 9), lambda: rng.randint(1, rng.randint(1, 5)))
+    return patients, rows_to_table(appointments, APPOINTMENTS_SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("seed", "n", "with_appointments"), [(1, 300, True), (2, 40, False), (3, 4000, "continuity")]
+)
 def test_spark_and_duckdb_agree_exactly(spark, seed, n, with_appointments):
-    patients, appointments = _random_extract(seed, n, with_appointments)
+    if with_appointments == "continuity":
+        patients, appointments = _continuity_extract(seed, n)
+    else:
+        patients, appointments = _random_extract(seed, n, with_appointments)
     focus = parse_criteria({"any": [{"imd_decile": {"le": 2}}, {"homeless": True}]})
     kwargs = {"as_of": AS_OF, "indicators": default_indicators(), "focus": focus}
     duck, _ = compute_counts(patients, appointments, engine="duckdb", **kwargs)
@@ -84,5 +100,32 @@ def test_spark_and_duckdb_agree_exactly(spark, seed, n, with_appointments):
     assert set(duck_by) == set(spark_by)
     for k, d in duck_by.items():
         s = spark_by[k]
-        assert (d.denominator, type(d.numerator)) == (s.denominator, type(s.numerator)), k
-        assert d.numerator == pytest.approx(s.numerator, rel=1e-12, abs=1e-12), k
+        # Identical, not close: counts, and the continuity sums and sums of squares.
+        assert d == s, k
+
+
+def test_spark_scores_and_squares_are_python_integer_floors(spark):
+    """Spark's continuity terms (``div`` in 64 bits, 128-bit past ``_BIG``) are the exact
+    integer floors DuckDB's are (the DuckDB half is in test_exact_continuity)."""
+    import ibis
+    import pyarrow as pa
+
+    from gpequity.hna.engine import SCALE, _ibis_ratio_sums, _load_spark, _spark_backend
+
+    from .test_exact_continuity import _pairs
+
+    pairs = _pairs()
+    table = pa.table(
+        {
+            "id": list(range(len(pairs))),
+            "_gp_n": [den for _, den in pairs],
+            "_gp_max": [num for num, _ in pairs],
+            "_gp_ss": [0] * len(pairs),
+        }
+    )
+    t = _load_spark(_spark_backend(spark), "ratio_pairs", table)
+    sums = _ibis_ratio_sums(t, "continuity_upc", ibis.literal(True), 0)
+    got = t.group_by("id").aggregate(**sums).order_by("id").to_pyarrow().to_pylist()
+    for (num, den), row in zip(pairs, got, strict=True):
+        want = num * SCALE // den
+        assert (int(row["n0_e18"]), int(row["q0_e18"])) == (want, want * want // SCALE), (num, den)

@@ -270,6 +270,7 @@ def _appointment_measures(
     n = cont._gp_n.cast("float64")
     cont = cont.select(
         "patient_id",
+        *_RATIO_PARTS,
         attended_gp_with_clinician_in_window=cont._gp_n,
         continuity_upc=ibis.ifelse(cont._gp_n >= 2, cont._gp_max.cast("float64") / n, None),
         continuity_coc=ibis.ifelse(
@@ -485,6 +486,41 @@ _APPT_MEASURES_TABLE = "gpequity_appointment_measures"
 _EXACT = "DECIMAL(38, 18)"
 _EXACT_SUM_VALUES = frozenset({"age", "imd_decile", *_MEASURE_KINDS})
 
+# The continuity scores are, per patient, a ratio of whole numbers (numerator, denominator
+# below, over the measures' per-patient counts). Their sums are taken in whole units of 1e-18
+# in both engines: each patient's score as floor(numerator * 1e18 / denominator), its square
+# as floor(score^2 / 1e18), summed exactly and handed over as text. So DuckDB and Spark give
+# the same cells to the last bit, which floating-point sums (each engine adding in its own
+# order) could not. The scores lie in 0..1, so each term is at most 1e18 and fits 64 bits;
+# the division is done in two long-division steps of 1e9 so that every intermediate fits
+# too while the denominator is below _BIG. Above it (a patient with about 95,000 GP
+# appointments, which only a broken extract has) 128-bit arithmetic takes over. ADR 12.
+SCALE = 10**18
+_HALF = 10**9  # SCALE = _HALF * _HALF
+_BIG = 9 * 10**9  # largest denominator (and numerator) the 64-bit steps take
+_RATIO_SQL = {
+    "continuity_upc": ("c._gp_max", "c._gp_n"),
+    "continuity_coc": ("(c._gp_ss - c._gp_n)", "(c._gp_n * (c._gp_n - 1))"),
+}
+_RATIO_PARTS = ("_gp_n", "_gp_max", "_gp_ss")
+
+
+def _score_sql(num: str, den: str) -> str:
+    """floor(num * 1e18 / den) for 0 <= num <= den, exactly, in SQL (DuckDB)."""
+    head = f"({num} * {_HALF})"
+    fast = f"(({head} // {den}) * {_HALF} + (({head} % {den}) * {_HALF}) // {den})"
+    wide = f"CAST((CAST({num} AS HUGEINT) * {SCALE}) // CAST({den} AS HUGEINT) AS BIGINT)"
+    return f"(CASE WHEN {den} < {_BIG} THEN {fast} ELSE {wide} END)"
+
+
+def _square_sql(score: str) -> str:
+    """floor(score^2 / 1e18) in 64 bits: score = hi * 1e9 + lo."""
+    hi, lo = f"({score} // {_HALF})", f"({score} % {_HALF})"
+    return f"({hi} * {hi} + (2 * {hi} * {lo} + ({lo} * {lo}) // {_HALF}) // {_HALF})"
+
+
+EXACT_SUFFIX = "_e18"  # a cell column holding a sum in whole units of 1e-18, as text
+
 
 def appointment_measures_sql(
     appointments: pa.Schema, as_of: date, appointment_level: Sequence[tuple[int, Indicator]]
@@ -522,7 +558,8 @@ _aclin AS (
   FROM gpequity_appointments WHERE {gp} GROUP BY "patient_id", "clinician_id"
 ),
 _acont AS (
-  SELECT "patient_id", sum(c) AS n, max(c) AS mx, sum(c * c) AS ss
+  SELECT "patient_id", CAST(sum(c) AS BIGINT) AS n, max(c) AS mx,
+    CAST(sum(c * c) AS BIGINT) AS ss
   FROM _aclin GROUP BY "patient_id"
 )
 SELECT c.*, k.n AS _gp_n, k.mx AS _gp_max, k.ss AS _gp_ss
@@ -534,7 +571,7 @@ def _patients_sql(
     patients: pa.Schema, appointments: pa.Schema | None, relation: str, measures: Sequence[str]
 ) -> str:
     """Patient rows beside their derived measures (measures win over same-named columns)."""
-    clash = [c for c in patients.names if c in _MEASURE_KINDS]
+    clash = [c for c in patients.names if c in _MEASURE_KINDS or c.endswith(EXACT_SUFFIX)]
     star = f"p.* EXCLUDE ({', '.join(ident(c) for c in clash)})" if clash else "p.*"
     ltc = " + ".join(
         f"CAST(COALESCE({ident(c)}, FALSE) AS INTEGER)"
@@ -547,6 +584,10 @@ def _patients_sql(
     cols += [f"COALESCE(c.{ident(m)}, 0) AS {ident(m)}" for m in measures]
     cols += [
         "COALESCE(c._gp_n, 0) AS attended_gp_with_clinician_in_window",
+        *(
+            f"CASE WHEN c._gp_n >= 2 THEN {_score_sql(*ratio)} END AS {m}{EXACT_SUFFIX}"
+            for m, ratio in _RATIO_SQL.items()
+        ),
         "CASE WHEN c._gp_n >= 2 THEN CAST(c._gp_max AS DOUBLE) / c._gp_n END AS continuity_upc",
         "CASE WHEN c._gp_n >= 2 THEN (CAST(c._gp_ss AS DOUBLE) - c._gp_n) "
         "/ (c._gp_n * (c._gp_n - 1.0)) END AS continuity_coc",
@@ -570,6 +611,12 @@ def _metric_sql(plan: Plan, kinds: Mapping[str, Kind], as_of: date) -> list[str]
             value = f"CAST({ident(ind.value)} AS DOUBLE)"
             den = f"({den} AND {value} IS NOT NULL)"
             out.append(f"count_if({den}) AS d{i}")
+            if ind.value in _RATIO_SQL:
+                score = f"{ind.value}{EXACT_SUFFIX}"
+                for name, term in ((f"n{i}", score), (f"q{i}", _square_sql(score))):
+                    total = f"sum(CASE WHEN {den} THEN {term} ELSE 0 END)"  # 128-bit sum
+                    out.append(f"CAST({total} AS VARCHAR) AS {name}{EXACT_SUFFIX}")
+                continue
             for name, term in ((f"n{i}", value), (f"q{i}", f"{value} * {value}")):
                 if ind.value in _EXACT_SUM_VALUES:
                     term, zero = f"CAST({term} AS {_EXACT})", f"CAST(0 AS {_EXACT})"
@@ -672,8 +719,11 @@ def _ibis_metrics(t: ir.Table, plan: Plan, as_of: date) -> dict[str, ir.Scalar]:
             assert ind.value is not None
             value = t[ind.value].cast("float64")
             den = den & value.notnull()
-            v = ibis.ifelse(den, value, 0.0)
             out[f"d{i}"] = count(den)
+            if ind.value in _RATIO_SQL:
+                out.update(_ibis_ratio_sums(t, ind.value, den, i))
+                continue
+            v = ibis.ifelse(den, value, 0.0)
             out[f"n{i}"] = v.sum().cast("float64")
             out[f"q{i}"] = (v * v).sum().cast("float64")
         else:
@@ -681,6 +731,41 @@ def _ibis_metrics(t: ir.Table, plan: Plan, as_of: date) -> dict[str, ir.Scalar]:
             out[f"d{i}"] = count(den)
             out[f"n{i}"] = count(den & compile_condition(ind.numerator, t, as_of))
     return out
+
+
+def _ibis_ratio_sums(
+    t: ir.Table, measure: str, den: ir.BooleanValue, i: int
+) -> dict[str, ir.Scalar]:
+    """A continuity score's cell sums in whole units of 1e-18: ``_score_sql`` and
+    ``_square_sql`` in Ibis, for Spark.
+
+    Spark's ``div`` is exact integer division; Ibis's ``//`` would divide in floating point
+    (or, on decimals, round first).
+    """
+    import decimal
+
+    import ibis
+
+    dec = "decimal(38, 0)"
+
+    def _div(a: Any, b: Any) -> Any: ...
+
+    div = ibis.udf.scalar.builtin(_div, name="div", signature=(("int64", "int64"), "int64"))
+    wide_div = ibis.udf.scalar.builtin(_div, name="div", signature=((dec, dec), "int64"))
+
+    n, mx, ss = (t[part].cast("int64") for part in _RATIO_PARTS)
+    num, by = (mx, n) if measure == "continuity_upc" else (ss - n, n * (n - 1))
+    head = num * _HALF
+    fast = div(head, by) * _HALF + div((head % by) * _HALF, by)
+    wide = wide_div(num.cast(dec) * ibis.literal(decimal.Decimal(SCALE), type=dec), by.cast(dec))
+    score = ibis.ifelse(by < _BIG, fast, wide)
+    hi, lo = div(score, _HALF), score % _HALF
+    square = hi * hi + div(2 * hi * lo + div(lo * lo, _HALF), _HALF)
+    zero = ibis.literal(decimal.Decimal(0), type=dec)
+    return {
+        f"{name}{EXACT_SUFFIX}": ibis.ifelse(den, term.cast(dec), zero).sum().cast("string")
+        for name, term in ((f"n{i}", score), (f"q{i}", square))
+    }
 
 
 def _load_spark(con: Any, name: str, table: pa.Table) -> ir.Table:
@@ -739,8 +824,9 @@ class Cells:
         sums = {
             c: np.ma.filled(np.ma.asarray(v).astype(np.float64), 0.0)
             for c, v in columns.items()
-            if not c.startswith("k_")
+            if not c.startswith("k_") and not c.endswith(EXACT_SUFFIX)
         }
+        sums.update(_exact_sums({c: v.tolist() for c, v in columns.items()}))
         rows = len(next(iter(columns.values()))) if columns else 0
         return cls(keys, sums, rows)
 
@@ -753,9 +839,25 @@ class Cells:
         sums = {
             c: np.array([0.0 if v is None else float(v) for v in table[c].to_pylist()])
             for c in table.column_names
-            if not c.startswith("k_")
+            if not c.startswith("k_") and not c.endswith(EXACT_SUFFIX)
         }
+        sums.update(_exact_sums({c: table[c].to_pylist() for c in table.column_names}))
         return cls(keys, sums, table.num_rows)
+
+
+def _exact_sums(columns: Mapping[str, list[Any]]) -> dict[str, Any]:
+    """Columns summed in whole units of 1e-18 (text), as floats correctly rounded.
+
+    Python divides two integers with one rounding, so both engines' cells become the same
+    floats.
+    """
+    import numpy as np
+
+    return {
+        c.removesuffix(EXACT_SUFFIX): np.array([int(v or 0) / SCALE for v in values])
+        for c, values in columns.items()
+        if c.endswith(EXACT_SUFFIX)
+    }
 
 
 def _labelled(cells: Cells, grouping: str) -> tuple[list[str], list[int]]:
