@@ -129,3 +129,32 @@ def test_spark_scores_and_squares_are_python_integer_floors(spark):
     for (num, den), row in zip(pairs, got, strict=True):
         want = num * SCALE // den
         assert (int(row["n0_e18"]), int(row["q0_e18"])) == (want, want * want // SCALE), (num, den)
+
+
+def test_cli_writes_the_same_files_with_either_engine(spark, synth_extract, tmp_path):
+    """What a user compares: `gpequity hna run` with --engine spark writes byte for byte the
+    files the DuckDB engine writes, Focus group and gradients included."""
+    from typer.testing import CliRunner
+
+    from gpequity.cli.main import app
+
+    folder = synth_extract(5000, seed=4)
+    focus = '{"any": [{"imd_decile": {"le": 2}}, {"homeless": true}]}'
+    outputs = {}
+    for engine in ("duckdb", "spark"):
+        out = tmp_path / engine
+        result = CliRunner().invoke(
+            app,
+            ["hna", "run", str(folder), "--as-of", "2025-03-31", "--focus", focus]
+            + ["--engine", engine, "--out", str(out)],
+        )
+        assert result.exit_code == 0, result.output
+        outputs[engine] = {f.name: f.read_bytes() for f in sorted(out.iterdir())}
+    assert sorted(outputs["duckdb"]) == [
+        "gradients.csv",
+        "gradients.json",
+        "indicators.csv",
+        "indicators.json",
+    ]
+    assert outputs["spark"] == outputs["duckdb"]
+    assert b"continuity_upc,focus_group,in," in outputs["duckdb"]["indicators.csv"]
