@@ -158,3 +158,41 @@ def test_cli_writes_the_same_files_with_either_engine(spark, synth_extract, tmp_
     ]
     assert outputs["spark"] == outputs["duckdb"]
     assert b"continuity_upc,focus_group,in," in outputs["duckdb"]["indicators.csv"]
+
+
+def test_a_failed_spark_job_is_a_plain_engine_error(spark):
+    """No Java stack trace reaches the user: the failure's kind, and that nothing was written."""
+    from pathlib import Path
+
+    from gpequity.hna.engine import EngineError, _spark_cells, plan_indicators
+
+    plan = plan_indicators(
+        default_indicators(), patient_columns=PATIENTS_SCHEMA.names, appointment_columns=None
+    )
+    with pytest.raises(EngineError, match=r"Spark job failed \(PATH_NOT_FOUND\).*Nothing was"):
+        _spark_cells(
+            Path("/nonexistent/gpequity.parquet"),
+            None,
+            plan,
+            as_of=AS_OF,
+            focus=None,
+            spark=spark,
+        )
+
+
+@pytest.mark.parametrize(
+    ("env", "physical_gb", "want"), [("12g", 64, "12g"), (None, 64, "8g"), (None, 6, "1g")]
+)
+def test_spark_memory_follows_the_setting_or_the_machine(monkeypatch, env, physical_gb, want):
+    import os
+
+    from gpequity.hna import engine
+
+    if env is None:
+        monkeypatch.delenv("GPEQUITY_SPARK_MEMORY", raising=False)
+    else:
+        monkeypatch.setenv("GPEQUITY_SPARK_MEMORY", env)
+    pages = physical_gb * 2**30 // 4096
+    sysconf = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": pages}
+    monkeypatch.setattr(os, "sysconf", sysconf.__getitem__)
+    assert engine.spark_memory() == want

@@ -226,7 +226,7 @@ def _count(
     progress: Progress | None,
 ) -> tuple[list[results.GroupCount], Plan]:
     """Count on the chosen engine; on DuckDB, inside the loader's own connection if it has one."""
-    if engine == "duckdb" and hasattr(loaded, "duckdb_source"):
+    if hasattr(loaded, "duckdb_source"):  # Spark gets Parquet written from it
         con, p_schema, a_schema = loaded.duckdb_source()
         patients: Any = DuckDBSource(con, p_schema, a_schema)
         appointments = None

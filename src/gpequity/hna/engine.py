@@ -18,14 +18,16 @@ the shared core evaluator (``gpequity.hna.criteria.to_ibis``), the one the web a
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import itertools
 import math
 import os
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -442,15 +444,36 @@ def spark_session() -> Any:
     if "JAVA_HOME" not in os.environ and os.path.isdir(java):
         os.environ["JAVA_HOME"] = java
     warehouse = tempfile.mkdtemp(prefix="gpequity-spark-")
-    return (
+    session = (
         SparkSession.builder.master("local[2]")
         .appName("gpequity-hna")
+        .config("spark.driver.memory", spark_memory())
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_SPARK_LOG}")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")  # the CLI shows its own progress
         .config("spark.sql.warehouse.dir", warehouse)
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+_SPARK_LOG = Path(__file__).with_name("spark-log4j2.properties").as_uri()
+
+
+def spark_memory() -> str:
+    """The local Spark JVM's heap: ``GPEQUITY_SPARK_MEMORY`` (e.g. ``8g``), else a quarter
+    of the machine's memory between 1 and 8 GB (Spark's own default, 1 GB, runs out at
+    an ICB's 2M patients)."""
+    if chosen := os.environ.get("GPEQUITY_SPARK_MEMORY"):
+        return chosen
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not on Linux
+        return "2g"
+    return f"{min(8, max(1, total // 4 // 2**30))}g"
 
 
 def _spark_backend(spark: Any) -> Any:
@@ -768,35 +791,88 @@ def _ibis_ratio_sums(
     }
 
 
-def _load_spark(con: Any, name: str, table: pa.Table) -> ir.Table:
-    # Spark 4 builds a DataFrame straight from Arrow, keeping nullable ints and dates.
-    frame = con._session.createDataFrame(table)
+def _to_parquet(source: DuckDBSource, folder: Path) -> tuple[Path, Path | None]:
+    """The extract's canonical views written by DuckDB as Parquet files in ``folder``."""
+    out: list[Path | None] = []
+    for view, present in (
+        ("gpequity_patients", True),
+        ("gpequity_appointments", source.appointments is not None),
+    ):
+        if not present:
+            out.append(None)
+            continue
+        path = folder / f"{view}.parquet"
+        source.con.execute(f"COPY (SELECT * FROM {view}) TO {literal(str(path))} (FORMAT parquet)")
+        out.append(path)
+    assert out[0] is not None
+    return out[0], out[1]
+
+
+def _load_spark(con: Any, name: str, table: pa.Table | Path) -> ir.Table:
+    if isinstance(table, Path):
+        frame = con._session.read.parquet(str(table))
+    else:  # Spark 4 builds a DataFrame straight from Arrow, keeping nullable ints and dates.
+        frame = con._session.createDataFrame(table)
     frame.createOrReplaceTempView(name)
     return con.table(name)
 
 
+@contextlib.contextmanager
+def _spark_errors() -> Iterator[None]:
+    """Spark's failures (from py4j or pyspark) as a plain ``EngineError``."""
+    try:
+        yield
+    except EngineError:
+        raise
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] not in {"py4j", "pyspark"}:
+            raise
+        raise EngineError(_spark_failure(exc)) from None
+
+
+def _spark_failure(exc: BaseException) -> str:
+    """A plain message for a failed Spark job. Spark's own text can quote data values, so
+    only the kind of failure is named; Spark's log has the rest."""
+    text = str(exc)
+    if "OutOfMemoryError" in text:
+        return (
+            f"Spark ran out of memory (its heap is {spark_memory()}). Give it more with "
+            "GPEQUITY_SPARK_MEMORY, e.g. GPEQUITY_SPARK_MEMORY=12g, or use --engine duckdb. "
+            "Nothing was written."
+        )
+    if "stopped SparkContext" in text or "SparkContext was shut down" in text:
+        return "the Spark session has been stopped; start a new one. Nothing was written."
+    kind = getattr(exc, "getErrorClass", lambda: None)() or type(exc).__name__
+    if kind == "JAVA_GATEWAY_EXITED":
+        return "Spark could not start: it needs Java 17 (set JAVA_HOME). Nothing was written."
+    return f"the Spark job failed ({kind}); see Spark's log for details. Nothing was written."
+
+
 def _spark_cells(
-    patients: pa.Table,
-    appointments: pa.Table | None,
+    patients: pa.Table | Path,
+    appointments: pa.Table | Path | None,
     plan: Plan,
     *,
     as_of: date,
     focus: Group | None,
     spark: Any,
 ) -> Cells:
-    from gpequity.hna.criteria import to_ibis
+    with _spark_errors():  # no Java stack trace reaches the user
+        from gpequity.hna.criteria import to_ibis
 
-    con = _spark_backend(spark)
-    p = _load_spark(con, "gpequity_patients", patients)
-    a = _load_spark(con, "gpequity_appointments", appointments) if appointments else None
-    appt_level = [(i, ind) for i, ind in enumerate(plan.indicators) if ind.level == "appointment"]
-    focus_expr = to_ibis(focus, p) if focus is not None else None
-    if focus_expr is not None:
-        p = p.mutate(**{_FOCUS_COLUMN: focus_expr})
-    t = _with_measures(p, a, as_of, appt_level)
-    focus_col = t[_FOCUS_COLUMN] if focus is not None else None
-    cells = t.group_by(**_group_keys(t, focus_col)).aggregate(**_ibis_metrics(t, plan, as_of))
-    return Cells.from_arrow(cells.to_pyarrow())
+        con = _spark_backend(spark)
+        p = _load_spark(con, "gpequity_patients", patients)
+        a = _load_spark(con, "gpequity_appointments", appointments) if appointments else None
+        appt_level = [
+            (i, ind) for i, ind in enumerate(plan.indicators) if ind.level == "appointment"
+        ]
+        focus_expr = to_ibis(focus, p) if focus is not None else None
+        if focus_expr is not None:
+            p = p.mutate(**{_FOCUS_COLUMN: focus_expr})
+        t = _with_measures(p, a, as_of, appt_level)
+        focus_col = t[_FOCUS_COLUMN] if focus is not None else None
+        cells = t.group_by(**_group_keys(t, focus_col)).aggregate(**_ibis_metrics(t, plan, as_of))
+        return Cells.from_arrow(cells.to_pyarrow())
 
 
 # --------------------------------------------------------------------------- rollup
@@ -956,15 +1032,14 @@ def compute_counts(
     """Numerators and denominators of every indicator in every group, from the engine.
 
     ``patients``/``appointments`` are Arrow tables, or ``patients`` is a ``DuckDBSource``
-    (the DuckDB engine then counts where the data already are; Spark is not offered one).
+    (the DuckDB engine then counts where the data already are; for Spark, DuckDB writes them
+    to Parquet, which Spark reads in parallel rather than through this process).
     ``focus`` is Focus Patient criteria (a ``criteria.Group``, a dict or JSON text).
     """
     report = progress or (lambda _msg, _frac: None)
     if engine not in ENGINES:
         raise EngineError(f"unknown engine '{engine}' (use {' or '.join(ENGINES)})")
     if isinstance(patients, DuckDBSource):
-        if engine != "duckdb":
-            raise EngineError("a DuckDB source can only be counted by the duckdb engine")
         p_schema, a_schema = patients.patients, patients.appointments
     else:
         p_schema = patients.schema
@@ -976,8 +1051,14 @@ def compute_counts(
     )
     criteria = focus_criteria(focus, p_schema.names)
     report(f"Counting indicators in {engine}", 0.3)
-    if isinstance(patients, DuckDBSource):
+    if isinstance(patients, DuckDBSource) and engine == "duckdb":
         cells = _duckdb_cells(patients, plan, as_of=as_of, focus=criteria)
+    elif isinstance(patients, DuckDBSource):
+        with tempfile.TemporaryDirectory(prefix="gpequity-spark-in-") as folder:
+            report("Handing the extract to Spark", 0.35)
+            p_file, a_file = _to_parquet(patients, Path(folder))
+            report(f"Counting indicators in {engine}", 0.4)
+            cells = _spark_cells(p_file, a_file, plan, as_of=as_of, focus=criteria, spark=spark)
     elif engine == "duckdb":
         source = _arrow_source(patients, appointments)
         try:
