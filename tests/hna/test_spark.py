@@ -6,6 +6,7 @@ import random
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 pytest.importorskip("pyspark", reason="PySpark is not installed (pip install 'gpequity[spark]')")
 
@@ -25,6 +26,7 @@ from gpequity.hna.indicators import default_indicators  # noqa: E402
 from gpequity.hna.twin import rows_to_table  # noqa: E402
 
 from .test_exact_continuity import gp_visits  # noqa: E402
+from .test_twin_equivalence import INDICATORS, extracts  # noqa: E402
 
 pytestmark = pytest.mark.spark
 AS_OF = date(2024, 2, 29)
@@ -196,3 +198,24 @@ def test_spark_memory_follows_the_setting_or_the_machine(monkeypatch, env, physi
     sysconf = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": pages}
     monkeypatch.setattr(os, "sysconf", sysconf.__getitem__)
     assert engine.spark_memory() == want
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(extract=extracts())
+def test_spark_and_duckdb_agree_exactly_on_generated_extracts(spark, extract):
+    """The twin tests' Hypothesis extracts (window edges, blanks, empty groups, user-defined
+    indicators over an extra column, Focus criteria): the two engines' rows are equal."""
+    as_of, patients, appointments, focus_data = extract
+    p = rows_to_table(patients, PATIENTS_SCHEMA)
+    a = rows_to_table(appointments, APPOINTMENTS_SCHEMA) if appointments is not None else None
+    focus = parse_criteria(focus_data) if focus_data is not None else None
+    kwargs = {"as_of": as_of, "indicators": INDICATORS, "focus": focus}
+    duck, duck_plan = compute_counts(p, a, engine="duckdb", **kwargs)
+    sprk, spark_plan = compute_counts(p, a, engine="spark", spark=spark, **kwargs)
+    assert duck_plan.skipped == spark_plan.skipped
+    order = lambda r: (r.indicator, r.grouping, r.group)  # noqa: E731
+    assert sorted(sprk, key=order) == sorted(duck, key=order)
