@@ -27,7 +27,11 @@ Scan and HNA run ``--repeat`` times (default 3), alternating, so that each pair 
 same machine load; the tables show the median run and the median (and range) of the pairs'
 HNA/scan ratios. The twins run once each.
 
+With ``--spark``, the same run on the spark engine, once per size (wall time: Spark's JVM
+is not the measured child, so its CPU and memory are not counted).
+
 Usage: .venv/bin/python bench/hna_bench.py [--sizes 10000,100000,2000000] [--repeat 3]
+       [--spark]
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ def progress(message, fraction):
     marks.setdefault(message.split(" ")[0], time.perf_counter() - t0)
 from gpequity.hna import run
 imported = time.perf_counter() - t0
-r = run(sys.argv[1], as_of="{as_of}", progress=progress)
+r = run(sys.argv[1], as_of="{as_of}", progress=progress, engine="{engine}")
 with tempfile.TemporaryDirectory() as out:
     r.write(out + "/results")
 done = time.perf_counter() - t0
@@ -209,6 +213,23 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _spark_table(rows: list[dict]) -> str:
+    """The spark engine beside the default one: wall time (its JVM's CPU and memory are not
+    the measured child's), the counting step (after DuckDB has handed it the extract)."""
+    lines = [
+        "| patients | Spark s | Spark count s | DuckDB HNA s | Spark/DuckDB |\n"
+        + "| ---: " * 5
+        + "|"
+    ]
+    for r in rows:
+        sp, h = r["spark"], r["hna"]
+        lines.append(
+            f"| {r['n']:,} | {sp['wall']:.1f} | {sp['count']:.1f} | {h['wall']:.2f} "
+            f"| {sp['wall'] / h['wall']:.1f}x |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,2000000")
@@ -224,6 +245,11 @@ def main() -> None:
         type=int,
         default=3,
         help="scan and HNA runs per size, alternating (the twins run once)",
+    )
+    parser.add_argument(
+        "--spark",
+        action="store_true",
+        help="also time the same run on the spark engine (once per size, wall time only)",
     )
     parser.add_argument("--workdir", default="/tmp/gpequity-bench")
     parser.add_argument("--json", help="also write the measurements to this JSON file")
@@ -247,7 +273,7 @@ def main() -> None:
         for _ in range(args.repeat):
             scans.append(_measure(SCAN.format(), str(folder)))
             print(_line("scan", scans[-1]), flush=True)
-            hnas.append(_measure(HNA.format(as_of=as_of), str(folder)))
+            hnas.append(_measure(HNA.format(as_of=as_of, engine="duckdb"), str(folder)))
             print(_line("hna", hnas[-1]), flush=True)
         row["scan"], row["hna"] = (_mid(runs, key=lambda r: r["wall"]) for runs in (scans, hnas))
         row["ratios"] = sorted(h["wall"] / s["wall"] for s, h in zip(scans, hnas, strict=True))
@@ -264,6 +290,9 @@ def main() -> None:
                 else ""
             )
             print(_line("python", row["python"]) + note, flush=True)
+        if args.spark:
+            row["spark"] = _measure(HNA.format(as_of=as_of, engine="spark"), str(folder))
+            print(_line("spark", row["spark"]) + " (Python process only)", flush=True)
         h, s, p = row["hna"], row["scan"], row["pandas"]
         print(
             f"  hna/scan {_mid(row['ratios']):.2f}x (pairs {_span(row['ratios'])}; "
@@ -280,6 +309,9 @@ def main() -> None:
         rows.append(row)
     print()
     print(_table(rows))
+    if args.spark:
+        print()
+        print(_spark_table(rows))
     if any(r.get("python", {}).get("scaled") for r in rows):
         print(
             f"* plain-Python twin timed on {args.python_sample:,} patients, counting time "
