@@ -42,17 +42,73 @@ def read_focus(focus: str | Path | Mapping[str, Any] | Group | None) -> Any:
     if focus is None or isinstance(focus, Group | Mapping):
         return focus
     if isinstance(focus, Path) or not focus.lstrip().startswith("{"):
-        path = Path(focus)
-        try:
-            return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-        except OSError as exc:
-            raise FocusError(f"cannot read focus criteria file {path}: {exc.strerror}") from exc
-        except yaml.YAMLError as exc:
-            raise FocusError(f"focus criteria file {path} is not valid JSON/YAML") from exc
+        return _read_focus_file(Path(focus))
     try:
         return json.loads(focus)
     except json.JSONDecodeError as exc:
         raise FocusError(f"focus criteria are not valid JSON: {exc.msg}") from exc
+
+
+class _FocusFile(dict):  # type: ignore[type-arg]
+    """Criteria read from a file, with where each group and condition starts in it."""
+
+    def __init__(self, data: Mapping[str, Any], source: str, marks: dict[tuple[int, ...], Any]):
+        super().__init__(data)
+        self.source, self.marks = source, marks
+
+
+def _read_focus_file(path: Path) -> Any:
+    """A JSON or YAML file; problems found later can then name their line and column."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or "it is not UTF-8 text"
+        raise FocusError(f"cannot read focus criteria file {path}: {why}") from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as yaml_exc:
+        try:  # JSON that YAML cannot read: indented with tabs
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            if text.lstrip().startswith("{"):
+                at = f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            else:
+                mark = getattr(yaml_exc, "problem_mark", None)
+                problem = getattr(yaml_exc, "problem", None) or "not YAML"
+                at = (
+                    f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+                    if mark
+                    else problem
+                )
+            raise FocusError(f"focus criteria file {path} is not valid JSON/YAML ({at})") from exc
+    if not isinstance(data, Mapping) or node is None:
+        return data
+    marks: dict[tuple[int, ...], Any] = {}
+    _item_marks(node, (), marks)
+    return _FocusFile(data, str(path), marks)
+
+
+def _item_marks(node: Any, path: tuple[int, ...], marks: dict[tuple[int, ...], Any]) -> None:
+    """Where each group and condition starts, by position (as ``CriteriaError.problems``)."""
+    marks[path] = node.start_mark
+    if isinstance(node, yaml.MappingNode) and len(node.value) == 1:
+        key, items = node.value[0]
+        if key.value in ("any", "all") and isinstance(items, yaml.SequenceNode):
+            for i, item in enumerate(items.value):
+                _item_marks(item, (*path, i), marks)
+
+
+def _located(exc: CriteriaError, data: Any) -> str:
+    """The criteria's problems, each with its file, line and column when read from a file."""
+    if not isinstance(data, _FocusFile) or not exc.problems:
+        return str(exc)
+    lines = [f"{data.source}: {len(exc.problems)} problem(s) in the focus criteria:"]
+    for path, message in exc.problems:
+        mark = data.marks.get(path)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        lines.append(f"  - {data.source}{where}: {message}")
+    return "\n".join(lines)
 
 
 def parse_focus(
@@ -75,7 +131,7 @@ def _checked_focus(data: Any, patient_columns: Sequence[str]) -> Group | None:
     try:
         return focus_criteria(data, patient_columns)
     except CriteriaError as exc:
-        raise FocusError(str(exc)) from exc
+        raise FocusError(_located(exc, data)) from exc
 
 
 STALE_EXTRACT_DAYS = 31

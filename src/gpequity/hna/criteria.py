@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import reduce
@@ -38,8 +38,25 @@ OPS: tuple[str, ...] = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
 Mode = Literal["any", "all"]
 
 
+# A problem and where it is: the item's position, group by group (``(2, 0)`` is the first
+# item of the group that is the top group's third item; ``()`` is the top group itself).
+Problem = tuple[tuple[int, ...], str]
+
+
 class CriteriaError(ValueError):
-    """Criteria that are malformed or do not fit the columns; the message names the condition."""
+    """Criteria that are malformed or do not fit the columns; the message names the condition.
+
+    ``problems`` lists each problem with its item's position, so that a reader of a file can
+    say which line it is on.
+    """
+
+    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+    @classmethod
+    def of(cls, problems: Sequence[Problem]) -> CriteriaError:
+        return cls("; ".join(message for _, message in problems), problems)
 
 
 # ------------------------------------------------------------------ the JSON shape (pydantic)
@@ -183,15 +200,19 @@ def parse_criteria(
         model = CriteriaModel.model_validate(obj)
     except PydanticValidationError as exc:
         raise CriteriaError(_shape_message(obj, exc)) from exc
-    return _checked(_from_model(model.root), types)
+    problems: list[Problem] = []
+    group = _from_model(model.root, (), problems)
+    if problems:
+        raise CriteriaError.of(problems)
+    return _checked(group, types)
 
 
 def _checked(group: Group, types: dict[str, ColumnType]) -> Group:
     """The group type-checked, or one error listing every problem found in it."""
-    problems: list[str] = []
-    checked = _check_group(group, types, problems)
+    problems: list[Problem] = []
+    checked = _check_group(group, types, problems, ())
     if problems:
-        raise CriteriaError("; ".join(problems))
+        raise CriteriaError.of(problems)
     return checked
 
 
@@ -203,14 +224,19 @@ def _shape_message(obj: Any, exc: PydanticValidationError) -> str:
     return f"criteria are not in the expected shape at {where or 'top level'}: {first['msg']}"
 
 
-def _from_model(model: AnyGroupModel | AllGroupModel) -> Group:
+def _from_model(
+    model: AnyGroupModel | AllGroupModel, path: tuple[int, ...], problems: list[Problem]
+) -> Group:
     mode = "any" if isinstance(model, AnyGroupModel) else "all"
     items: list[Condition | Group] = []
-    for item in getattr(model, mode):
+    for i, item in enumerate(getattr(model, mode)):
         if isinstance(item, AnyGroupModel | AllGroupModel):
-            items.append(_from_model(item))
-        else:
+            items.append(_from_model(item, (*path, i), problems))
+            continue
+        try:
             items.append(_condition_from_dict(item))
+        except CriteriaError as exc:
+            problems.append(((*path, i), str(exc)))
     return Group(mode, items)
 
 
@@ -227,21 +253,23 @@ def _condition_from_dict(item: dict[str, Any]) -> Condition:
     return Condition(column, op, value)
 
 
-def _check_group(group: Group, types: dict[str, ColumnType], problems: list[str]) -> Group:
+def _check_group(
+    group: Group, types: dict[str, ColumnType], problems: list[Problem], path: tuple[int, ...]
+) -> Group:
     """The group with every condition in canonical form; problems are added to ``problems``."""
     if group.mode not in ("any", "all"):
-        problems.append(f"group mode must be 'any' or 'all', not {group.mode!r}")
+        problems.append((path, f"group mode must be 'any' or 'all', not {group.mode!r}"))
     if not group.items:
-        problems.append(f"an '{group.mode}' group needs at least one condition")
+        problems.append((path, f"an '{group.mode}' group needs at least one condition"))
     items: list[Condition | Group] = []
-    for item in group.items:
+    for i, item in enumerate(group.items):
         if isinstance(item, Group):
-            items.append(_check_group(item, types, problems))
+            items.append(_check_group(item, types, problems, (*path, i)))
             continue
         try:
             items.append(_check_condition(item, types))
         except CriteriaError as exc:
-            problems.append(str(exc))
+            problems.append(((*path, i), str(exc)))
             items.append(item)
     return Group(group.mode, items)
 

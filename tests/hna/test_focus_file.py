@@ -1,0 +1,87 @@
+"""Focus criteria files: every problem named with its file, line, column and value."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from gpequity.cli.main import app
+from gpequity.hna.api import FocusError, parse_focus
+
+NESTED = """{"any": [
+  {"imd_decile": {"le": 2}},
+  {"homeles": true},
+  {"all": [
+    {"age": {"ge": 65}},
+    {"ethnicity": {"in": ["A", "Q"]}}
+  ]},
+  {"age": {"gt": "old"}}
+]}
+"""
+
+
+def test_each_problem_has_its_line_and_column_in_a_json_file(tmp_path):
+    path = tmp_path / "focus.json"
+    path.write_text(NESTED)
+    with pytest.raises(FocusError) as caught:
+        parse_focus(str(path))
+    lines = str(caught.value).splitlines()
+    assert lines[0] == f"{path}: 3 problem(s) in the focus criteria:"
+    assert lines[1].startswith(f'  - {path}, line 3, column 3: condition {{"homeles": true}}')
+    assert lines[1].endswith("unknown column 'homeles' (did you mean 'homeless'?)")
+    assert lines[2].startswith(f'  - {path}, line 6, column 5: condition {{"ethnicity"')
+    assert "not 'Q'" in lines[2]
+    assert lines[3].startswith(f'  - {path}, line 8, column 3: condition {{"age": {{"gt"')
+    assert lines[3].endswith("age needs a whole number, not 'old'")
+
+
+def test_a_yaml_file_and_a_condition_with_two_columns(tmp_path):
+    path = tmp_path / "focus.yaml"
+    path.write_text("all:\n  - sex: {eq: female}\n  - {age: {ge: 18}, carer: true}\n")
+    with pytest.raises(FocusError) as caught:
+        parse_focus(str(path))
+    assert f"{path}, line 3, column 5: condition" in str(caught.value)
+    assert "a condition names exactly one column" in str(caught.value)
+
+
+def test_json_indented_with_tabs_is_read(tmp_path):
+    """YAML refuses tabs; JSON allows them, and editors write them."""
+    path = tmp_path / "tabs.json"
+    criteria = {"any": [{"imd_decile": {"le": 2}}, {"homeless": True}]}
+    path.write_text(json.dumps(criteria, indent="\t"))
+    assert parse_focus(str(path)).to_dict() == criteria
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            b'{"any": [\n  {"homeless": true}\n  {"carer": true}\n]}',
+            "line 3, column 3: Expecting ','",
+        ),
+        (b"any:\n  - homeless: true\n - carer: true\n", "line 3, column 2"),
+        (b'{"any": [{"language": {"eq": "Fran\xe7ais"}}]}', "it is not UTF-8 text"),
+    ],
+)
+def test_unreadable_files_say_where(tmp_path, content, expected):
+    path = tmp_path / "focus.txt"
+    path.write_bytes(content)
+    with pytest.raises(FocusError, match="focus criteria file") as caught:
+        parse_focus(str(path))
+    assert expected in str(caught.value)
+
+
+def test_the_command_line_prints_the_located_problems(tmp_path, synth_extract):
+    path = tmp_path / "focus.json"
+    path.write_text(NESTED)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        ["hna", "run", str(synth_extract(300)), "--as-of", "2025-03-31", "--focus", str(path)]
+        + ["--out", str(out)],
+    )
+    assert result.exit_code == 2
+    assert f"{path}, line 3, column 3" in result.output
+    assert not out.exists()
