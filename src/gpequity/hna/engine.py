@@ -793,19 +793,14 @@ def _ibis_ratio_sums(
 
 def _to_parquet(source: DuckDBSource, folder: Path) -> tuple[Path, Path | None]:
     """The extract's canonical views written by DuckDB as Parquet files in ``folder``."""
-    out: list[Path | None] = []
-    for view, present in (
-        ("gpequity_patients", True),
-        ("gpequity_appointments", source.appointments is not None),
-    ):
-        if not present:
-            out.append(None)
-            continue
+
+    def write(view: str) -> Path:
         path = folder / f"{view}.parquet"
         source.con.execute(f"COPY (SELECT * FROM {view}) TO {literal(str(path))} (FORMAT parquet)")
-        out.append(path)
-    assert out[0] is not None
-    return out[0], out[1]
+        return path
+
+    has_appointments = source.appointments is not None
+    return write("gpequity_patients"), write("gpequity_appointments") if has_appointments else None
 
 
 def _load_spark(con: Any, name: str, table: pa.Table | Path) -> ir.Table:
