@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -133,14 +134,22 @@ def test_spark_scores_and_squares_are_python_integer_floors(spark):
         assert (int(row["n0_e18"]), int(row["q0_e18"])) == (want, want * want // SCALE), (num, den)
 
 
-def test_cli_writes_the_same_files_with_either_engine(spark, synth_extract, tmp_path):
+@pytest.mark.parametrize("with_appointments", [True, False])
+def test_cli_writes_the_same_files_with_either_engine(
+    spark, synth_extract, tmp_path, with_appointments
+):
     """What a user compares: `gpequity hna run` with --engine spark writes byte for byte the
     files the DuckDB engine writes, Focus group and gradients included."""
+    import shutil
+
     from typer.testing import CliRunner
 
     from gpequity.cli.main import app
 
     folder = synth_extract(5000, seed=4)
+    if not with_appointments:
+        (tmp_path / "patients_only").mkdir()
+        folder = Path(shutil.copy(folder / "patients.csv", tmp_path / "patients_only")).parent
     focus = '{"any": [{"imd_decile": {"le": 2}}, {"homeless": true}]}'
     outputs = {}
     for engine in ("duckdb", "spark"):
@@ -159,7 +168,8 @@ def test_cli_writes_the_same_files_with_either_engine(spark, synth_extract, tmp_
         "indicators.json",
     ]
     assert outputs["spark"] == outputs["duckdb"]
-    assert b"continuity_upc,focus_group,in," in outputs["duckdb"]["indicators.csv"]
+    continuity = b"continuity_upc,focus_group,in," in outputs["duckdb"]["indicators.csv"]
+    assert continuity == with_appointments
 
 
 def test_a_failed_spark_job_is_a_plain_engine_error(spark):
