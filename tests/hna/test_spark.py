@@ -174,8 +174,6 @@ def test_cli_writes_the_same_files_with_either_engine(
 
 def test_a_failed_spark_job_is_a_plain_engine_error(spark):
     """No Java stack trace reaches the user: the failure's kind, and that nothing was written."""
-    from pathlib import Path
-
     from gpequity.hna.engine import EngineError, _spark_cells, plan_indicators
 
     plan = plan_indicators(
