@@ -227,3 +227,21 @@ def test_spark_and_duckdb_agree_exactly_on_generated_extracts(spark, extract):
     assert duck_plan.skipped == spark_plan.skipped
     order = lambda r: (r.indicator, r.grouping, r.group)  # noqa: E731
     assert sorted(sprk, key=order) == sorted(duck, key=order)
+
+
+def test_extract_columns_named_like_the_measures_lose_on_both_engines(spark):
+    """An extract's own `continuity_upc` or `_gp_n` column gives way to the measure of that
+    name on both engines (DuckDB excluded it; Spark's join used to keep it instead)."""
+    import pyarrow as pa
+
+    patients, appointments = _continuity_extract(5, 200)
+    n = patients.num_rows
+    patients = patients.append_column("continuity_upc", pa.array([0.5] * n))
+    patients = patients.append_column("_gp_n", pa.array([99] * n))
+    kwargs = {"as_of": AS_OF, "indicators": default_indicators()}
+    duck, _ = compute_counts(patients, appointments, engine="duckdb", **kwargs)
+    sprk, _ = compute_counts(patients, appointments, engine="spark", spark=spark, **kwargs)
+    order = lambda r: (r.indicator, r.grouping, r.group)  # noqa: E731
+    assert sorted(sprk, key=order) == sorted(duck, key=order)
+    overall = {r.indicator: r for r in duck if r.grouping == "overall"}
+    assert overall["continuity_upc"].numerator != 0.5 * overall["continuity_upc"].denominator

@@ -290,6 +290,10 @@ def _with_measures(
 ) -> ir.Table:
     import ibis
 
+    # The measures win over same-named columns of the extract, as in ``_patients_sql``.
+    clash = [c for c in p.columns if c in _MEASURE_KINDS or c in _RATIO_PARTS]
+    if clash:
+        p = p.drop(*clash)
     ltc = ibis.literal(0)
     for name in LONG_TERM_CONDITIONS:
         if name in p.columns:
@@ -594,7 +598,11 @@ def _patients_sql(
     patients: pa.Schema, appointments: pa.Schema | None, relation: str, measures: Sequence[str]
 ) -> str:
     """Patient rows beside their derived measures (measures win over same-named columns)."""
-    clash = [c for c in patients.names if c in _MEASURE_KINDS or c.endswith(EXACT_SUFFIX)]
+    clash = [
+        c
+        for c in patients.names
+        if c in _MEASURE_KINDS or c in _RATIO_PARTS or c.endswith(EXACT_SUFFIX)
+    ]
     star = f"p.* EXCLUDE ({', '.join(ident(c) for c in clash)})" if clash else "p.*"
     ltc = " + ".join(
         f"CAST(COALESCE({ident(c)}, FALSE) AS INTEGER)"
