@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from gpequity.cli.main import app
 from gpequity.hna.api import FocusError, parse_focus
+from gpequity.hna.validate import ExtractError
 
 NESTED = """{"any": [
   {"imd_decile": {"le": 2}},
@@ -85,3 +86,20 @@ def test_the_command_line_prints_the_located_problems(tmp_path, synth_extract):
     assert result.exit_code == 2
     assert f"{path}, line 3, column 3" in result.output
     assert not out.exists()
+
+
+def test_a_misspelt_column_fails_before_the_extract_is_read(tmp_path):
+    """A folder's patients.csv header is enough to check the criteria: the typo is reported
+    at once (here the rows are bad too, which a full read would have reported first)."""
+    from gpequity.hna.api import run
+
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    (folder / "patients.csv").write_text(
+        "patient_id,age,sex,Frailty\np1,forty,female,3\np1,41,female,2\n"
+    )
+    with pytest.raises(FocusError, match="unknown column 'homeles'"):
+        run(folder, as_of="2025-03-31", focus={"any": [{"homeles": True}]})
+    # The extract's own extra column (any case) is known before the read as well.
+    with pytest.raises(ExtractError):
+        run(folder, as_of="2025-03-31", focus={"any": [{"Frailty": {"eq": "3"}}]})

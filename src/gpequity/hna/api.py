@@ -323,6 +323,11 @@ def run(
     as_of_date = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
     focus_data = read_focus(focus)
     definitions = resolve(indicators)
+    if focus_data is not None and isinstance(extract, str | Path):
+        from gpequity.hna.extract import patient_columns_at_a_glance
+
+        if (columns := patient_columns_at_a_glance(extract)) is not None:
+            _checked_focus(focus_data, columns)  # a misspelt column fails before the read
     loaded = _load(extract, drop_bad_rows, progress)
     try:
         counts, plan = _count(

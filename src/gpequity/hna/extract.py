@@ -352,6 +352,25 @@ def sniff_csv_header(path: Path, label: str, *, max_header_bytes: int = SNIFF_BY
     return [n.strip() for n in names]
 
 
+def patient_columns_at_a_glance(extract: str | Path) -> list[str] | None:
+    """The patient columns a load of ``extract`` will have (every contract column, then the
+    extras), read from the header alone; None unless ``extract`` is a folder with a readable
+    patients.csv (the load itself reports what is wrong with it).
+
+    Lets a run check the Focus criteria before the long read, not after it.
+    """
+    path = Path(extract) / "patients.csv"
+    if not path.is_file():
+        return None
+    try:
+        header = sniff_csv_header(path, "patients.csv")
+    except (_Fatal, OSError):
+        return None
+    known = {spec.name for spec in PATIENT_SPECS}
+    extras = [n for n in dict.fromkeys(header) if n and n.lower() not in known]
+    return [*C.PATIENTS_SCHEMA.names, *extras]
+
+
 def _check_parquet(path: Path) -> None:
     size = path.stat().st_size
     if size == 0:
