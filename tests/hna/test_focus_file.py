@@ -103,3 +103,21 @@ def test_a_misspelt_column_fails_before_the_extract_is_read(tmp_path):
     # The extract's own extra column (any case) is known before the read as well.
     with pytest.raises(ExtractError):
         run(folder, as_of="2025-03-31", focus={"any": [{"Frailty": {"eq": "3"}}]})
+
+
+def test_a_parquet_folder_is_checked_before_the_read_too(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from gpequity.hna.api import run
+
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    table = pa.table(
+        {"patient_id": ["p1", "p1"], "age": ["forty", "41"], "sex": ["female", "female"]}
+    )
+    pq.write_table(table, folder / "Patients.parquet")
+    with pytest.raises(FocusError, match="unknown column 'homeles'"):
+        run(folder, as_of="2025-03-31", focus={"any": [{"homeles": True}]})
+    with pytest.raises(ExtractError):
+        run(folder, as_of="2025-03-31", focus={"any": [{"homeless": True}]})

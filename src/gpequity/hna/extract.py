@@ -354,17 +354,25 @@ def sniff_csv_header(path: Path, label: str, *, max_header_bytes: int = SNIFF_BY
 
 def patient_columns_at_a_glance(extract: str | Path) -> list[str] | None:
     """The patient columns a load of ``extract`` will have (every contract column, then the
-    extras), read from the header alone; None unless ``extract`` is a folder with a readable
-    patients.csv (the load itself reports what is wrong with it).
+    extras), from the CSV header or the Parquet schema alone; None unless ``extract`` is a
+    folder with one readable patients file (the load itself reports what is wrong).
 
     Lets a run check the Focus criteria before the long read, not after it.
     """
-    path = Path(extract) / "patients.csv"
-    if not path.is_file():
+    folder = Path(extract)
+    if not folder.is_dir():
+        return None
+    hits = [f for f in folder.iterdir() if f.name.lower() in ("patients.csv", "patients.parquet")]
+    if len(hits) != 1 or not hits[0].is_file():
         return None
     try:
-        header = sniff_csv_header(path, "patients.csv")
-    except (_Fatal, OSError):
+        if hits[0].name.lower().endswith(".csv"):
+            header = sniff_csv_header(hits[0], hits[0].name)
+        else:
+            import pyarrow.parquet as pq
+
+            header = pq.read_schema(hits[0]).names
+    except (_Fatal, OSError, pa.ArrowException):
         return None
     known = {spec.name for spec in PATIENT_SPECS}
     extras = [n for n in dict.fromkeys(header) if n and n.lower() not in known]
