@@ -64,9 +64,10 @@ def _read_focus_file(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         why = getattr(exc, "strerror", None) or "it is not UTF-8 text"
         raise FocusError(f"cannot read focus criteria file {path}: {why}") from exc
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+    loader = yaml.SafeLoader(text)
+    try:  # parsed once: the node tree gives the positions, the same tree the data
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as yaml_exc:
         try:  # JSON that YAML cannot read: indented with tabs
             return json.loads(text)
@@ -82,7 +83,9 @@ def _read_focus_file(path: Path) -> Any:
                     else problem
                 )
             raise FocusError(f"focus criteria file {path} is not valid JSON/YAML ({at})") from exc
-    if not isinstance(data, Mapping) or node is None:
+    finally:
+        loader.dispose()
+    if not isinstance(data, Mapping):
         return data
     marks: dict[tuple[int, ...], Any] = {}
     _item_marks(node, (), marks)

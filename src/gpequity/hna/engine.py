@@ -269,17 +269,22 @@ def _appointment_measures(
     cont = per_clinician.group_by("patient_id").aggregate(
         _gp_n=c.sum(), _gp_max=c.max(), _gp_ss=(c * c).sum()
     )
-    n = cont._gp_n.cast("float64")
+    scores = {}
+    for measure in _RATIO_SQL:
+        num, by = _ratio_ibis(cont, measure)
+        scores[measure] = ibis.ifelse(
+            cont._gp_n >= 2, num.cast("float64") / by.cast("float64"), None
+        )
     cont = cont.select(
-        "patient_id",
-        *_RATIO_PARTS,
-        attended_gp_with_clinician_in_window=cont._gp_n,
-        continuity_upc=ibis.ifelse(cont._gp_n >= 2, cont._gp_max.cast("float64") / n, None),
-        continuity_coc=ibis.ifelse(
-            cont._gp_n >= 2, (cont._gp_ss.cast("float64") - n) / (n * (n - 1)), None
-        ),
+        "patient_id", *_RATIO_PARTS, attended_gp_with_clinician_in_window=cont._gp_n, **scores
     )
     return counts, cont
+
+
+def _ratio_ibis(t: ir.Table, measure: str) -> tuple[ir.IntegerValue, ir.IntegerValue]:
+    """A continuity score's numerator and denominator, as ``_RATIO_SQL`` has them."""
+    n, mx, ss = (t[part].cast("int64") for part in _RATIO_PARTS)
+    return {"continuity_upc": (mx, n), "continuity_coc": (ss - n, n * (n - 1))}[measure]
 
 
 def _with_measures(
@@ -505,13 +510,12 @@ _MEASURE_KINDS: dict[str, Kind] = {
 
 _APPT_MEASURES_TABLE = "gpequity_appointment_measures"
 
-# Values with a known, small range (the measures, age, deciles) are summed per cell as exact
+# Whole numbers with a known, small range (counts, age, deciles) are summed per cell as exact
 # decimals: DuckDB adds a cell's values in whatever order its threads meet them, and in
 # floating point that moved the last digit between runs of one extract. With 18 decimal
 # places in 38 digits, the sum of squares over 2M patients holds values up to about 7 million.
 # A user's own column has no known range, so its sums stay in floating point.
 _EXACT = "DECIMAL(38, 18)"
-_EXACT_SUM_VALUES = frozenset({"age", "imd_decile", *_MEASURE_KINDS})
 
 # The continuity scores are, per patient, a ratio of whole numbers (numerator, denominator
 # below, over the measures' per-patient counts). Their sums are taken in whole units of 1e-18
@@ -530,6 +534,7 @@ _RATIO_SQL = {
     "continuity_coc": ("(c._gp_ss - c._gp_n)", "(c._gp_n * (c._gp_n - 1))"),
 }
 _RATIO_PARTS = ("_gp_n", "_gp_max", "_gp_ss")
+_EXACT_SUM_VALUES = frozenset({"age", "imd_decile", *_MEASURE_KINDS}) - _RATIO_SQL.keys()
 
 
 def _score_sql(num: str, den: str) -> str:
@@ -616,12 +621,13 @@ def _patients_sql(
     cols += [
         "COALESCE(c._gp_n, 0) AS attended_gp_with_clinician_in_window",
         *(
-            f"CASE WHEN c._gp_n >= 2 THEN {_score_sql(*ratio)} END AS {m}{EXACT_SUFFIX}"
-            for m, ratio in _RATIO_SQL.items()
+            f"CASE WHEN c._gp_n >= 2 THEN {_score_sql(num, by)} END AS {m}{EXACT_SUFFIX}"
+            for m, (num, by) in _RATIO_SQL.items()
         ),
-        "CASE WHEN c._gp_n >= 2 THEN CAST(c._gp_max AS DOUBLE) / c._gp_n END AS continuity_upc",
-        "CASE WHEN c._gp_n >= 2 THEN (CAST(c._gp_ss AS DOUBLE) - c._gp_n) "
-        "/ (c._gp_n * (c._gp_n - 1.0)) END AS continuity_coc",
+        *(
+            f"CASE WHEN c._gp_n >= 2 THEN CAST({num} AS DOUBLE) / CAST({by} AS DOUBLE) END AS {m}"
+            for m, (num, by) in _RATIO_SQL.items()
+        ),
     ]
     return (
         f"SELECT {', '.join(cols)} FROM {relation} AS p "
@@ -784,8 +790,7 @@ def _ibis_ratio_sums(
     div = ibis.udf.scalar.builtin(_div, name="div", signature=(("int64", "int64"), "int64"))
     wide_div = ibis.udf.scalar.builtin(_div, name="div", signature=((dec, dec), "int64"))
 
-    n, mx, ss = (t[part].cast("int64") for part in _RATIO_PARTS)
-    num, by = (mx, n) if measure == "continuity_upc" else (ss - n, n * (n - 1))
+    num, by = _ratio_ibis(t, measure)
     head = num * _HALF
     fast = div(head, by) * _HALF + div((head % by) * _HALF, by)
     wide = wide_div(num.cast(dec) * ibis.literal(decimal.Decimal(SCALE), type=dec), by.cast(dec))

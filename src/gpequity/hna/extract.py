@@ -253,7 +253,7 @@ def _located(path: Path, report: ValidationReport) -> Iterator[dict[str, _Source
     """Find patients/appointments files in a folder or zip (zip members go to a temp dir)."""
     with ExitStack() as stack:
         if path.is_dir():
-            entries = {p.name.lower(): p for p in path.iterdir() if p.is_file()}
+            entries = _folder_entries(path)
         elif path.is_file() and zipfile.is_zipfile(path):
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gpequity-")))
             entries = _unzip(path, tmp, report)
@@ -267,11 +267,7 @@ def _located(path: Path, report: ValidationReport) -> Iterator[dict[str, _Source
             return
         found: dict[str, _Source] = {}
         for stem in ("patients", "appointments"):
-            hits = [
-                _Source(f"{stem}.{fmt}", entries[f"{stem}.{fmt}"], fmt)  # type: ignore[arg-type]
-                for fmt in ("csv", "parquet")
-                if f"{stem}.{fmt}" in entries
-            ]
+            hits = _candidates(entries, stem)
             if len(hits) > 1:
                 _file_error(
                     report,
@@ -288,6 +284,20 @@ def _located(path: Path, report: ValidationReport) -> Iterator[dict[str, _Source
                 report, "patients.csv", "missing_file", "patients.csv (or .parquet) not found"
             )
         yield found
+
+
+def _folder_entries(path: Path) -> dict[str, Path]:
+    """A folder's files by lower-case name (the extract's file names are case-insensitive)."""
+    return {p.name.lower(): p for p in path.iterdir() if p.is_file()}
+
+
+def _candidates(entries: dict[str, Path], stem: str) -> list[_Source]:
+    """The files that could be ``stem`` (CSV or Parquet); more than one is an error."""
+    return [
+        _Source(f"{stem}.{fmt}", entries[f"{stem}.{fmt}"], fmt)  # type: ignore[arg-type]
+        for fmt in ("csv", "parquet")
+        if f"{stem}.{fmt}" in entries
+    ]
 
 
 def _unzip(path: Path, into: Path, report: ValidationReport) -> dict[str, Path]:
@@ -362,16 +372,16 @@ def patient_columns_at_a_glance(extract: str | Path) -> list[str] | None:
     folder = Path(extract)
     if not folder.is_dir():
         return None
-    hits = [f for f in folder.iterdir() if f.name.lower() in ("patients.csv", "patients.parquet")]
-    if len(hits) != 1 or not hits[0].is_file():
+    hits = _candidates(_folder_entries(folder), "patients")
+    if len(hits) != 1:
         return None
     try:
-        if hits[0].name.lower().endswith(".csv"):
-            header = sniff_csv_header(hits[0], hits[0].name)
+        if hits[0].fmt == "csv":
+            header = sniff_csv_header(hits[0].path, hits[0].label)
         else:
             import pyarrow.parquet as pq
 
-            header = pq.read_schema(hits[0]).names
+            header = pq.read_schema(hits[0].path).names
     except (_Fatal, OSError, pa.ArrowException):
         return None
     known = {spec.name for spec in PATIENT_SPECS}
