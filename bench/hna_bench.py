@@ -72,6 +72,7 @@ import json, sys, time
 t0 = time.perf_counter()
 import duckdb
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")  # as the HNA does: stdout is for the result
 out = {{}}
 for name in ("patients", "appointments"):
     path = f"{{sys.argv[1]}}/{{name}}.csv"

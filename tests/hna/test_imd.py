@@ -57,6 +57,6 @@ def test_the_duckdb_copy_of_the_table_is_the_shipped_table():
 
     con = duckdb.connect()
     create_duckdb_table(con, "imd_ref")
-    copy = con.execute("SELECT * FROM imd_ref ORDER BY lsoa11cd").to_arrow_table()
+    copy = con.sql("SELECT * FROM imd_ref ORDER BY lsoa11cd").to_arrow_table()
     shipped = lsoa_deciles().sort_by("lsoa11cd")
     assert copy.schema.types == shipped.schema.types and copy.equals(shipped)

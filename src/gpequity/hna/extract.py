@@ -106,6 +106,7 @@ _BOOL_SPELLINGS = tuple(sorted(C.TRUE_SPELLINGS | C.FALSE_SPELLINGS))
 
 PATIENTS_VIEW = "gpequity_patients"
 APPOINTMENTS_VIEW = "gpequity_appointments"
+_FILE_ROW = "__gpequity_file_row"  # a row's place in its file, in the ``_in_order`` views
 
 
 class Extract:
@@ -178,7 +179,7 @@ class Extract:
         con = self._connection()
         con.execute("SET preserve_insertion_order = true")  # the views are in file order
         cols = ", ".join(_q(n) for n in schema.names)
-        table = con.execute(f"SELECT {cols} FROM {view}_in_order").to_arrow_table()
+        table = con.sql(f"SELECT {cols} FROM {view}_in_order ORDER BY {_FILE_ROW}").to_arrow_table()
         return pa.Table.from_arrays(
             [table[f.name].cast(f.type) for f in schema], schema=schema
         )  # fmt: skip
@@ -416,7 +417,9 @@ def _is_in(expr: str, values: tuple[str, ...]) -> str:
     """SQL testing ``expr`` against a constant list.
 
     Not ``expr IN (...)``: DuckDB plans a long IN list as a hash join, which does not keep
-    the file's row order, and row order is what maps a row back to its line number.
+    the file's row order, and row order is what maps a row back to its line number. DuckDB 2
+    rewrites this form into the same join too, so the loader's connection switches that
+    rewrite off (``_open``).
     """
     return f"list_contains([{', '.join(_lit(v) for v in values)}], {expr})"
 
@@ -950,7 +953,12 @@ def _open(
     """
     say = progress or (lambda stage, fraction: None)
     report = ValidationReport(source=str(path), max_examples=max_examples)
-    con = duckdb.connect(config={"preserve_insertion_order": True})
+    # Rows are stored in file order: a row's place is its line number (``_Loaded.line``).
+    # DuckDB 2 turns a constant list test (``_is_in``) into a hash join, which reorders rows,
+    # unless its "in_clause" rewrite is off.
+    con = duckdb.connect(
+        config={"preserve_insertion_order": True, "disabled_optimizers": "in_clause"}
+    )
     keep = False
     try:
         con.execute("SET enable_progress_bar = false")
@@ -1013,7 +1021,8 @@ def _canonical_views(
     dropping: bool,
 ) -> None:
     """Create the views the engine reads (canonical columns) and their ``_in_order`` twins
-    (file order) that the Arrow fetch reads.
+    that the Arrow fetch reads, with each row's place in the file (``_FILE_ROW``) to sort by:
+    DuckDB 2 does not keep the order of a view's own ORDER BY in a query over the view.
 
     Without dropping they are projections of the loaded tables (no copy). When bad rows are
     dropped, the kept rows are copied once into new tables, in file order.
@@ -1036,25 +1045,29 @@ def _canonical_views(
         kept = con.execute("SELECT count(*) FROM p_kept").fetchone()[0]  # type: ignore[index]
         _dropped(report, p.source.label, p.rows - kept, "bad rows")
     if report.completeness.get("imd_filled_from_lsoa"):
-        # Blank deciles filled from the LSOA by a join when read (cheaper than an UPDATE);
-        # a join does not keep row order, so the in-order view sorts by row id.
+        # Blank deciles filled from the LSOA by a join when read (cheaper than an UPDATE).
         select = ", ".join(
             "coalesce(t.imd_decile, CAST(i.imd_decile AS TINYINT)) AS imd_decile"
             if n == "imd_decile"
             else f"t.{_q(n)}"
             for n in names
         )
-        join = (
-            f"SELECT {select} FROM {p_source} t LEFT JOIN imd_ref i "
-            "ON t.lsoa = i.lsoa11cd"  # an equi-join only: an extra test makes it a loop join
+        # an equi-join only: an extra test makes it a loop join
+        joined = f"FROM {p_source} t LEFT JOIN imd_ref i ON t.lsoa = i.lsoa11cd"
+        con.execute(f"CREATE TEMP VIEW {PATIENTS_VIEW} AS SELECT {select} {joined}")
+        con.execute(
+            f"CREATE TEMP VIEW {PATIENTS_VIEW}_in_order AS "
+            f"SELECT {select}, t.rowid AS {_FILE_ROW} {joined}"
         )
-        con.execute(f"CREATE TEMP VIEW {PATIENTS_VIEW} AS {join}")
-        con.execute(f"CREATE TEMP VIEW {PATIENTS_VIEW}_in_order AS {join} ORDER BY t.rowid")
     else:
         con.execute(f"CREATE TEMP VIEW {PATIENTS_VIEW} AS SELECT {p_cols} FROM {p_source}")
-        con.execute(f"CREATE TEMP VIEW {PATIENTS_VIEW}_in_order AS SELECT * FROM {PATIENTS_VIEW}")
+        con.execute(
+            f"CREATE TEMP VIEW {PATIENTS_VIEW}_in_order AS "
+            f"SELECT {p_cols}, rowid AS {_FILE_ROW} FROM {p_source}"
+        )
     if a is None:
         return
+    a_source = a.table
     if not dropping:
         con.execute(f"CREATE TEMP VIEW {APPOINTMENTS_VIEW} AS SELECT {a_cols} FROM {a.table}")
     else:
@@ -1065,6 +1078,7 @@ def _canonical_views(
             f"WHERE a.__bad = 0 ORDER BY a.rowid"
         )
         con.execute(f"CREATE TEMP VIEW {APPOINTMENTS_VIEW} AS SELECT * FROM a_kept")
+        a_source, a_cols = "a_kept", "*"
         kept = con.execute("SELECT count(*) FROM a_kept").fetchone()[0]  # type: ignore[index]
         _dropped(
             report,
@@ -1073,7 +1087,8 @@ def _canonical_views(
             "bad rows and appointments of unknown or dropped patients",
         )
     con.execute(
-        f"CREATE TEMP VIEW {APPOINTMENTS_VIEW}_in_order AS SELECT * FROM {APPOINTMENTS_VIEW}"
+        f"CREATE TEMP VIEW {APPOINTMENTS_VIEW}_in_order AS "
+        f"SELECT {a_cols}, rowid AS {_FILE_ROW} FROM {a_source}"
     )
 
 
