@@ -121,3 +121,53 @@ def test_a_parquet_folder_is_checked_before_the_read_too(tmp_path):
         run(folder, as_of="2025-03-31", focus={"any": [{"homeles": True}]})
     with pytest.raises(ExtractError):
         run(folder, as_of="2025-03-31", focus={"any": [{"homeless": True}]})
+
+
+def test_a_zipped_csv_is_checked_before_the_read_without_unpacking(tmp_path, monkeypatch):
+    """In a zip, the patients.csv member's header is read in place: the typo is reported
+    before anything is unpacked (the rows are bad too, which the load would report first)."""
+    import zipfile
+
+    from gpequity.hna import extract
+    from gpequity.hna.api import run
+
+    archive = tmp_path / "extract.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(
+            "export/PATIENTS.CSV", "patient_id,age,sex,Frailty\np1,forty,female,3\np1,41,female,2\n"
+        )
+        zf.writestr("__MACOSX/export/patients.csv", "junk")
+    unpacked = []
+    real_unzip = extract._unzip
+    monkeypatch.setattr(extract, "_unzip", lambda *a: unpacked.append(1) or real_unzip(*a))
+    with pytest.raises(FocusError, match="unknown column 'homeles'"):
+        run(archive, as_of="2025-03-31", focus={"any": [{"homeles": True}]})
+    assert not unpacked
+    # The member's own extra column is known before the read; the load then finds the rows.
+    with pytest.raises(ExtractError):
+        run(archive, as_of="2025-03-31", focus={"any": [{"Frailty": {"eq": "3"}}]})
+    assert unpacked
+
+
+def test_a_zip_the_glance_cannot_read_is_left_to_the_load(tmp_path):
+    """Two patients files, a Parquet member or a broken zip: no early answer, so the load
+    reports the extract's own problem (never a crash in the early check)."""
+    import zipfile
+
+    from gpequity.hna.extract import patient_columns_at_a_glance
+
+    two = tmp_path / "two.zip"
+    with zipfile.ZipFile(two, "w") as zf:
+        zf.writestr("a/patients.csv", "patient_id,age,sex\n")
+        zf.writestr("b/patients.csv", "patient_id,age,sex\n")
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(two.read_bytes()[:-30])
+    parquet = tmp_path / "parquet.zip"
+    with zipfile.ZipFile(parquet, "w") as zf:
+        zf.writestr("patients.parquet", b"PAR1....PAR1")
+    for archive in (two, broken, parquet):
+        assert patient_columns_at_a_glance(archive) is None
+    with zipfile.ZipFile(tmp_path / "ok.zip", "w") as zf:
+        zf.writestr("patients.csv", "\ufeffpatient_id,age,sex,Frailty\r\np1,41,female,3\r\n")
+    columns = patient_columns_at_a_glance(tmp_path / "ok.zip")
+    assert columns is not None and columns[-1] == "Frailty" and "age" in columns

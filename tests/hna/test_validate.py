@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import zipfile
+import zlib
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -177,6 +178,47 @@ def test_not_a_zip(tmp_path):
     bogus = tmp_path / "extract.txt"
     bogus.write_text("hello")
     assert _one_error(validate_extract(bogus)).kind == "not_extract"
+
+
+def _encrypted_zip(path, members):
+    """A zip whose members carry the "encrypted" flag (what a password-protected export
+    has); Python cannot write real encryption, and the flag is what a reader goes by."""
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, text in members.items():
+            zf.writestr(name, text)
+    data = bytearray(path.read_bytes())
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = data.find(signature)
+        while start >= 0:
+            data[start + flag_at] |= 0x1
+            start = data.find(signature, start + 4)
+    path.write_bytes(bytes(data))
+
+
+def test_a_password_protected_zip_is_named_not_a_crash(tmp_path):
+    archive = tmp_path / "export.zip"
+    _encrypted_zip(archive, {"data/patients.csv": _patients()})
+    with zipfile.ZipFile(archive) as zf, pytest.raises(RuntimeError, match="encrypted"):
+        zf.read("data/patients.csv")  # the flag is set: reading it would need a password
+    issue = _one_error(validate_extract(archive))
+    assert (issue.file, issue.kind) == ("export.zip", "encrypted_zip")
+    assert "data/patients.csv is password-protected" in issue.message
+    with pytest.raises(ExtractError):
+        load_extract(archive)
+
+
+def test_a_zip_that_cannot_be_decompressed_is_named(tmp_path):
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("patients.csv", _patients(good=200))
+    data = bytearray(archive.read_bytes())
+    body = data.find(b"patients.csv") + len("patients.csv")
+    data[body : body + 4] = b"\xff" * 4  # the deflate stream starts with a reserved block type
+    archive.write_bytes(bytes(data))
+    with zipfile.ZipFile(archive) as zf, pytest.raises(zlib.error):
+        zf.read("patients.csv")
+    issue = _one_error(validate_extract(archive))
+    assert (issue.file, issue.kind) == ("export.zip", "bad_zip")
 
 
 def test_binary_junk_fails_fast(tmp_path):

@@ -28,6 +28,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -278,8 +279,10 @@ def _located(path: Path, report: ValidationReport) -> Iterator[dict[str, _Source
                 )
             elif hits:
                 found[stem] = hits[0]
-        if "patients" not in found and not any(
-            i.kind == "ambiguous" and i.file.startswith("patients") for i in report.issues
+        if "patients" not in found and not any(  # already said why it cannot be read
+            i.kind in ("bad_zip", "encrypted_zip")
+            or (i.kind == "ambiguous" and i.file.startswith("patients"))
+            for i in report.issues
         ):
             _file_error(
                 report, "patients.csv", "missing_file", "patients.csv (or .parquet) not found"
@@ -301,24 +304,50 @@ def _candidates(entries: dict[str, Path], stem: str) -> list[_Source]:
     ]
 
 
+_ZIP_ENCRYPTED = 0x1  # general purpose flag bit 0: the member is encrypted
+_ZIP_READ_ERRORS = (zipfile.BadZipFile, OSError, EOFError, zlib.error)
+_WANTED = {f"{s}.{f}" for s in ("patients", "appointments") for f in ("csv", "parquet")}
+
+
+def _zip_members(zf: zipfile.ZipFile) -> Iterator[tuple[str, zipfile.ZipInfo]]:
+    """The members that are extract files, by lower-case name (any folder depth)."""
+    for info in zf.infolist():
+        name = info.filename.rsplit("/", 1)[-1].lower()
+        if not info.is_dir() and name in _WANTED and not info.filename.startswith("__MACOSX"):
+            yield name, info
+
+
 def _unzip(path: Path, into: Path, report: ValidationReport) -> dict[str, Path]:
     """Extract only the members named patients.* / appointments.* (any folder depth)."""
-    wanted = {f"{s}.{f}" for s in ("patients", "appointments") for f in ("csv", "parquet")}
     out: dict[str, Path] = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                name = info.filename.rsplit("/", 1)[-1].lower()
-                if info.is_dir() or name not in wanted or info.filename.startswith("__MACOSX"):
-                    continue
+            for name, info in _zip_members(zf):
                 if name in out:
                     _file_error(report, name, "ambiguous", "more than one file of this name")
                     continue
+                if info.flag_bits & _ZIP_ENCRYPTED:
+                    _file_error(
+                        report,
+                        path.name,
+                        "encrypted_zip",
+                        f"{info.filename} is password-protected in the zip: unzip it "
+                        "yourself and give the folder instead",
+                    )
+                    return out
                 target = into / name
                 with zf.open(info) as src, target.open("wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
                 out[name] = target
-    except (zipfile.BadZipFile, OSError) as exc:
+    except NotImplementedError:
+        _file_error(
+            report,
+            path.name,
+            "bad_zip",
+            "the zip file uses a compression method that cannot be read here: "
+            "unzip it yourself and give the folder instead",
+        )
+    except _ZIP_READ_ERRORS as exc:
         _file_error(
             report, path.name, "bad_zip", f"could not read the zip file ({type(exc).__name__})"
         )
@@ -333,11 +362,14 @@ def sniff_csv_header(path: Path, label: str, *, max_header_bytes: int = SNIFF_BY
 
     Reads at most ``max_header_bytes`` (+1) bytes whatever the file size.
     """
-    size = path.stat().st_size
-    if size == 0:
-        raise _Fatal("empty", "the file is empty")
     with path.open("rb") as f:
-        head = f.read(max_header_bytes + 1)
+        return _header_names(f.read(max_header_bytes + 1), max_header_bytes)
+
+
+def _header_names(head: bytes, max_header_bytes: int = SNIFF_BYTES) -> list[str]:
+    """The header's column names from a file's first ``max_header_bytes`` (+1) bytes."""
+    if not head:
+        raise _Fatal("empty", "the file is empty")
     if head.startswith(b"PAR1"):
         raise _Fatal("not_csv", "this is a Parquet file but its name ends in .csv")
     if b"\x00" in head[:65536]:
@@ -365,29 +397,47 @@ def sniff_csv_header(path: Path, label: str, *, max_header_bytes: int = SNIFF_BY
 
 def patient_columns_at_a_glance(extract: str | Path) -> list[str] | None:
     """The patient columns a load of ``extract`` will have (every contract column, then the
-    extras), from the CSV header or the Parquet schema alone; None unless ``extract`` is a
-    folder with one readable patients file (the load itself reports what is wrong).
+    extras), from the CSV header or the Parquet schema alone; None unless ``extract`` has
+    exactly one readable patients file (the load itself reports what is wrong). In a zip,
+    only a CSV header is read (without unpacking anything); a Parquet member gives None.
 
     Lets a run check the Focus criteria before the long read, not after it.
     """
-    folder = Path(extract)
-    if not folder.is_dir():
-        return None
-    hits = _candidates(_folder_entries(folder), "patients")
-    if len(hits) != 1:
-        return None
+    path = Path(extract)
     try:
-        if hits[0].fmt == "csv":
-            header = sniff_csv_header(hits[0].path, hits[0].label)
+        if path.is_dir():
+            header = _folder_header(path)
+        elif path.is_file() and zipfile.is_zipfile(path):
+            header = _zip_header(path)
         else:
-            import pyarrow.parquet as pq
-
-            header = pq.read_schema(hits[0].path).names
-    except (_Fatal, OSError, pa.ArrowException):
+            return None
+    except (_Fatal, pa.ArrowException, RuntimeError, NotImplementedError, *_ZIP_READ_ERRORS):
+        return None  # an encrypted member raises RuntimeError; the load says what is wrong
+    if header is None:
         return None
     known = {spec.name for spec in PATIENT_SPECS}
     extras = [n for n in dict.fromkeys(header) if n and n.lower() not in known]
     return [*C.PATIENTS_SCHEMA.names, *extras]
+
+
+def _folder_header(folder: Path) -> list[str] | None:
+    hits = _candidates(_folder_entries(folder), "patients")
+    if len(hits) != 1:
+        return None
+    if hits[0].fmt == "csv":
+        return sniff_csv_header(hits[0].path, hits[0].label)
+    import pyarrow.parquet as pq
+
+    return pq.read_schema(hits[0].path).names
+
+
+def _zip_header(path: Path) -> list[str] | None:
+    with zipfile.ZipFile(path) as zf:
+        members = [(n, i) for n, i in _zip_members(zf) if n.startswith("patients.")]
+        if len(members) != 1 or members[0][0] != "patients.csv":
+            return None
+        with zf.open(members[0][1]) as f:
+            return _header_names(f.read(SNIFF_BYTES + 1))
 
 
 def _check_parquet(path: Path) -> None:
