@@ -245,3 +245,38 @@ def test_extract_columns_named_like_the_measures_lose_on_both_engines(spark):
     assert sorted(sprk, key=order) == sorted(duck, key=order)
     overall = {r.indicator: r for r in duck if r.grouping == "overall"}
     assert overall["continuity_upc"].numerator != 0.5 * overall["continuity_upc"].denominator
+
+
+def test_spark_reports_its_tasks_while_it_counts(spark, monkeypatch):
+    """The progress bar moves while Spark counts: its tasks and stages, reported from a
+    watcher thread, never backwards, within the counting step's share of the bar."""
+    import threading
+
+    from gpequity.hna import engine
+
+    monkeypatch.setattr(engine, "SPARK_WATCH_SECONDS", 0.02)
+    patients, appointments = _random_extract(7, 3000, True)
+    seen: list[tuple[str, float, str]] = []
+
+    def progress(message: str, fraction: float) -> None:
+        seen.append((message, fraction, threading.current_thread().name))
+
+    compute_counts(
+        patients,
+        appointments,
+        as_of=AS_OF,
+        indicators=default_indicators(),
+        engine="spark",
+        spark=spark,
+        progress=progress,
+    )
+    watched = [(m, f) for m, f, thread in seen if thread == "gpequity-spark-progress"]
+    assert watched, [m for m, _, _ in seen]
+    assert all(
+        m.startswith("Counting indicators in spark: ") and " tasks, " in m for m, _ in watched
+    )
+    fractions = [f for _, f in watched]
+    assert fractions == sorted(fractions) and 0.4 <= fractions[0] and fractions[-1] < 0.85
+    # The watcher has stopped before the rest of the run reports.
+    assert seen[-1][2] != "gpequity-spark-progress" and seen[-1][0] == "Aggregated"
+    assert not any(t.name == "gpequity-spark-progress" for t in threading.enumerate())

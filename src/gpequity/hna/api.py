@@ -322,6 +322,8 @@ def run(
     ``extract`` is a path (folder or zip; read and validated, raising ``ExtractError`` when
     invalid) or an ``Extract``. ``indicators`` adds to / overrides the defaults (a YAML file
     or a list of definitions). ``shareable`` applies disclosure control to every output.
+    ``progress(message, fraction)`` is told how the run is going; with the spark engine it is
+    also called from a watcher thread while Spark counts, so it must be thread-safe.
     """
     as_of_date = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
     focus_data = read_focus(focus)

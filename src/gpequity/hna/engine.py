@@ -856,6 +856,53 @@ def _spark_failure(exc: BaseException) -> str:
     return f"the Spark job failed ({kind}); see Spark's log for details. Nothing was written."
 
 
+SPARK_WATCH_SECONDS = 0.5
+
+
+@contextlib.contextmanager
+def _spark_progress(
+    session: Any, report: Progress, message: str, start: float, end: float
+) -> Iterator[None]:
+    """While Spark counts, report its progress from a watcher thread: the tasks done in the
+    stages running, and the stages finished. Spark does not say how many stages a query
+    will have, so the fraction climbs from ``start`` towards ``end`` by half the remaining
+    way per finished stage.
+
+    ``report`` is called from the watcher thread (the CLI's progress bar is thread-safe).
+    """
+    import threading
+
+    tracker = session.sparkContext.statusTracker()
+    stop = threading.Event()
+
+    def watch() -> None:
+        seen: set[int] = set()
+        finished, shown = 0, start
+        while not stop.wait(SPARK_WATCH_SECONDS):
+            try:
+                active = [tracker.getStageInfo(i) for i in tracker.getActiveStageIds()]
+            except Exception:  # the session is going away; the count itself reports errors
+                return
+            stages = [s for s in active if s is not None and s.numTasks]
+            now = {s.stageId for s in stages}
+            finished += len(seen - now)
+            seen = now
+            tasks = sum(s.numTasks for s in stages)
+            done = sum(s.numCompletedTasks for s in stages)
+            within = done / tasks if tasks else 0.0
+            shown = max(shown, start + (end - start) * (1 - 0.5 ** (finished + within)))
+            if tasks:  # never backwards: a new stage can start before the last one ends
+                report(f"{message}: {done:,} of {tasks:,} tasks, {finished} stage(s) done", shown)
+
+    watcher = threading.Thread(target=watch, name="gpequity-spark-progress", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+
+
 def _spark_cells(
     patients: pa.Table | Path,
     appointments: pa.Table | Path | None,
@@ -864,6 +911,7 @@ def _spark_cells(
     as_of: date,
     focus: Group | None,
     spark: Any,
+    progress: Progress | None = None,
 ) -> Cells:
     with _spark_errors():  # no Java stack trace reaches the user
         from gpequity.hna.criteria import to_ibis
@@ -880,7 +928,10 @@ def _spark_cells(
         t = _with_measures(p, a, as_of, appt_level)
         focus_col = t[_FOCUS_COLUMN] if focus is not None else None
         cells = t.group_by(**_group_keys(t, focus_col)).aggregate(**_ibis_metrics(t, plan, as_of))
-        return Cells.from_arrow(cells.to_pyarrow())
+        if progress is None:
+            return Cells.from_arrow(cells.to_pyarrow())
+        with _spark_progress(con._session, progress, "Counting indicators in spark", 0.4, 0.85):
+            return Cells.from_arrow(cells.to_pyarrow())
 
 
 # --------------------------------------------------------------------------- rollup
@@ -1066,7 +1117,9 @@ def compute_counts(
             report("Handing the extract to Spark", 0.35)
             p_file, a_file = _to_parquet(patients, Path(folder))
             report(f"Counting indicators in {engine}", 0.4)
-            cells = _spark_cells(p_file, a_file, plan, as_of=as_of, focus=criteria, spark=spark)
+            cells = _spark_cells(
+                p_file, a_file, plan, as_of=as_of, focus=criteria, spark=spark, progress=progress
+            )
     elif engine == "duckdb":
         source = _arrow_source(patients, appointments)
         try:
@@ -1074,7 +1127,15 @@ def compute_counts(
         finally:
             source.con.close()
     else:
-        cells = _spark_cells(patients, appointments, plan, as_of=as_of, focus=criteria, spark=spark)
+        cells = _spark_cells(
+            patients,
+            appointments,
+            plan,
+            as_of=as_of,
+            focus=criteria,
+            spark=spark,
+            progress=progress,
+        )
     report("Adding up groups", 0.85)
     rows = rollup(cells, plan, grouping_names(criteria is not None))
     report("Aggregated", 0.9)
