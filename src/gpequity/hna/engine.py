@@ -892,7 +892,7 @@ def _spark_progress(
             within = done / tasks if tasks else 0.0
             shown = max(shown, start + (end - start) * (1 - 0.5 ** (finished + within)))
             if tasks:  # never backwards: a new stage can start before the last one ends
-                report(f"{message}: {done:,} of {tasks:,} tasks, {finished} stage(s) done", shown)
+                report(f"{message} (stage {finished + 1}: {done:,}/{tasks:,} tasks)", shown)
 
     watcher = threading.Thread(target=watch, name="gpequity-spark-progress", daemon=True)
     watcher.start()
