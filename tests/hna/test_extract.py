@@ -215,3 +215,17 @@ def test_row_order_and_line_numbers_hold_on_a_large_file(synth_extract, tmp_path
 def test_age_bounds_are_accepted(tmp_path, write_extract, age):
     ext = load_extract(write_extract(tmp_path, [_p("P1", age=age)]))
     assert ext.patients["age"].to_pylist() == [int(age)]
+
+
+def test_a_run_reports_progress_that_never_runs_backwards(synth_extract):
+    """One bar for the whole run: reading fills its first share, counting and statistics the
+    rest (the loader's own 0-to-1 used to fill the bar, which then fell back for counting)."""
+    from gpequity.hna import run
+
+    seen: list[tuple[str, float]] = []
+    run(synth_extract(2_000), as_of="2024-03-31", progress=lambda s, f: seen.append((s, f)))
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions), seen
+    messages = [m for m, _ in seen]
+    assert messages[:2] == ["Reading patients", "Reading appointments"]
+    assert messages[-1] == "Done" and fractions[-1] == 1.0

@@ -266,11 +266,21 @@ def _info(definitions: Sequence[Indicator]) -> list[results.IndicatorInfo]:
     ]
 
 
+READ_SHARE = 0.3
+"""The part of a run's progress bar that reading and checking the extract fills."""
+
+
 def _load(extract: Any, drop_bad_rows: bool, progress: Progress | None) -> Any:
     if isinstance(extract, str | Path):
         from gpequity.hna.extract import load_extract
 
-        return load_extract(extract, drop_bad_rows=drop_bad_rows, progress=progress)
+        def reading(message: str, fraction: float) -> None:
+            assert progress is not None
+            progress(message, fraction * READ_SHARE)  # the bar never runs backwards
+
+        return load_extract(
+            extract, drop_bad_rows=drop_bad_rows, progress=reading if progress else None
+        )
     return extract
 
 

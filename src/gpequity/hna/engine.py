@@ -913,10 +913,14 @@ def _spark_cells(
     spark: Any,
     progress: Progress | None = None,
 ) -> Cells:
+    say = progress or (lambda _msg, _frac: None)
     with _spark_errors():  # no Java stack trace reaches the user
         from gpequity.hna.criteria import to_ibis
 
+        if spark is None:
+            say("Starting Spark", 0.4)  # a JVM: several seconds
         con = _spark_backend(spark)
+        say("Spark is reading the extract", 0.42)
         p = _load_spark(con, "gpequity_patients", patients)
         a = _load_spark(con, "gpequity_appointments", appointments) if appointments else None
         appt_level = [
@@ -930,7 +934,8 @@ def _spark_cells(
         cells = t.group_by(**_group_keys(t, focus_col)).aggregate(**_ibis_metrics(t, plan, as_of))
         if progress is None:
             return Cells.from_arrow(cells.to_pyarrow())
-        with _spark_progress(con._session, progress, "Counting indicators in spark", 0.4, 0.85):
+        say("Spark is planning the count", 0.44)  # seconds before its first stage starts
+        with _spark_progress(con._session, progress, "Counting indicators in spark", 0.45, 0.85):
             return Cells.from_arrow(cells.to_pyarrow())
 
 

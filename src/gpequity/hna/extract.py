@@ -1015,13 +1015,13 @@ def _open(
         with _located(path, report) as found:
             if not report.ok or "patients" not in found:
                 return report, None
-            say("reading patients", 0.0)
+            say("Reading patients", 0.0)
             p = _load_or_report(
                 con, found["patients"], "p", PATIENT_SPECS, C.PATIENTS_SCHEMA, report
             )
             a = None
             if "appointments" in found:
-                say("reading appointments", 0.4)
+                say("Reading appointments", 0.4)
                 a = _load_or_report(
                     con,
                     found["appointments"],
@@ -1032,7 +1032,7 @@ def _open(
                 )
         if p is None or (a is None and "appointments" in found):
             return report, None
-        say("checking", 0.7)
+        say("Checking the extract", 0.7)
         report.counts[p.source.label] = p.rows
         if p.rows == 0:
             if not p.reject_lines:
@@ -1055,7 +1055,7 @@ def _open(
         _canonical_views(con, p, a, report, dropping)
         if dropping:
             report.demote_errors()
-        say("done", 1.0)
+        say("Extract read", 1.0)
         keep = True
         return report, (con, p, a)
     finally:
