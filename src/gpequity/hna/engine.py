@@ -932,10 +932,8 @@ def _spark_cells(
         t = _with_measures(p, a, as_of, appt_level)
         focus_col = t[_FOCUS_COLUMN] if focus is not None else None
         cells = t.group_by(**_group_keys(t, focus_col)).aggregate(**_ibis_metrics(t, plan, as_of))
-        if progress is None:
-            return Cells.from_arrow(cells.to_pyarrow())
         say("Spark is planning the count", 0.44)  # seconds before its first stage starts
-        with _spark_progress(con._session, progress, "Counting indicators in spark", 0.45, 0.85):
+        with _spark_progress(con._session, say, "Counting indicators in spark", 0.45, 0.85):
             return Cells.from_arrow(cells.to_pyarrow())
 
 
