@@ -1072,7 +1072,7 @@ def _canonical_views(
 ) -> None:
     """Create the views the engine reads (canonical columns) and their ``_in_order`` twins
     that the Arrow fetch reads, with each row's place in the file (``_FILE_ROW``) to sort by:
-    DuckDB 2 does not keep the order of a view's own ORDER BY in a query over the view.
+    SQL does not promise that a query over a view keeps the view's own ORDER BY.
 
     Without dropping they are projections of the loaded tables (no copy). When bad rows are
     dropped, the kept rows are copied once into new tables, in file order.
