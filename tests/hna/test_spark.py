@@ -287,3 +287,47 @@ def test_spark_reports_its_tasks_while_it_counts(spark, monkeypatch):
     # The watcher has stopped before the rest of the run reports.
     assert seen[-1][2] != "gpequity-spark-progress" and seen[-1][0] == "Aggregated"
     assert not any(t.name == "gpequity-spark-progress" for t in threading.enumerate())
+
+
+def test_spark_runs_where_the_setting_says_else_on_every_local_core(monkeypatch):
+    from gpequity.hna.engine import spark_master
+
+    monkeypatch.delenv("GPEQUITY_SPARK_MASTER", raising=False)
+    assert spark_master() == "local[*]"
+    monkeypatch.setenv("GPEQUITY_SPARK_MASTER", "spark://head:7077")
+    assert spark_master() == "spark://head:7077"
+
+
+def test_a_cluster_needs_a_shared_handover_folder(tmp_path):
+    from gpequity.hna.engine import EngineError, handover_folder
+
+    assert handover_folder("local[*]", None) is None  # the system's temporary folder
+    assert handover_folder("spark://head:7077", str(tmp_path)) == str(tmp_path)
+    with pytest.raises(EngineError, match="set GPEQUITY_SPARK_SCRATCH to a folder every node"):
+        handover_folder("spark://head:7077", None)
+    with pytest.raises(EngineError, match="not a folder. Nothing was written"):
+        handover_folder("local[*]", str(tmp_path / "missing"))
+
+
+def test_the_extract_is_handed_to_spark_in_the_scratch_folder(
+    spark, synth_extract, tmp_path, monkeypatch
+):
+    """With GPEQUITY_SPARK_SCRATCH set, the checked extract goes there as Parquet while Spark
+    reads it, and is gone afterwards; the results are the DuckDB engine's."""
+    from gpequity.hna import run
+
+    scratch = tmp_path / "shared"
+    scratch.mkdir()
+    monkeypatch.setenv("GPEQUITY_SPARK_SCRATCH", str(scratch))
+    during: list[list[str]] = []
+
+    def progress(message: str, _fraction: float) -> None:
+        if message == "Spark is reading the extract":
+            during.extend(sorted(p.name for p in d.iterdir()) for d in scratch.iterdir())
+
+    folder = synth_extract(500)
+    on_spark = run(folder, as_of="2025-03-31", engine="spark", spark=spark, progress=progress)
+    assert during == [["gpequity_appointments.parquet", "gpequity_patients.parquet"]]
+    assert list(scratch.iterdir()) == []
+    on_duckdb = run(folder, as_of="2025-03-31")
+    assert on_spark.indicator_rows == on_duckdb.indicator_rows

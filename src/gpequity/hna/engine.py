@@ -453,15 +453,18 @@ def spark_session() -> Any:
     if "JAVA_HOME" not in os.environ and os.path.isdir(java):
         os.environ["JAVA_HOME"] = java
     warehouse = tempfile.mkdtemp(prefix="gpequity-spark-")
+    master = spark_master()
+    builder = SparkSession.builder.master(master)
+    if master.startswith("local"):  # a cluster keeps its own (adaptive) partitioning
+        partitions = max(4, 2 * (os.cpu_count() or 2))
+        builder = builder.config("spark.sql.shuffle.partitions", str(partitions))
     session = (
-        SparkSession.builder.master("local[2]")
-        .appName("gpequity-hna")
+        builder.appName("gpequity-hna")
         .config("spark.driver.memory", spark_memory())
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_SPARK_LOG}")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")  # the CLI shows its own progress
         .config("spark.sql.warehouse.dir", warehouse)
-        .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
@@ -470,6 +473,32 @@ def spark_session() -> Any:
 
 
 _SPARK_LOG = Path(__file__).with_name("spark-log4j2.properties").as_uri()
+
+
+def spark_master() -> str:
+    """Where Spark runs: ``GPEQUITY_SPARK_MASTER`` (e.g. ``spark://host:7077`` or ``yarn``),
+    else every core of this machine (``local[*]``)."""
+    return os.environ.get("GPEQUITY_SPARK_MASTER") or "local[*]"
+
+
+def handover_folder(master: str, scratch: str | None) -> str | None:
+    """Where DuckDB writes the checked extract for Spark: ``GPEQUITY_SPARK_SCRATCH`` when
+    set, else the system's temporary folder, which only a local Spark can read. A cluster
+    needs a folder that every node reads at the same path (a shared mount)."""
+    if scratch:
+        if not Path(scratch).is_dir():
+            raise EngineError(
+                f"GPEQUITY_SPARK_SCRATCH is {scratch!r}, which is not a folder. "
+                "Nothing was written."
+            )
+        return scratch
+    if not master.startswith("local"):
+        raise EngineError(
+            f"Spark runs on a cluster ({master}): set GPEQUITY_SPARK_SCRATCH to a folder every "
+            "node reads at the same path; the checked extract is handed over there. "
+            "Nothing was written."
+        )
+    return None
 
 
 def spark_memory() -> str:
@@ -1116,8 +1145,14 @@ def compute_counts(
     if isinstance(patients, DuckDBSource) and engine == "duckdb":
         cells = _duckdb_cells(patients, plan, as_of=as_of, focus=criteria)
     elif isinstance(patients, DuckDBSource):
-        with tempfile.TemporaryDirectory(prefix="gpequity-spark-in-") as folder:
-            report("Handing the extract to Spark", 0.35)
+        with _spark_errors():  # the folder is checked before a session is started
+            master = spark.sparkContext.master if spark is not None else spark_master()
+            scratch = handover_folder(master, os.environ.get("GPEQUITY_SPARK_SCRATCH"))
+            if spark is None:
+                report("Starting Spark", 0.32)  # a JVM: several seconds
+                spark = spark_session()
+        with tempfile.TemporaryDirectory(prefix="gpequity-spark-in-", dir=scratch) as folder:
+            report("Handing the extract to Spark", 0.36)
             p_file, a_file = _to_parquet(patients, Path(folder))
             report(f"Counting indicators in {engine}", 0.4)
             cells = _spark_cells(
