@@ -72,7 +72,12 @@ def run(
     indicators: Path | None = typer.Option(
         None, "--indicators", help="YAML file of extra indicators (same id replaces a default)."
     ),
-    engine: EngineName = typer.Option(EngineName.duckdb, "--engine", help="duckdb or spark."),
+    engine: EngineName = typer.Option(
+        EngineName.duckdb,
+        "--engine",
+        help="duckdb or spark. Spark reads GPEQUITY_SPARK_MEMORY (e.g. 12g), "
+        "GPEQUITY_SPARK_MASTER (a cluster) and GPEQUITY_SPARK_SCRATCH (a folder it can read).",
+    ),
     shareable: bool = typer.Option(
         False, "--shareable", help="Apply disclosure control (for sharing beyond the practice)."
     ),
