@@ -108,6 +108,47 @@ def test_extra_columns_are_kept_as_strings_after_canonical(tmp_path, write_extra
     assert ext.patients["practice_area"].to_pylist() == ["North", None]
 
 
+def test_extra_columns_named_like_the_loaders_own_are_kept_apart(tmp_path):
+    """An export's own ``rowid``, ``__bad``, ``__raw`` or ``__gpequity_file_row`` column is
+    kept as data: it neither shadows the row ids that give line numbers nor the loader's
+    bookkeeping (``__bad`` crashed the load; ``rowid`` reordered rows and moved lines)."""
+    from gpequity.hna.validate import validate_extract
+
+    (tmp_path / "patients.csv").write_text(
+        "patient_id,age,sex,rowid,__bad,__raw,__GPEQUITY_FILE_ROW\n"
+        "P1,40,female,3,x,y,9\n"
+        "P2,old,male,2,x,y,8\n"
+        "P3,42,female,1,x,y,7\n"
+    )
+    (tmp_path / "appointments.csv").write_text(
+        "patient_id,date,status,rowid\nP3,2024-01-02,attended,2\nP1,2024-01-01,dna,1\n"
+    )
+    (issue,) = validate_extract(tmp_path).errors
+    assert (issue.line, issue.column, issue.value) == (3, "age", "old")
+    ext = load_extract(tmp_path, drop_bad_rows=True)
+    extras = ["rowid", "__bad", "__raw", "__GPEQUITY_FILE_ROW"]
+    assert ext.extra_columns == tuple(extras)
+    assert ext.patients.select(["patient_id", *extras]).to_pylist() == [
+        {"patient_id": "P1", "rowid": "3", "__bad": "x", "__raw": "y", "__GPEQUITY_FILE_ROW": "9"},
+        {"patient_id": "P3", "rowid": "1", "__bad": "x", "__raw": "y", "__GPEQUITY_FILE_ROW": "7"},
+    ]
+    assert ext.appointments["patient_id"].to_pylist() == ["P3", "P1"]
+    assert ext.appointments["rowid"].to_pylist() == ["2", "1"]
+
+
+def test_an_extra_column_named_twice_keeps_the_first_and_warns(tmp_path):
+    (tmp_path / "patients.csv").write_text("patient_id,age,sex,Frailty,frailty\nP1,40,male,3,4\n")
+    ext = load_extract(tmp_path)
+    assert ext.extra_columns == ("Frailty",)
+    assert ext.patients["Frailty"].to_pylist() == ["3"]
+    (warning,) = ext.report.warnings
+    assert (warning.file, warning.column, warning.kind) == (
+        "patients.csv",
+        "frailty",
+        "duplicate_extra_column",
+    )
+
+
 def test_no_appointments_file(tmp_path, write_extract):
     ext = load_extract(write_extract(tmp_path, [_p("P1")]))
     assert ext.appointments is None

@@ -110,6 +110,16 @@ APPOINTMENTS_VIEW = "gpequity_appointments"
 _FILE_ROW = "__gpequity_file_row"  # a row's place in its file, in the ``_in_order`` views
 
 
+def _file_row(names: list[str]) -> str:
+    """The in-order view's row column: ``_FILE_ROW``, lengthened past an extract's own column
+    of that name (DuckDB names are case-insensitive)."""
+    taken = {n.lower() for n in names}
+    name = _FILE_ROW
+    while name in taken:
+        name += "_"
+    return name
+
+
 class Extract:
     """A validated extract in the canonical types of ``gpequity.hna.columns``.
 
@@ -180,7 +190,8 @@ class Extract:
         con = self._connection()
         con.execute("SET preserve_insertion_order = true")  # the views are in file order
         cols = ", ".join(_q(n) for n in schema.names)
-        table = con.sql(f"SELECT {cols} FROM {view}_in_order ORDER BY {_FILE_ROW}").to_arrow_table()
+        row = _file_row(schema.names)
+        table = con.sql(f"SELECT {cols} FROM {view}_in_order ORDER BY {row}").to_arrow_table()
         return pa.Table.from_arrays(
             [table[f.name].cast(f.type) for f in schema], schema=schema
         )  # fmt: skip
@@ -415,9 +426,8 @@ def patient_columns_at_a_glance(extract: str | Path) -> list[str] | None:
         return None  # an encrypted member raises RuntimeError; the load says what is wrong
     if header is None:
         return None
-    known = {spec.name for spec in PATIENT_SPECS}
-    extras = [n for n in dict.fromkeys(header) if n and n.lower() not in known]
-    return [*C.PATIENTS_SCHEMA.names, *extras]
+    extras, _ = _extra_columns(header, {spec.name for spec in PATIENT_SPECS})
+    return [*C.PATIENTS_SCHEMA.names, *(name for name, _ in extras)]
 
 
 def _folder_header(folder: Path) -> list[str] | None:
@@ -619,6 +629,28 @@ def _absent_sql(spec: ColumnSpec, arrow_type: pa.DataType) -> str:
 # ---------------------------------------------------------------------------- loading a file
 
 
+def _extra_store(j: int) -> str:
+    return f"__x{j}"
+
+
+def _extra_columns(header: list[str], known: set[str]) -> tuple[list[tuple[str, int]], list[str]]:
+    """The header's columns that are not in the contract, with their positions, and the
+    names met again (DuckDB names are case-insensitive: ``Frailty`` and ``frailty`` clash)."""
+    extras: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    again: list[str] = []
+    for i, name in enumerate(header):
+        key = name.lower()
+        if not name or key in known:
+            continue
+        if key in seen:
+            again.append(name)
+        else:
+            seen.add(key)
+            extras.append((name, i))
+    return extras, again
+
+
 @dataclass
 class _Loaded:
     """A file read into DuckDB table ``table`` (typed columns, ``__bad``, ``__raw``)."""
@@ -631,6 +663,13 @@ class _Loaded:
     raw_index: dict[str, int]  # column -> 1-based position in __raw
     present: frozenset[str] = frozenset()  # contract columns present in the file
     reject_lines: list[int] = field(default_factory=list)
+    contract: tuple[str, ...] = ()  # the contract's columns, in the table under these names
+
+    def stored(self) -> list[tuple[str, str]]:
+        """Each extra column's (stored, own) name. The table keeps extras under names of
+        its own (``__x0``, ...), so that an extract's column called ``rowid``, ``__bad`` or
+        ``__raw`` cannot shadow the table's row ids or its bookkeeping columns."""
+        return [(_extra_store(j), name) for j, name in enumerate(self.extras)]
 
     def line(self, rowid: int) -> int:
         """The file line of a row: header is line 1; rows DuckDB rejected are skipped."""
@@ -684,7 +723,6 @@ def _load(
     """Read one file into ``table``: typed canonical columns, extras, __bad mask, __raw values."""
     from_clause, header = _source_columns(con, src, table)
     by_name: dict[str, int] = {}
-    extras: list[tuple[str, int]] = []
     known = {s.name for s in specs}
     for i, name in enumerate(header):
         key = name.lower()
@@ -692,8 +730,19 @@ def _load(
             if key in by_name:
                 raise _Fatal("duplicate_column", f"column {key} appears more than once")
             by_name[key] = i
-        elif name and name not in {e[0] for e in extras}:
-            extras.append((name, i))
+    extras, again = _extra_columns(header, known)
+    for name in again:
+        report.add(
+            Issue(
+                src.label,
+                None,
+                name,
+                None,
+                "duplicate_extra_column",
+                "this column name appears more than once (ignoring case): only the first is kept",
+                "warning",
+            )
+        )
     missing = [s.name for s in specs if s.required and s.name not in by_name]
     if missing:
         if not by_name:
@@ -738,7 +787,7 @@ def _load(
         + f" AS {_q(sp.name)}"
         for sp in specs
     ]
-    typed += [f"nullif(trim(c{i}), '') AS {_q(name)}" for name, i in extras]
+    typed += [f"nullif(trim(c{i}), '') AS {_extra_store(j)}" for j, (_, i) in enumerate(extras)]
 
     def level(prev: str, exprs: list[str]) -> str:
         return f"SELECT *{', ' if exprs else ''}{', '.join(exprs)} FROM {prev}"
@@ -763,7 +812,14 @@ def _load(
         raise _Fatal("unreadable", f"the file could not be read{at}") from exc
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
     loaded = _Loaded(
-        src, table, rows, tuple(n for n, _ in extras), checks, raw_index, frozenset(by_name)
+        src,
+        table,
+        rows,
+        tuple(n for n, _ in extras),
+        checks,
+        raw_index,
+        frozenset(by_name),
+        contract=tuple(sp.name for sp in specs),
     )
     if src.fmt == "csv":
         _collect_rejects(con, loaded, len(header), report)
@@ -1070,16 +1126,15 @@ def _canonical_views(
     report: ValidationReport,
     dropping: bool,
 ) -> None:
-    """Create the views the engine reads (canonical columns) and their ``_in_order`` twins
-    that the Arrow fetch reads, with each row's place in the file (``_FILE_ROW``) to sort by:
-    SQL does not promise that a query over a view keeps the view's own ORDER BY.
+    """Create the views the engine reads (canonical columns, then extras under their own
+    names) and their ``_in_order`` twins that the Arrow fetch reads, with each row's place in
+    the file (``_file_row``) to sort by: SQL does not promise that a query over a view keeps
+    the view's own ORDER BY.
 
     Without dropping they are projections of the loaded tables (no copy). When bad rows are
     dropped, the kept rows are copied once into new tables, in file order.
     """
     names = [*C.PATIENTS_SCHEMA.names, *p.extras]
-    p_cols = ", ".join(_q(n) for n in names)
-    a_cols = ", ".join(_q(n) for n in [*C.APPOINTMENTS_SCHEMA.names, *a.extras]) if a else ""
     p_source = p.table
     if dropping:
         con.execute(
@@ -1088,47 +1143,35 @@ def _canonical_views(
         )
         # A filter by row id is a semi join, which may reorder: sort back into file order.
         con.execute(
-            f"CREATE TEMP TABLE p_kept AS SELECT {p_cols} FROM {p.table} "
+            f"CREATE TEMP TABLE p_kept AS SELECT {_stored_columns(p)} FROM {p.table} "
             f"WHERE rowid IN (SELECT r FROM keep_p) ORDER BY rowid"
         )
         p_source = "p_kept"
         kept = con.execute("SELECT count(*) FROM p_kept").fetchone()[0]  # type: ignore[index]
         _dropped(report, p.source.label, p.rows - kept, "bad rows")
+    joined = f"FROM {p_source} t"
+    replace = {}
     if report.completeness.get("imd_filled_from_lsoa"):
-        # Blank deciles filled from the LSOA by a join when read (cheaper than an UPDATE).
-        select = ", ".join(
-            "coalesce(t.imd_decile, CAST(i.imd_decile AS TINYINT)) AS imd_decile"
-            if n == "imd_decile"
-            else f"t.{_q(n)}"
-            for n in names
-        )
-        # an equi-join only: an extra test makes it a loop join
-        joined = f"FROM {p_source} t LEFT JOIN imd_ref i ON t.lsoa = i.lsoa11cd"
-        con.execute(f"CREATE TEMP VIEW {PATIENTS_VIEW} AS SELECT {select} {joined}")
-        con.execute(
-            f"CREATE TEMP VIEW {PATIENTS_VIEW}_in_order AS "
-            f"SELECT {select}, t.rowid AS {_FILE_ROW} {joined}"
-        )
-    else:
-        con.execute(f"CREATE TEMP VIEW {PATIENTS_VIEW} AS SELECT {p_cols} FROM {p_source}")
-        con.execute(
-            f"CREATE TEMP VIEW {PATIENTS_VIEW}_in_order AS "
-            f"SELECT {p_cols}, rowid AS {_FILE_ROW} FROM {p_source}"
-        )
+        # Blank deciles filled from the LSOA by a join when read (cheaper than an UPDATE);
+        # an equi-join only: an extra test makes it a loop join.
+        joined += " LEFT JOIN imd_ref i ON t.lsoa = i.lsoa11cd"
+        replace["imd_decile"] = "coalesce(t.imd_decile, CAST(i.imd_decile AS TINYINT))"
+    select = _view_columns(p, "t.", replace)
+    con.execute(f"CREATE TEMP VIEW {PATIENTS_VIEW} AS SELECT {select} {joined}")
+    con.execute(
+        f"CREATE TEMP VIEW {PATIENTS_VIEW}_in_order AS "
+        f"SELECT {select}, t.rowid AS {_file_row(names)} {joined}"
+    )
     if a is None:
         return
     a_source = a.table
-    if not dropping:
-        con.execute(f"CREATE TEMP VIEW {APPOINTMENTS_VIEW} AS SELECT {a_cols} FROM {a.table}")
-    else:
-        cols = ", ".join(f"a.{_q(n)}" for n in [*C.APPOINTMENTS_SCHEMA.names, *a.extras])
+    if dropping:
         con.execute(
-            f"CREATE TEMP TABLE a_kept AS SELECT {cols} FROM {a.table} a "
+            f"CREATE TEMP TABLE a_kept AS SELECT {_stored_columns(a, 'a.')} FROM {a.table} a "
             f"SEMI JOIN keep_p k ON a.patient_id = k.patient_id "
             f"WHERE a.__bad = 0 ORDER BY a.rowid"
         )
-        con.execute(f"CREATE TEMP VIEW {APPOINTMENTS_VIEW} AS SELECT * FROM a_kept")
-        a_source, a_cols = "a_kept", "*"
+        a_source = "a_kept"
         kept = con.execute("SELECT count(*) FROM a_kept").fetchone()[0]  # type: ignore[index]
         _dropped(
             report,
@@ -1136,10 +1179,27 @@ def _canonical_views(
             a.rows - kept,
             "bad rows and appointments of unknown or dropped patients",
         )
+    a_select = _view_columns(a, "t.", {})
+    a_names = [*C.APPOINTMENTS_SCHEMA.names, *a.extras]
+    con.execute(f"CREATE TEMP VIEW {APPOINTMENTS_VIEW} AS SELECT {a_select} FROM {a_source} t")
     con.execute(
         f"CREATE TEMP VIEW {APPOINTMENTS_VIEW}_in_order AS "
-        f"SELECT {a_cols}, rowid AS {_FILE_ROW} FROM {a_source}"
+        f"SELECT {a_select}, t.rowid AS {_file_row(a_names)} FROM {a_source} t"
     )
+
+
+def _stored_columns(loaded: _Loaded, prefix: str = "") -> str:
+    """The loaded table's data columns under their stored names (no bookkeeping columns)."""
+    stored = [*map(_q, loaded.contract), *(st for st, _ in loaded.stored())]
+    return ", ".join(prefix + c for c in stored)
+
+
+def _view_columns(loaded: _Loaded, prefix: str, replace: dict[str, str]) -> str:
+    """The view's columns: the contract's (or a replacement expression), then each extra
+    under the extract's own name."""
+    cols = [f"{replace.get(n, prefix + _q(n))} AS {_q(n)}" for n in loaded.contract]
+    cols += [f"{prefix}{st} AS {_q(name)}" for st, name in loaded.stored()]
+    return ", ".join(cols)
 
 
 def _load_or_report(
