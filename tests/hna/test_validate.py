@@ -221,6 +221,23 @@ def test_a_zip_that_cannot_be_decompressed_is_named(tmp_path):
     assert (issue.file, issue.kind) == ("export.zip", "bad_zip")
 
 
+def test_a_zip_compressed_in_a_method_python_cannot_read_is_named(tmp_path):
+    """Deflate64 (method 9), which some Windows tools write for large files, and the like."""
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("patients.csv", _patients())
+    data = bytearray(archive.read_bytes())
+    for signature, method_at in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        at = data.find(signature) + method_at
+        data[at : at + 2] = (9).to_bytes(2, "little")
+    archive.write_bytes(bytes(data))
+    with zipfile.ZipFile(archive) as zf, pytest.raises(NotImplementedError):
+        zf.read("patients.csv")
+    issue = _one_error(validate_extract(archive))
+    assert (issue.file, issue.kind) == ("export.zip", "bad_zip")
+    assert "compression method that cannot be read here" in issue.message
+
+
 def test_binary_junk_fails_fast(tmp_path):
     junk = tmp_path / "patients.csv"
     with junk.open("wb") as f:
