@@ -274,13 +274,8 @@ def _load(extract: Any, drop_bad_rows: bool, progress: Progress | None) -> Any:
     if isinstance(extract, str | Path):
         from gpequity.hna.extract import load_extract
 
-        def reading(message: str, fraction: float) -> None:
-            assert progress is not None
-            progress(message, fraction * READ_SHARE)  # the bar never runs backwards
-
-        return load_extract(
-            extract, drop_bad_rows=drop_bad_rows, progress=reading if progress else None
-        )
+        reading = (lambda m, f: progress(m, f * READ_SHARE)) if progress else None
+        return load_extract(extract, drop_bad_rows=drop_bad_rows, progress=reading)
     return extract
 
 

@@ -940,14 +940,11 @@ def _spark_cells(
     as_of: date,
     focus: Group | None,
     spark: Any,
-    progress: Progress | None = None,
+    say: Progress = lambda _message, _fraction: None,
 ) -> Cells:
-    say = progress or (lambda _msg, _frac: None)
     with _spark_errors():  # no Java stack trace reaches the user
         from gpequity.hna.criteria import to_ibis
 
-        if spark is None:
-            say("Starting Spark", 0.4)  # a JVM: several seconds
         con = _spark_backend(spark)
         say("Spark is reading the extract", 0.42)
         p = _load_spark(con, "gpequity_patients", patients)
@@ -964,6 +961,36 @@ def _spark_cells(
         say("Spark is planning the count", 0.44)  # seconds before its first stage starts
         with _spark_progress(con._session, say, "Counting indicators in spark", 0.45, 0.85):
             return Cells.from_arrow(cells.to_pyarrow())
+
+
+def _spark_count(
+    patients: pa.Table | DuckDBSource,
+    appointments: pa.Table | None,
+    plan: Plan,
+    *,
+    as_of: date,
+    focus: Group | None,
+    spark: Any,
+    report: Progress,
+) -> Cells:
+    """The cells on Spark: a session started if none is given, and a ``DuckDBSource`` handed
+    over as Parquet in the scratch folder (checked before a session is started)."""
+    handover = isinstance(patients, DuckDBSource)
+    scratch = None
+    with _spark_errors():
+        if handover:
+            master = spark.sparkContext.master if spark is not None else spark_master()
+            scratch = handover_folder(master, os.environ.get("GPEQUITY_SPARK_SCRATCH"))
+        if spark is None:
+            report("Starting Spark", 0.32)  # a JVM: several seconds
+            spark = spark_session()
+    kwargs = {"as_of": as_of, "focus": focus, "spark": spark, "say": report}
+    if not handover:
+        return _spark_cells(patients, appointments, plan, **kwargs)
+    with tempfile.TemporaryDirectory(prefix="gpequity-spark-in-", dir=scratch) as folder:
+        report("Handing the extract to Spark", 0.36)
+        p_file, a_file = _to_parquet(patients, Path(folder))
+        return _spark_cells(p_file, a_file, plan, **kwargs)
 
 
 # --------------------------------------------------------------------------- rollup
@@ -1142,38 +1169,18 @@ def compute_counts(
     )
     criteria = focus_criteria(focus, p_schema.names)
     report(f"Counting indicators in {engine}", 0.3)
-    if isinstance(patients, DuckDBSource) and engine == "duckdb":
-        cells = _duckdb_cells(patients, plan, as_of=as_of, focus=criteria)
+    if engine == "spark":
+        cells = _spark_count(
+            patients, appointments, plan, as_of=as_of, focus=criteria, spark=spark, report=report
+        )
     elif isinstance(patients, DuckDBSource):
-        with _spark_errors():  # the folder is checked before a session is started
-            master = spark.sparkContext.master if spark is not None else spark_master()
-            scratch = handover_folder(master, os.environ.get("GPEQUITY_SPARK_SCRATCH"))
-            if spark is None:
-                report("Starting Spark", 0.32)  # a JVM: several seconds
-                spark = spark_session()
-        with tempfile.TemporaryDirectory(prefix="gpequity-spark-in-", dir=scratch) as folder:
-            report("Handing the extract to Spark", 0.36)
-            p_file, a_file = _to_parquet(patients, Path(folder))
-            report(f"Counting indicators in {engine}", 0.4)
-            cells = _spark_cells(
-                p_file, a_file, plan, as_of=as_of, focus=criteria, spark=spark, progress=progress
-            )
-    elif engine == "duckdb":
+        cells = _duckdb_cells(patients, plan, as_of=as_of, focus=criteria)
+    else:
         source = _arrow_source(patients, appointments)
         try:
             cells = _duckdb_cells(source, plan, as_of=as_of, focus=criteria)
         finally:
             source.con.close()
-    else:
-        cells = _spark_cells(
-            patients,
-            appointments,
-            plan,
-            as_of=as_of,
-            focus=criteria,
-            spark=spark,
-            progress=progress,
-        )
     report("Adding up groups", 0.85)
     rows = rollup(cells, plan, grouping_names(criteria is not None))
     report("Aggregated", 0.9)

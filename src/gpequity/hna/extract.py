@@ -188,7 +188,6 @@ class Extract:
 
     def _fetch(self, view: str, schema: pa.Schema) -> pa.Table:
         con = self._connection()
-        con.execute("SET preserve_insertion_order = true")  # the views are in file order
         cols = ", ".join(_q(n) for n in schema.names)
         row = _file_row(schema.names)
         table = con.sql(f"SELECT {cols} FROM {view}_in_order ORDER BY {row}").to_arrow_table()
@@ -1134,7 +1133,6 @@ def _canonical_views(
     Without dropping they are projections of the loaded tables (no copy). When bad rows are
     dropped, the kept rows are copied once into new tables, in file order.
     """
-    names = [*C.PATIENTS_SCHEMA.names, *p.extras]
     p_source = p.table
     if dropping:
         con.execute(
@@ -1150,18 +1148,13 @@ def _canonical_views(
         kept = con.execute("SELECT count(*) FROM p_kept").fetchone()[0]  # type: ignore[index]
         _dropped(report, p.source.label, p.rows - kept, "bad rows")
     joined = f"FROM {p_source} t"
-    replace = {}
+    replace: dict[str, str] = {}
     if report.completeness.get("imd_filled_from_lsoa"):
         # Blank deciles filled from the LSOA by a join when read (cheaper than an UPDATE);
         # an equi-join only: an extra test makes it a loop join.
         joined += " LEFT JOIN imd_ref i ON t.lsoa = i.lsoa11cd"
         replace["imd_decile"] = "coalesce(t.imd_decile, CAST(i.imd_decile AS TINYINT))"
-    select = _view_columns(p, "t.", replace)
-    con.execute(f"CREATE TEMP VIEW {PATIENTS_VIEW} AS SELECT {select} {joined}")
-    con.execute(
-        f"CREATE TEMP VIEW {PATIENTS_VIEW}_in_order AS "
-        f"SELECT {select}, t.rowid AS {_file_row(names)} {joined}"
-    )
+    _create_views(con, PATIENTS_VIEW, p, joined, replace)
     if a is None:
         return
     a_source = a.table
@@ -1179,13 +1172,18 @@ def _canonical_views(
             a.rows - kept,
             "bad rows and appointments of unknown or dropped patients",
         )
-    a_select = _view_columns(a, "t.", {})
-    a_names = [*C.APPOINTMENTS_SCHEMA.names, *a.extras]
-    con.execute(f"CREATE TEMP VIEW {APPOINTMENTS_VIEW} AS SELECT {a_select} FROM {a_source} t")
-    con.execute(
-        f"CREATE TEMP VIEW {APPOINTMENTS_VIEW}_in_order AS "
-        f"SELECT {a_select}, t.rowid AS {_file_row(a_names)} FROM {a_source} t"
-    )
+    _create_views(con, APPOINTMENTS_VIEW, a, f"FROM {a_source} t", {})
+
+
+def _create_views(
+    con: duckdb.DuckDBPyConnection, view: str, loaded: _Loaded, joined: str, replace: dict[str, str]
+) -> None:
+    """``view`` over ``joined`` (the rows as ``t``), and its ``_in_order`` twin with each
+    row's place in the file."""
+    select = _view_columns(loaded, "t.", replace)
+    row = _file_row([*loaded.contract, *loaded.extras])
+    con.execute(f"CREATE TEMP VIEW {view} AS SELECT {select} {joined}")
+    con.execute(f"CREATE TEMP VIEW {view}_in_order AS SELECT {select}, t.rowid AS {row} {joined}")
 
 
 def _stored_columns(loaded: _Loaded, prefix: str = "") -> str:
