@@ -99,6 +99,24 @@ def test_bad_appointment_cell(tmp_path, write_extract, row, column, value, kind)
     )
 
 
+def test_unknown_patients_counted_in_full_and_shown_in_line_order(tmp_path, write_extract):
+    # Enough rows for DuckDB to run the anti join on several threads at once.
+    n = 250_000
+    orphans = {7, 130_000, 131_000, 200_001, n - 3, n}  # row numbers (line = row + 1)
+    rows = [
+        f"{'Q' if r in orphans else 'P'}{r % 3},2024-05-01,attended,C001,gp,video,phone\n"
+        for r in range(1, n + 1)
+    ]
+    rows[9] = ",2024-05-01,attended,C001,gp,video,phone\n"  # blank: missing, not unknown
+    folder = write_extract(tmp_path, _patients(), APPT_HEADER + "".join(rows))
+    report = validate_extract(folder, max_examples=4)
+    counts = report.counts_by_kind
+    assert counts[("appointments.csv", "patient_id", "unknown_patient", "error")] == 6
+    shown = [(i.line, i.value) for i in report.errors if i.kind == "unknown_patient"]
+    assert shown == [(8, "Q1"), (130_001, "Q1"), (131_001, "Q2"), (200_002, "Q0")]
+    assert counts[("appointments.csv", "patient_id", "missing", "error")] == 1
+
+
 def test_duplicate_ids_name_both_lines(tmp_path, write_extract):
     folder = write_extract(tmp_path, _patients(GOOD.format(n=1)))
     issue = _one_error(validate_extract(folder))
