@@ -87,6 +87,23 @@ def _continuity_extract(seed: int, n: int):
     return patients, rows_to_table(appointments, APPOINTMENTS_SCHEMA)
 
 
+def test_an_appointments_table_with_no_rows_is_still_an_appointments_table(spark):
+    """An empty appointments table (a practice's header-only file) is not "no appointments
+    file": its indicators are counted (as zero), not skipped, on both engines. Spark used
+    to take the empty table for none and fail on the missing appointment measures."""
+    patients, _ = _random_extract(4, 30, False)
+    empty = rows_to_table([], APPOINTMENTS_SCHEMA)
+    kwargs = {"as_of": AS_OF, "indicators": default_indicators()}
+    duck, duck_plan = compute_counts(patients, empty, engine="duckdb", **kwargs)
+    sprk, spark_plan = compute_counts(patients, empty, engine="spark", spark=spark, **kwargs)
+    assert duck_plan.skipped == spark_plan.skipped == {}
+    key = lambda r: (r.indicator, r.grouping, r.group)  # noqa: E731
+    assert sorted(sprk, key=key) == sorted(duck, key=key)
+    overall = {r.indicator: r for r in duck if r.grouping == "overall"}
+    assert overall["missingness_high"].numerator == 0  # counted from appointment measures
+    assert overall["missingness_high"].denominator == patients.num_rows
+
+
 @pytest.mark.parametrize(
     ("seed", "n", "with_appointments"), [(1, 300, True), (2, 40, False), (3, 4000, "continuity")]
 )

@@ -948,7 +948,11 @@ def _spark_cells(
         con = _spark_backend(spark)
         say("Spark is reading the extract", 0.42)
         p = _load_spark(con, "gpequity_patients", patients)
-        a = _load_spark(con, "gpequity_appointments", appointments) if appointments else None
+        a = (
+            _load_spark(con, "gpequity_appointments", appointments)
+            if appointments is not None
+            else None
+        )
         appt_level = [
             (i, ind) for i, ind in enumerate(plan.indicators) if ind.level == "appointment"
         ]
