@@ -12,8 +12,9 @@ UTF-8, broken quoting) are captured by its rejects table with their line numbers
 The typed tables stay in that DuckDB connection (``Extract``): the engine counts from them
 there, and Arrow copies are made only when a caller asks for ``patients``/``appointments``.
 
-Line numbers assume one record per physical line after the header (true of the exports of
-clinical systems); a quoted value spanning lines or a blank line shifts the numbers after it.
+Line numbers are the lines an editor shows. DuckDB's own numbers count a quoted value over
+several lines as one line; when a report needs line numbers and the file is not one record
+per line, ``gpequity.hna.lines`` reads it again to place every record (only then).
 
 Before DuckDB sees a file, a small sniff of its first bytes rejects what is plainly not a CSV
 (binary content, no header line in the first megabyte, missing required columns) or not a
@@ -41,6 +42,7 @@ import pyarrow as pa
 
 from . import columns as C
 from .imd import create_duckdb_table
+from .lines import LineMap, line_map
 from .validate import ExtractError, Issue, ValidationReport
 
 Progress = Callable[[str, float], None]
@@ -661,8 +663,15 @@ class _Loaded:
     checks: list[_Check]
     raw_index: dict[str, int]  # column -> 1-based position in __raw
     present: frozenset[str] = frozenset()  # contract columns present in the file
-    reject_lines: list[int] = field(default_factory=list)
+    reject_lines: list[int] = field(default_factory=list)  # DuckDB's numbers (``lines``)
     contract: tuple[str, ...] = ()  # the contract's columns, in the table under these names
+    physical: LineMap | None | Literal[False] = None  # False: one record per line
+
+    def _physical(self) -> LineMap | None:
+        """The file's physical lines, worked out on first use (only a report needs them)."""
+        if self.physical is None:
+            self.physical = line_map(self.source.path, self.rows, self.reject_lines) or False
+        return self.physical or None
 
     def stored(self) -> list[tuple[str, str]]:
         """Each extra column's (stored, own) name. The table keeps extras under names of
@@ -671,15 +680,23 @@ class _Loaded:
         return [(_extra_store(j), name) for j, name in enumerate(self.extras)]
 
     def line(self, rowid: int) -> int:
-        """The file line of a row: header is line 1; rows DuckDB rejected are skipped."""
+        """The file line of a row: header is line 1; rows DuckDB rejected are skipped; a
+        quoted value over several lines, or a blank line, moves the later rows down."""
         if self.source.fmt == "parquet":
             return rowid + 1
+        if mapped := self._physical():
+            return int(mapped.rows[rowid])
         line = rowid + 2
         while True:
             shifted = rowid + 2 + bisect_right(self.reject_lines, line)
             if shifted == line:
                 return line
             line = shifted
+
+    def reject_line(self, line: int) -> int:
+        """The file line of a record DuckDB rejected, from DuckDB's number for it."""
+        mapped = self._physical()
+        return mapped.rejects.get(line, line) if mapped else line
 
 
 def _source_columns(
@@ -858,7 +875,10 @@ def _collect_rejects(
             f"ORDER BY line LIMIT {report.max_examples}",
             [error_type],
         ).fetchall()
-        issues = [Issue(label, int(line), None, None, kind, message) for (line,) in examples]
+        issues = [
+            Issue(label, loaded.reject_line(int(line)), None, None, kind, message)
+            for (line,) in examples
+        ]
         report.add_group(issues, int(total))
 
 
@@ -1087,34 +1107,38 @@ def _open(
                     C.APPOINTMENTS_SCHEMA,
                     report,
                 )
-        if p is None or (a is None and "appointments" in found):
-            return report, None
-        say("Checking the extract", 0.7)
-        report.counts[p.source.label] = p.rows
-        if p.rows == 0:
-            if not p.reject_lines:
-                _file_error(report, p.source.label, "empty", "the file has a header but no rows")
-            else:
-                _file_error(report, p.source.label, "no_rows", "no line of the file could be read")
-            return report, None
-        _report_checks(con, p, report)
-        _report_duplicates(con, p, report)
-        _completeness(con, p, report)
-        _imd_facts(con, p, report)
-        if a is not None:
-            report.counts[a.source.label] = a.rows
-            _report_checks(con, a, report)
-            _report_orphans(con, a, p, report)
-            _appointment_dates(con, a, report)
-        if not report.ok and not drop_bad_rows:
-            return report, None
-        dropping = drop_bad_rows and not report.ok
-        _canonical_views(con, p, a, report, dropping)
-        if dropping:
-            report.demote_errors()
-        say("Extract read", 1.0)
-        keep = True
-        return report, (con, p, a)
+            if p is None or (a is None and "appointments" in found):
+                return report, None
+            say("Checking the extract", 0.7)
+            report.counts[p.source.label] = p.rows
+            if p.rows == 0:
+                if not p.reject_lines:
+                    _file_error(
+                        report, p.source.label, "empty", "the file has a header but no rows"
+                    )
+                else:
+                    _file_error(
+                        report, p.source.label, "no_rows", "no line of the file could be read"
+                    )
+                return report, None
+            _report_checks(con, p, report)
+            _report_duplicates(con, p, report)
+            _completeness(con, p, report)
+            _imd_facts(con, p, report)
+            if a is not None:
+                report.counts[a.source.label] = a.rows
+                _report_checks(con, a, report)
+                _report_orphans(con, a, p, report)
+                _appointment_dates(con, a, report)
+            if not report.ok and not drop_bad_rows:
+                return report, None
+            dropping = drop_bad_rows and not report.ok
+            _canonical_views(con, p, a, report, dropping)
+            if dropping:
+                report.demote_errors()
+            say("Extract read", 1.0)
+            keep = True
+            return report, (con, p, a)
     finally:
         if not keep:
             con.close()
