@@ -152,6 +152,32 @@ def test_spark_scores_and_squares_are_python_integer_floors(spark):
         assert (int(row["n0_e18"]), int(row["q0_e18"])) == (want, want * want // SCALE), (num, den)
 
 
+def test_the_jvm_start_notice_is_dropped_and_later_jvm_messages_still_shown():
+    """Spark's launcher makes the JVM print "WARNING: Using incubator modules" into the
+    progress bar. A fresh process (the session fixture's JVM is already up) starts Spark;
+    its stderr must not have that line, but what the JVM and Python write later must."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from gpequity.hna.engine import spark_session\n"
+        "s = spark_session()\n"
+        "print('python after start', file=sys.stderr, flush=True)\n"
+        "s.sparkContext._jvm.System.err.println('jvm after start')\n"
+        "s.sparkContext._jvm.System.err.flush()\n"
+        "print(s.range(3).count())\n"
+        "s.stop()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "3"
+    assert "incubator" not in done.stderr
+    assert "python after start" in done.stderr and "jvm after start" in done.stderr
+
+
 @pytest.mark.parametrize("with_appointments", [True, False])
 def test_cli_writes_the_same_files_with_either_engine(
     spark, synth_extract, tmp_path, with_appointments

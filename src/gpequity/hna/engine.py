@@ -23,7 +23,10 @@ import difflib
 import itertools
 import math
 import os
+import re
+import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -458,7 +461,7 @@ def spark_session() -> Any:
     if master.startswith("local"):  # a cluster keeps its own (adaptive) partitioning
         partitions = max(4, 2 * (os.cpu_count() or 2))
         builder = builder.config("spark.sql.shuffle.partitions", str(partitions))
-    session = (
+    builder = (
         builder.appName("gpequity-hna")
         .config("spark.driver.memory", spark_memory())
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_SPARK_LOG}")
@@ -466,10 +469,50 @@ def spark_session() -> Any:
         .config("spark.ui.showConsoleProgress", "false")  # the CLI shows its own progress
         .config("spark.sql.warehouse.dir", warehouse)
         .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
     )
+    with _jvm_notice_dropped():
+        session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+# Spark 4's launcher starts the JVM with an incubator module (``--add-modules
+# jdk.incubator.vector``, hard-coded), and the JVM announces that on stderr, into the middle
+# of the command line's progress bar. No setting turns it off.
+_JVM_NOTICE = re.compile(rb"WARNING: Using incubator modules: [^\n]*\n?")
+
+
+@contextlib.contextmanager
+def _jvm_notice_dropped() -> Iterator[None]:
+    """While the JVM starts, stderr (file descriptor 2, which the JVM inherits) goes through
+    a pipe that passes everything on except that one notice. The JVM keeps the pipe for its
+    life, so its later messages (Spark errors) still reach stderr; this process gets its own
+    stderr back as soon as the JVM is up."""
+    try:
+        original = os.dup(2)
+    except OSError:  # pragma: no cover - no stderr at all
+        yield
+        return
+    source, sink = os.pipe()
+    sys.stderr.flush()
+    os.dup2(sink, 2)
+    os.close(sink)
+    threading.Thread(target=_relay, args=(source, original), daemon=True).start()
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(original, 2)
+
+
+def _relay(source: int, target: int) -> None:
+    with contextlib.suppress(OSError):
+        while chunk := os.read(source, 1 << 16):
+            rest = memoryview(_JVM_NOTICE.sub(b"", chunk))
+            while rest:
+                rest = rest[os.write(target, rest) :]
+    os.close(source)
+    os.close(target)
 
 
 _SPARK_LOG = Path(__file__).with_name("spark-log4j2.properties").as_uri()
