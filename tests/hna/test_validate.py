@@ -10,6 +10,8 @@ import zlib
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gpequity.hna.extract import load_extract, sniff_csv_header
 from gpequity.hna.validate import ExtractError, Issue, ValidationReport, validate_extract
@@ -380,3 +382,52 @@ def test_a_whole_file_in_the_wrong_encoding(tmp_path, write_extract):
     assert report.counts_by_kind[("patients.csv", None, "encoding", "error")] == 500
     assert [i.line for i in report.errors if i.kind == "encoding"] == [2, 3, 4, 5, 6]
     assert any(i.kind == "no_rows" for i in report.errors)
+
+
+# Per column of HEADER: spellings DATA.md accepts (padding, case, boolean forms), and cells
+# it rejects, with the kind of problem each is reported as.
+_ACCEPTED = {
+    "age": ["40", " 40 ", "0", "120", "040"],
+    "sex": ["female", " Male ", "OTHER", "unknown"],
+    "ethnicity": ["A", "b", " S ", "Z", ""],
+    "imd_decile": ["1", "10", " 3 ", ""],
+    "homeless": ["true", "FALSE", "Yes", "n", "1", "0", ""],
+    "smoker": ["never", "Current", " ex ", ""],
+    "last_bp_date": ["2024-01-01", "2024-02-29", " 2023-12-31 ", ""],
+}
+_REJECTED = {
+    "age": [("abc", "not_whole_number"), ("12.5", "not_whole_number"), ("121", "out_of_range"),
+            ("-3", "out_of_range"), ("", "missing")],
+    "sex": [("f", "unknown_code"), ("", "missing")],
+    "ethnicity": [("X", "unknown_code"), ("A1", "unknown_code")],
+    "imd_decile": [("0", "out_of_range"), ("11", "out_of_range"), ("two", "not_whole_number")],
+    "homeless": [("maybe", "not_boolean"), ("2", "not_boolean")],
+    "smoker": [("sometimes", "unknown_code")],
+    "last_bp_date": [("2023-02-30", "not_date"), ("01/02/2023", "not_date"),
+                     ("2023-1-2", "not_date")],
+}  # fmt: skip
+_COLUMNS = HEADER.strip().split(",")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_one_bad_cell_anywhere_is_the_one_error_reported(tmp_path_factory, data):
+    """Rows of accepted spellings, one cell replaced by a rejected one: exactly one error,
+    naming that cell's line, column and value (as written, padding and all)."""
+    n = data.draw(st.integers(1, 40), label="rows")
+    rows = [
+        [f"P{i}"] + [data.draw(st.sampled_from(_ACCEPTED[c])) for c in _COLUMNS[1:]]
+        for i in range(n)
+    ]
+    row = data.draw(st.integers(0, n - 1), label="bad row")
+    column = data.draw(st.sampled_from(_COLUMNS[1:]), label="bad column")
+    value, kind = data.draw(st.sampled_from(_REJECTED[column]), label="bad value")
+    rows[row][_COLUMNS.index(column)] = value
+    folder = tmp_path_factory.mktemp("extract")
+    (folder / "patients.csv").write_text(HEADER + "".join(",".join(r) + "\n" for r in rows))
+    report = validate_extract(folder)
+    assert [(i.line, i.column, i.value, i.kind) for i in report.errors] == [
+        (row + 2, column, value or None, kind)
+    ]
