@@ -326,6 +326,14 @@ def test_drop_bad_rows_drops_exactly_the_bad_rows(tmp_path, write_extract):
     assert ext.report.counts_by_kind[("patients.csv", "age", "not_whole_number", "warning")] == 1
 
 
+def test_dropping_every_row_is_an_error_not_an_empty_assessment(tmp_path, write_extract):
+    folder = write_extract(tmp_path, HEADER + "P1,abc,female,A,3,false,never,2024-01-01\n")
+    with pytest.raises(ExtractError) as raised:
+        load_extract(folder, drop_bad_rows=True)
+    kinds = [i.kind for i in raised.value.report.errors]
+    assert "no_rows_left" in kinds and "not_whole_number" in kinds
+
+
 def test_summary_groups_and_limits_examples(tmp_path, write_extract):
     rows = "".join(f"Q{i},200,female,A,3,false,never,2024-01-01\n" for i in range(12))
     report = validate_extract(write_extract(tmp_path, _patients(rows)))
@@ -431,3 +439,34 @@ def test_one_bad_cell_anywhere_is_the_one_error_reported(tmp_path_factory, data)
     assert [(i.line, i.column, i.value, i.kind) for i in report.errors] == [
         (row + 2, column, value or None, kind)
     ]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_dropping_bad_rows_keeps_exactly_the_good_ones_in_order(tmp_path_factory, data):
+    """Any mix of good and bad rows: ``--drop-bad-rows`` keeps the good rows, in file order,
+    with their values, and reports each bad one at its line."""
+    n = data.draw(st.integers(1, 40), label="rows")
+    rows, bad_lines, good_ids = [], [], []
+    for i in range(n):
+        row = [f"P{i}"] + [data.draw(st.sampled_from(_ACCEPTED[c])) for c in _COLUMNS[1:]]
+        if data.draw(st.booleans(), label=f"row {i} bad"):
+            column = data.draw(st.sampled_from(_COLUMNS[1:]))
+            row[_COLUMNS.index(column)] = data.draw(st.sampled_from(_REJECTED[column]))[0]
+            bad_lines.append(i + 2)
+        else:
+            good_ids.append(f"P{i}")
+        rows.append(row)
+    folder = tmp_path_factory.mktemp("extract")
+    (folder / "patients.csv").write_text(HEADER + "".join(",".join(r) + "\n" for r in rows))
+    if not good_ids:
+        with pytest.raises(ExtractError):
+            load_extract(folder, drop_bad_rows=True)
+        return
+    ext = load_extract(folder, drop_bad_rows=True)
+    assert ext.patients["patient_id"].to_pylist() == good_ids
+    assert sorted({i.line for i in ext.report.issues if i.line is not None}) == bad_lines
+    ages = {f"P{i}": r[1] for i, r in enumerate(rows)}
+    assert ext.patients["age"].to_pylist() == [int(ages[p]) for p in good_ids]

@@ -1133,7 +1133,14 @@ def _open(
             if not report.ok and not drop_bad_rows:
                 return report, None
             dropping = drop_bad_rows and not report.ok
-            _canonical_views(con, p, a, report, dropping)
+            if not _canonical_views(con, p, a, report, dropping):
+                _file_error(
+                    report,
+                    p.source.label,
+                    "no_rows_left",
+                    "every row has a problem: dropping the bad rows leaves no patients to assess",
+                )
+                return report, None
             if dropping:
                 report.demote_errors()
             say("Extract read", 1.0)
@@ -1150,14 +1157,15 @@ def _canonical_views(
     a: _Loaded | None,
     report: ValidationReport,
     dropping: bool,
-) -> None:
+) -> bool:
     """Create the views the engine reads (canonical columns, then extras under their own
     names) and their ``_in_order`` twins that the Arrow fetch reads, with each row's place in
     the file (``_file_row``) to sort by: SQL does not promise that a query over a view keeps
     the view's own ORDER BY.
 
     Without dropping they are projections of the loaded tables (no copy). When bad rows are
-    dropped, the kept rows are copied once into new tables, in file order.
+    dropped, the kept rows are copied once into new tables, in file order. False (and no
+    views) when dropping would leave no patients.
     """
     p_source = p.table
     if dropping:
@@ -1172,6 +1180,8 @@ def _canonical_views(
         )
         p_source = "p_kept"
         kept = con.execute("SELECT count(*) FROM p_kept").fetchone()[0]  # type: ignore[index]
+        if not kept:
+            return False
         _dropped(report, p.source.label, p.rows - kept, "bad rows")
     joined = f"FROM {p_source} t"
     replace: dict[str, str] = {}
@@ -1182,7 +1192,7 @@ def _canonical_views(
         replace["imd_decile"] = "coalesce(t.imd_decile, CAST(i.imd_decile AS TINYINT))"
     _create_views(con, PATIENTS_VIEW, p, joined, replace)
     if a is None:
-        return
+        return True
     a_source = a.table
     if dropping:
         con.execute(
@@ -1199,6 +1209,7 @@ def _canonical_views(
             "bad rows and appointments of unknown or dropped patients",
         )
     _create_views(con, APPOINTMENTS_VIEW, a, f"FROM {a_source} t", {})
+    return True
 
 
 def _create_views(
