@@ -470,3 +470,49 @@ def test_dropping_bad_rows_keeps_exactly_the_good_ones_in_order(tmp_path_factory
     assert sorted({i.line for i in ext.report.issues if i.line is not None}) == bad_lines
     ages = {f"P{i}": r[1] for i, r in enumerate(rows)}
     assert ext.patients["age"].to_pylist() == [int(ages[p]) for p in good_ids]
+
+
+_APPT_COLUMNS = APPT_HEADER.strip().split(",")
+_APPT_ACCEPTED = {
+    "patient_id": ["P0", "P1", " P2 "],
+    "date": ["2024-05-01", " 2024-02-29", "2023-12-31 "],
+    "status": ["attended", "DNA", " Cancelled "],
+    "clinician_id": ["C001", "", " C2 "],
+    "clinician_role": ["gp", "Nurse", "", "PHARMACIST"],
+    "mode": ["face_to_face", "Video", "", " telephone "],
+    "booked_via": ["phone", "ONLINE", "", "in_person"],
+}
+_APPT_REJECTED = {
+    "patient_id": [("P9", "unknown_patient"), ("", "missing")],
+    "date": [("2024-13-01", "not_date"), ("2024/05/01", "not_date"), ("", "missing")],
+    "status": [("no-show", "unknown_code"), ("", "missing")],
+    "clinician_role": [("doctor", "unknown_code")],
+    "mode": [("zoom", "unknown_code")],
+    "booked_via": [("app", "unknown_code")],
+}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_one_bad_appointment_cell_anywhere_is_the_one_error_reported(tmp_path_factory, data):
+    """The appointment rules, as the patient property above: patients P0-P2 exist; rows of
+    accepted spellings, one rejected cell: exactly one error, at its line, column and value."""
+    n = data.draw(st.integers(1, 40), label="rows")
+    rows = [
+        [data.draw(st.sampled_from(_APPT_ACCEPTED[c])) for c in _APPT_COLUMNS] for _ in range(n)
+    ]
+    row = data.draw(st.integers(0, n - 1), label="bad row")
+    column = data.draw(st.sampled_from(sorted(_APPT_REJECTED)), label="bad column")
+    value, kind = data.draw(st.sampled_from(_APPT_REJECTED[column]), label="bad value")
+    rows[row][_APPT_COLUMNS.index(column)] = value
+    folder = tmp_path_factory.mktemp("extract")
+    (folder / "patients.csv").write_text(_patients())  # P0, P1, P2
+    (folder / "appointments.csv").write_text(
+        APPT_HEADER + "".join(",".join(r) + "\n" for r in rows)
+    )
+    report = validate_extract(folder)
+    assert [(i.file, i.line, i.column, i.value, i.kind) for i in report.errors] == [
+        ("appointments.csv", row + 2, column, value or None, kind)
+    ]
