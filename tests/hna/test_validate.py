@@ -516,3 +516,10 @@ def test_one_bad_appointment_cell_anywhere_is_the_one_error_reported(tmp_path_fa
     assert [(i.file, i.line, i.column, i.value, i.kind) for i in report.errors] == [
         ("appointments.csv", row + 2, column, value or None, kind)
     ]
+
+
+def test_summary_counts_rows_in_good_english(tmp_path, write_extract):
+    one = validate_extract(write_extract(tmp_path / "one", HEADER + GOOD.format(n=1)))
+    assert "(patients.csv: 1 row)." in one.summary()
+    three = validate_extract(write_extract(tmp_path / "three", _patients()))
+    assert "(patients.csv: 3 rows)." in three.summary()

@@ -114,7 +114,7 @@ class ValidationReport:
             head += "no problems found"
         else:
             head += f"{self.error_count:,} error(s), {self.warning_count:,} warning(s)"
-        rows = ", ".join(f"{f}: {n:,} rows" for f, n in self.counts.items())
+        rows = ", ".join(f"{f}: {n:,} row{'' if n == 1 else 's'}" for f, n in self.counts.items())
         lines.append(head + (f" ({rows})" if rows else "") + ".")
         grouped: dict[GroupKey, list[Issue]] = defaultdict(list)
         for issue in self.issues:
