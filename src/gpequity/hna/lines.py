@@ -4,7 +4,7 @@ DuckDB numbers what it reads by records: a value in quotes that spans lines coun
 line, and a blank line, which it skips, counts as one. A person opens the file in an editor,
 where the quoted value takes all its lines. So after such a value every DuckDB number is too
 small. The loader asks this module only when it has something to report, and only reads
-the file again when the file is not the plain case of one record per line.
+the file again when the file is not the plain case of one record per line (ADR 15).
 """
 
 from __future__ import annotations
