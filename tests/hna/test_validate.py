@@ -324,6 +324,9 @@ def test_drop_bad_rows_drops_exactly_the_bad_rows(tmp_path, write_extract):
     assert ext.report.ok and ext.report.error_count == 0
     assert all(i.severity == "warning" for i in ext.report.issues)
     assert ext.report.counts_by_kind[("patients.csv", "age", "not_whole_number", "warning")] == 1
+    summary = ext.report.summary()
+    assert "- WARNING patients.csv: 2 row(s) dropped (bad rows) [dropped]\n" in summary
+    assert "... and 1 more" not in summary  # the count is rows, not more notes
 
 
 def test_dropping_every_row_is_an_error_not_an_empty_assessment(tmp_path, write_extract):

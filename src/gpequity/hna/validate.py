@@ -126,6 +126,9 @@ class ValidationReport:
             label = f"{severity.upper()} {file}" + (f" column {column}" if column else "")
             examples = grouped.get(key, [])
             message = examples[0].message if examples else kind
+            if kind == "dropped":  # one note whose count is rows, already in its message
+                lines.append(f"- {label}: {message} [{kind}]")
+                continue
             lines.append(f"- {label}: {message} [{kind}] x {total:,}")
             for issue in examples[:max_per_kind]:
                 lines.append(f"    {issue.describe()}")
