@@ -171,3 +171,12 @@ def test_a_zip_the_glance_cannot_read_is_left_to_the_load(tmp_path):
         zf.writestr("patients.csv", "\ufeffpatient_id,age,sex,Frailty\r\np1,41,female,3\r\n")
     columns = patient_columns_at_a_glance(tmp_path / "ok.zip")
     assert columns is not None and columns[-1] == "Frailty" and "age" in columns
+
+
+def test_inline_json_that_breaks_says_where():
+    with pytest.raises(FocusError) as caught:
+        parse_focus('{"any": [{"imd_decile": {"le": 2}}, {"homeless": tru}]}')
+    assert str(caught.value) == (
+        "focus criteria are not valid JSON: Expecting value at line 1, column 50 "
+        "(after ': 2}}, {\"homeless\": ')"
+    )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from gpequity.hna import results
-from gpequity.hna.criteria import CriteriaError, Group
+from gpequity.hna.criteria import CriteriaError, Group, json_problem
 from gpequity.hna.engine import DuckDBSource, Plan, Progress, compute_counts, focus_criteria
 from gpequity.hna.indicators import Indicator, resolve
 
@@ -46,7 +46,7 @@ def read_focus(focus: str | Path | Mapping[str, Any] | Group | None) -> Any:
     try:
         return json.loads(focus)
     except json.JSONDecodeError as exc:
-        raise FocusError(f"focus criteria are not valid JSON: {exc.msg}") from exc
+        raise FocusError(f"focus criteria are not valid JSON: {json_problem(exc)}") from exc
 
 
 class _FocusFile(dict):  # type: ignore[type-arg]

@@ -181,6 +181,15 @@ _ORDERED_OPS = {"lt", "le", "gt", "ge"}
 # ------------------------------------------------------------------ parsing and checking
 
 
+def json_problem(exc: json.JSONDecodeError) -> str:
+    """Where JSON text broke and what came just before, e.g. ``line 1, column 10 (after
+    '{"any": [')``: criteria typed on one line are easier to fix with the place shown."""
+    line = exc.doc.splitlines()[exc.lineno - 1] if exc.doc.strip() else ""
+    before = line[max(0, exc.colno - 21) : exc.colno - 1]
+    near = f" (after {before!r})" if before.strip() else ""
+    return f"{exc.msg} at line {exc.lineno}, column {exc.colno}{near}"
+
+
 def parse_criteria(
     obj: Mapping[str, Any] | str | Group, *, extra_columns: Iterable[str] = ()
 ) -> Group:
@@ -195,7 +204,7 @@ def parse_criteria(
         try:
             obj = json.loads(obj)
         except json.JSONDecodeError as exc:
-            raise CriteriaError(f"criteria are not valid JSON ({exc.msg})") from exc
+            raise CriteriaError(f"criteria are not valid JSON ({json_problem(exc)})") from exc
     try:
         model = CriteriaModel.model_validate(obj)
     except PydanticValidationError as exc:
