@@ -129,6 +129,67 @@ indicators:
         parse_text(text)
 
 
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        ("{smoker: {eq: curent}}", "smoker is one of current, ex, never, unknown, not 'curent'"),
+        ("{sex: {in: [female, Male]}}", "sex is one of female, male, other, unknown, not 'Male'"),
+        ("{age: {ge: old}}", "age is a whole number, not 'old'"),
+        ("{imd_decile: {in: [1, two]}}", "imd_decile is a whole number, not 'two'"),
+        ("{last_bp_date: {gt: yesterday}}", "last_bp_date is a date (YYYY-MM-DD), not 'yesterday'"),
+        ("{homeless: {lt: true}}", "'lt' cannot be used on homeless (bool column)"),
+        ("{homeless: {eq: 1}}", "homeless is true or false, not 1"),
+        ("{age: true}", "a bare true/false tests a true/false column; age is int"),
+        ("{within_months: {column: smoker, months: 12}}", "smoker is not a date column"),
+        ("{not: {any: [{ethnicity: {eq: a}}]}}", "ethnicity is one of A, B,"),
+        ("{ltc_count: {ge: two}}", "ltc_count is a whole number, not 'two'"),
+    ],
+)
+def test_values_a_contract_column_cannot_hold_are_refused_where_they_are(condition, message):
+    """A misspelt code used to count nobody, without a word; a word where a number or a
+    date belongs crashed the run with a Python error. Both are refused on reading, at the
+    line of the condition."""
+    text = f"""indicators:
+  - id: bad
+    title: Bad
+    description: Broken on purpose.
+    kind: proportion
+    denominator: true
+    numerator: {condition}
+"""
+    with pytest.raises(IndicatorError) as raised:
+        parse_text(text, "mine.yaml")
+    assert "mine.yaml, line 7, column 16, indicator 1 'bad', numerator: " in str(raised.value)
+    assert message in str(raised.value)
+
+
+def test_the_contract_check_leaves_an_extracts_own_columns_alone():
+    text = """indicators:
+  - id: frail
+    title: Frail
+    description: Patients marked frail in the practice's own column.
+    kind: proportion
+    denominator: {frailty: {ge: 2}}
+    numerator: {frailty_band: {in: [severe, Moderate]}}
+"""
+    assert parse_text(text)[0].referenced() == {"frailty", "frailty_band"}
+
+
+def test_appointment_level_conditions_are_checked_against_appointment_columns():
+    text = """indicators:
+  - id: video_share
+    title: Video share
+    description: Attended appointments held by video.
+    level: appointment
+    needs_appointments: true
+    kind: proportion
+    denominator: {status: {eq: attended}}
+    numerator: {mode: {eq: zoom}}
+"""
+    with pytest.raises(IndicatorError, match="mode is one of face_to_face, telephone, video"):
+        parse_text(text)
+
+
 def test_duplicate_ids_and_bad_yaml_are_refused(tmp_path):
     one = USER_FILE.split("  - id: frailty_flag")[0]
     twice = one + one.split("indicators:\n", 1)[1]

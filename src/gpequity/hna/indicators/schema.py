@@ -8,6 +8,8 @@ as if they were columns; the engine and the twin each compute them.
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -16,12 +18,23 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
+from gpequity.hna import columns as C
 from gpequity.hna.columns import APPOINTMENTS_SCHEMA
 from gpequity.hna.indicators.conditions import (
+    All,
+    AnyOf,
+    AtLeast,
+    Compare,
+    Flag,
     Node,
+    Not,
+    SinceSeasonStart,
+    WithinMonths,
     columns,
     columns_outside_at_least,
     parse_condition,
@@ -95,6 +108,14 @@ class Indicator(BaseModel):
         self._check_appointments()
         return self
 
+    @field_validator("denominator", "numerator")
+    @classmethod
+    def _within_the_contract(cls, node: Node | None, info: ValidationInfo) -> Node | None:
+        """Checked per field, so that a problem names the line of that field."""
+        if node is not None:
+            _check_against_contract(node, _contract_types(info.data.get("level", "patient")))
+        return node
+
     def _check_kind(self) -> None:
         if self.kind == "proportion" and (self.numerator is None or self.value is not None):
             raise ValueError("a proportion needs a numerator and no value")
@@ -154,3 +175,85 @@ class IndicatorFile(BaseModel):
                 raise ValueError(f"indicator id '{ind.id}' is defined twice")
             seen.add(ind.id)
         return self
+
+
+# --------------------------------------------------------------------------- the contract
+
+# What the definitions may compare each contract column with. A column outside the contract
+# (an extract's own) is not known here: a run skips the indicator if the extract lacks it.
+_CODES: dict[str, tuple[str, ...]] = {
+    "sex": C.SEX,
+    "ethnicity": C.ETHNICITY_CODES,
+    "smoker": C.SMOKER,
+    "status": C.APPOINTMENT_STATUS,
+    "clinician_role": C.CLINICIAN_ROLE,
+    "mode": C.MODE,
+    "booked_via": C.BOOKED_VIA,
+}
+_ORDERED = {"lt", "le", "gt", "ge"}
+
+
+def _contract_types(level: str) -> dict[str, str]:
+    """Column (or measure) -> bool, int, number, code, date or text, at this level."""
+    schema = APPOINTMENTS_SCHEMA if level == "appointment" else C.PATIENTS_SCHEMA
+    types: dict[str, str] = {}
+    for f in schema:
+        if f.name in _CODES:
+            types[f.name] = "code"
+        elif str(f.type) == "bool":
+            types[f.name] = "bool"
+        elif str(f.type).startswith("int"):
+            types[f.name] = "int"
+        elif str(f.type).startswith("date"):
+            types[f.name] = "date"
+        else:
+            types[f.name] = "text"
+    if level == "patient":
+        types.update(dict.fromkeys(MEASURES, "int"))
+        types["continuity_upc"] = types["continuity_coc"] = "number"
+    return types
+
+
+def _check_against_contract(node: Node, types: dict[str, str]) -> None:
+    """Values a column can never hold are mistakes: a misspelt code would count nobody, and
+    a word where a number or date belongs cannot be compared. Say which and where."""
+    match node:
+        case All(items) | AnyOf(items) | AtLeast(_, items):
+            for item in items:
+                _check_against_contract(item, types)
+        case Not(item):
+            _check_against_contract(item, types)
+        case Compare(column, op, value) if column in types:
+            where = f"{{{column}: {{{op}: {json.dumps(value, default=str)}}}}}"
+            kind = types[column]
+            if op in _ORDERED and kind in ("bool", "code", "text"):
+                raise ValueError(f"{where}: '{op}' cannot be used on {column} ({kind} column)")
+            for v in value if isinstance(value, tuple) else (value,):
+                _check_value(where, column, kind, v)
+        case Flag(column, _) if types.get(column, "bool") != "bool":
+            raise ValueError(
+                f"a bare true/false tests a true/false column; {column} is "
+                f"{types[column]}: compare it, e.g. {{{column}: {{eq: ...}}}}"
+            )
+        case WithinMonths(column, _) | SinceSeasonStart(column, _, _) if (
+            types.get(column, "date") != "date"
+        ):
+            raise ValueError(f"{column} is not a date column ({types[column]})")
+
+
+def _check_value(where: str, column: str, kind: str, value: Any) -> None:
+    wrong = None
+    if kind == "code" and value not in _CODES[column]:
+        wrong = f"one of {', '.join(_CODES[column])}"
+    elif kind == "bool" and not isinstance(value, bool):
+        wrong = "true or false"
+    elif kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+        wrong = "a whole number"
+    elif kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        wrong = "a number"
+    elif kind == "date" and not isinstance(value, date):
+        wrong = "a date (YYYY-MM-DD)"
+    elif kind == "text" and not isinstance(value, str):
+        wrong = "text"
+    if wrong:
+        raise ValueError(f"{where}: {column} is {wrong}, not {value!r}")
