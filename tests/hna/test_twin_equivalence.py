@@ -58,6 +58,13 @@ indicators:
     kind: mean
     denominator: {age: {ge: 18}}
     value: ltc_count
+  - id: mean_frailty_score
+    title: Mean of an extra column
+    description: Its text cells that are not numbers ('n/a') are left out, like blanks.
+    unit: patients
+    kind: mean
+    denominator: true
+    value: frailty_score
 """
 )
 INDICATORS = [*default_indicators(), *EXTRA_INDICATORS]

@@ -717,7 +717,7 @@ def _metric_sql(plan: Plan, kinds: Mapping[str, Kind], as_of: date) -> list[str]
         den = compile_sql(ind.denominator, kinds, as_of)
         if ind.kind == "mean":
             assert ind.value is not None
-            value = f"CAST({ident(ind.value)} AS DOUBLE)"
+            value = f"TRY_CAST({ident(ind.value)} AS DOUBLE)"  # not a number: blank
             den = f"({den} AND {value} IS NOT NULL)"
             out.append(f"count_if({den}) AS d{i}")
             if ind.value in _RATIO_SQL:
@@ -826,7 +826,7 @@ def _ibis_metrics(t: ir.Table, plan: Plan, as_of: date) -> dict[str, ir.Scalar]:
         den = compile_condition(ind.denominator, t, as_of)
         if ind.kind == "mean":
             assert ind.value is not None
-            value = t[ind.value].cast("float64")
+            value = t[ind.value].try_cast("float64")  # not a number: blank
             den = den & value.notnull()
             out[f"d{i}"] = count(den)
             if ind.value in _RATIO_SQL:

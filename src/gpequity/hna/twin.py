@@ -236,10 +236,13 @@ def _contribution(
         return 0, 0, 0.0
     if ind.kind == "mean":
         assert ind.value is not None
-        value = row.get(ind.value)
+        try:  # blank, or text that is not a number: left out (as comparisons treat it)
+            value = float(row[ind.value]) if row.get(ind.value) is not None else None
+        except ValueError:
+            value = None
         if value is None:
             return 0, 0, 0.0
-        return 1, float(value), float(value) * float(value)
+        return 1, value, value * value
     assert ind.numerator is not None
     return 1, (1 if holds(ind.numerator, row, as_of) else 0), 0.0
 
