@@ -157,6 +157,29 @@ def test_an_out_path_that_is_a_file_is_refused_before_the_run(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["extract", "results.csv"]
 
 
+def test_a_folder_that_cannot_be_written_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch):
+    import os
+
+    folder = _extract(tmp_path)
+    # Found only when writing (the run itself is done): /proc takes no new folders.
+    args = ["hna", "run", str(folder), "--as-of", "2024-03-31", "--out", "/proc/gpequity-out"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "cannot write the results to /proc/gpequity-out" in result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    # Found before the run: a folder this user may not write in (as root, every folder is
+    # writable, so the permission answer is taken from a user who may not).
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, m: False if p == locked else real_access(p, m))
+    args[-1] = str(locked / "out")
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "cannot write in" in result.output and "you can write to" in result.output
+    assert not (locked / "out").exists()
+
+
 def test_an_as_of_date_that_does_not_fit_the_extract_is_pointed_out(tmp_path):
     folder = _extract(tmp_path)  # appointments from 2024-01-02 to 2024-02-01
     out = tmp_path / "out"

@@ -129,7 +129,11 @@ def run(
     except (FocusError, IndicatorError, EngineError) as exc:
         _print_error(exc)
         raise typer.Exit(2) from exc
-    written = result.write(out)
+    try:
+        written = result.write(out)
+    except OutputFolderError as exc:  # e.g. the folder went away or filled up during the run
+        _print_error(exc)
+        raise typer.Exit(2) from exc
     typer.echo(result.summary())
     typer.echo(f"\nWrote indicators and gradients (CSV and JSON) to {written}")
 

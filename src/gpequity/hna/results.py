@@ -507,6 +507,11 @@ def check_output_folder(out: str | Path) -> Path:
         if parent.exists():
             if not parent.is_dir():
                 raise OutputFolderError(f"{parent} is a file, so {target} cannot be a folder")
+            # The files are written beside the folder first (``write_outputs``).
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise OutputFolderError(
+                    f"cannot write in {parent}: choose a folder you can write to for --out"
+                )
             break
     return target
 
@@ -518,11 +523,16 @@ def write_outputs(out: str | Path, indicators: Sequence[Row], gradients: Sequenc
     files are complete are they moved into place, so a failure never leaves partial output.
     """
     target = check_output_folder(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
     # Not mkdtemp: its folder is private (0700) and would become the results folder. mkdir
     # gives the usual permissions (the umask's), as for any folder the user makes.
     staging = target.parent / f".{target.name}-{secrets.token_hex(8)}"
-    staging.mkdir()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
+    except OSError as exc:
+        raise OutputFolderError(
+            f"cannot write the results to {target}: {exc.strerror or exc}"
+        ) from exc
     try:
         _write_all(staging, indicators, gradients)
         if not target.exists():
@@ -530,6 +540,10 @@ def write_outputs(out: str | Path, indicators: Sequence[Row], gradients: Sequenc
             return target
         for name in OUTPUT_FILES:
             os.replace(staging / name, target / name)
+    except OSError as exc:
+        raise OutputFolderError(
+            f"cannot write the results to {target}: {exc.strerror or exc}"
+        ) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
