@@ -161,3 +161,16 @@ def test_cli_writes_extract_and_prints_planted(tmp_path):
     bad = CliRunner().invoke(app, ["synth", "--patients", "10", "--out", str(tmp_path),
                                    "--as-of", "31/03/2025"])  # fmt: skip
     assert bad.exit_code != 0
+
+
+def test_cli_refuses_an_out_it_cannot_write_before_generating(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    for out, message in ((afile, "is a file, not a folder"), ("/proc/gpequity", "cannot write")):
+        result = CliRunner().invoke(
+            app, ["synth", "--patients", "10", "--as-of", "2025-03-31", "--out", str(out)]
+        )
+        assert result.exit_code == 2, result.output
+        flat = " ".join(result.output.replace("│", " ").split())  # the error box wraps lines
+        assert message in flat and "Traceback" not in result.output
+    assert afile.read_text() == "keep me"

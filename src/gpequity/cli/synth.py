@@ -41,6 +41,7 @@ def synth(
     if format not in ("csv", "parquet"):
         raise typer.BadParameter("--format must be csv or parquet")
     as_of_date = _parse_date(as_of) if as_of else date.today()
+    _writable_folder(out)
     console = Console()
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -81,3 +82,18 @@ def synth(
     for planted in summary.planted:
         table.add_row(planted.indicator, planted.description)
     console.print(table)
+
+
+def _writable_folder(out: Path) -> None:
+    """Refuse an --out that cannot take the files before generating anything."""
+    from gpequity.hna.results import OutputFolderError, check_output_folder
+
+    try:
+        check_output_folder(out)
+        out.mkdir(parents=True, exist_ok=True)
+    except OutputFolderError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--out") from exc
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot write to {out}: {exc.strerror or exc}", param_hint="--out"
+        ) from exc
