@@ -28,7 +28,7 @@ def _console() -> Console:
     return Console(stderr=True)
 
 
-def _print_error(exc: Exception) -> None:
+def _print_error(exc: Exception | str) -> None:
     """An error as text, not Rich markup; one line per problem, however narrow the terminal."""
     _console().print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
 
@@ -131,8 +131,8 @@ def run(
         raise typer.Exit(2) from exc
     try:
         written = result.write(out)
-    except OutputFolderError as exc:  # e.g. the folder went away or filled up during the run
-        _print_error(exc)
+    except OSError as exc:  # e.g. the disk filled up, or the folder cannot be made
+        _print_error(f"cannot write the results to {out}: {exc.strerror or exc}")
         raise typer.Exit(2) from exc
     typer.echo(result.summary())
     typer.echo(f"\nWrote indicators and gradients (CSV and JSON) to {written}")

@@ -526,13 +526,8 @@ def write_outputs(out: str | Path, indicators: Sequence[Row], gradients: Sequenc
     # Not mkdtemp: its folder is private (0700) and would become the results folder. mkdir
     # gives the usual permissions (the umask's), as for any folder the user makes.
     staging = target.parent / f".{target.name}-{secrets.token_hex(8)}"
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging.mkdir()
-    except OSError as exc:
-        raise OutputFolderError(
-            f"cannot write the results to {target}: {exc.strerror or exc}"
-        ) from exc
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging.mkdir()
     try:
         _write_all(staging, indicators, gradients)
         if not target.exists():
@@ -540,10 +535,6 @@ def write_outputs(out: str | Path, indicators: Sequence[Row], gradients: Sequenc
             return target
         for name in OUTPUT_FILES:
             os.replace(staging / name, target / name)
-    except OSError as exc:
-        raise OutputFolderError(
-            f"cannot write the results to {target}: {exc.strerror or exc}"
-        ) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
