@@ -146,21 +146,25 @@ def _jsonable(value: Any) -> Any:
 
 ColumnType = Literal["bool", "int", "code", "text", "date"]
 
-_CODES: dict[str, tuple[str, ...]] = {
+# The coded columns of the contract, patients' and appointments' (indicator definitions
+# check appointment-level conditions with the same table, ``indicators.schema``).
+CODES: dict[str, tuple[str, ...]] = {
     "sex": C.SEX,
     "ethnicity": C.ETHNICITY_CODES,
     "smoker": C.SMOKER,
+    "status": C.APPOINTMENT_STATUS,
+    "clinician_role": C.CLINICIAN_ROLE,
+    "mode": C.MODE,
+    "booked_via": C.BOOKED_VIA,
 }
 _INT_RANGE = {"age": (0, 120), "imd_decile": (1, 10)}
 
 
-def column_types(extra_columns: Iterable[str] = ()) -> dict[str, ColumnType]:
-    """The columns criteria may use, with their types (patient_id is not a criterion)."""
+def schema_types(schema: pa.Schema) -> dict[str, ColumnType]:
+    """Each column of a contract schema with its type."""
     types: dict[str, ColumnType] = {}
-    for f in C.PATIENTS_SCHEMA:
-        if f.name == "patient_id":
-            continue
-        if f.name in _CODES:
+    for f in schema:
+        if f.name in CODES:
             types[f.name] = "code"
         elif pa.types.is_boolean(f.type):
             types[f.name] = "bool"
@@ -170,12 +174,19 @@ def column_types(extra_columns: Iterable[str] = ()) -> dict[str, ColumnType]:
             types[f.name] = "date"
         else:
             types[f.name] = "text"
+    return types
+
+
+def column_types(extra_columns: Iterable[str] = ()) -> dict[str, ColumnType]:
+    """The columns criteria may use, with their types (patient_id is not a criterion)."""
+    types = schema_types(C.PATIENTS_SCHEMA)
+    del types["patient_id"]
     for name in extra_columns:
         types.setdefault(name, "text")
     return types
 
 
-_ORDERED_OPS = {"lt", "le", "gt", "ge"}
+ORDERED_OPS = frozenset({"lt", "le", "gt", "ge"})
 
 
 # ------------------------------------------------------------------ parsing and checking
@@ -298,7 +309,7 @@ def _check_condition(cond: Condition, types: dict[str, ColumnType]) -> Condition
         raise CriteriaError(f"{where}: '{cond.op}' needs a non-empty list of values")
     if not listed and isinstance(cond.value, list | tuple):
         raise CriteriaError(f"{where}: '{cond.op}' needs a single value, not a list")
-    if cond.op in _ORDERED_OPS and kind in ("bool", "code", "text"):
+    if cond.op in ORDERED_OPS and kind in ("bool", "code", "text"):
         raise CriteriaError(f"{where}: '{cond.op}' cannot be used on {cond.column} ({kind} column)")
     values = list(cond.value) if listed else [cond.value]
     checked = [_check_value(where, cond.column, kind, v) for v in values]
@@ -316,7 +327,7 @@ def _check_value(where: str, column: str, kind: ColumnType, value: Any) -> Any:
                 raise CriteriaError(f"{where}: {column} needs a whole number, not {value!r}")
             return value
         case "code":
-            codes = _CODES[column]
+            codes = CODES[column]
             if isinstance(value, str):
                 folded = value.strip().upper() if column == "ethnicity" else value.strip().lower()
                 if folded in codes:

@@ -25,6 +25,7 @@ from pydantic import (
 
 from gpequity.hna import columns as C
 from gpequity.hna.columns import APPOINTMENTS_SCHEMA
+from gpequity.hna.criteria import CODES, ORDERED_OPS, schema_types
 from gpequity.hna.indicators.conditions import (
     All,
     AnyOf,
@@ -179,35 +180,13 @@ class IndicatorFile(BaseModel):
 
 # --------------------------------------------------------------------------- the contract
 
-# What the definitions may compare each contract column with. A column outside the contract
-# (an extract's own) is not known here: a run skips the indicator if the extract lacks it.
-_CODES: dict[str, tuple[str, ...]] = {
-    "sex": C.SEX,
-    "ethnicity": C.ETHNICITY_CODES,
-    "smoker": C.SMOKER,
-    "status": C.APPOINTMENT_STATUS,
-    "clinician_role": C.CLINICIAN_ROLE,
-    "mode": C.MODE,
-    "booked_via": C.BOOKED_VIA,
-}
-_ORDERED = {"lt", "le", "gt", "ge"}
 
-
+# A column outside the contract (an extract's own) is not known here: a run skips the
+# indicator if the extract lacks it.
 def _contract_types(level: str) -> dict[str, str]:
     """Column (or measure) -> bool, int, number, code, date or text, at this level."""
     schema = APPOINTMENTS_SCHEMA if level == "appointment" else C.PATIENTS_SCHEMA
-    types: dict[str, str] = {}
-    for f in schema:
-        if f.name in _CODES:
-            types[f.name] = "code"
-        elif str(f.type) == "bool":
-            types[f.name] = "bool"
-        elif str(f.type).startswith("int"):
-            types[f.name] = "int"
-        elif str(f.type).startswith("date"):
-            types[f.name] = "date"
-        else:
-            types[f.name] = "text"
+    types: dict[str, str] = dict(schema_types(schema))
     if level == "patient":
         types.update(dict.fromkeys(MEASURES, "int"))
         types["continuity_upc"] = types["continuity_coc"] = "number"
@@ -226,7 +205,7 @@ def _check_against_contract(node: Node, types: dict[str, str]) -> None:
         case Compare(column, op, value) if column in types:
             where = f"{{{column}: {{{op}: {json.dumps(value, default=str)}}}}}"
             kind = types[column]
-            if op in _ORDERED and kind in ("bool", "code", "text"):
+            if op in ORDERED_OPS and kind in ("bool", "code", "text"):
                 raise ValueError(f"{where}: '{op}' cannot be used on {column} ({kind} column)")
             for v in value if isinstance(value, tuple) else (value,):
                 _check_value(where, column, kind, v)
@@ -243,8 +222,8 @@ def _check_against_contract(node: Node, types: dict[str, str]) -> None:
 
 def _check_value(where: str, column: str, kind: str, value: Any) -> None:
     wrong = None
-    if kind == "code" and value not in _CODES[column]:
-        wrong = f"one of {', '.join(_CODES[column])}"
+    if kind == "code" and value not in CODES[column]:
+        wrong = f"one of {', '.join(CODES[column])}"
     elif kind == "bool" and not isinstance(value, bool):
         wrong = "true or false"
     elif kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
