@@ -8,9 +8,12 @@ from datetime import date
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gpequity.hna import columns as C
 from gpequity.hna.extract import Extract, load_extract
+from tests.hna.conftest import write_extract_files
 
 
 def _p(pid: str, **kw: object) -> dict[str, object]:
@@ -66,6 +69,30 @@ def test_blanks_codes_and_text(tmp_path, write_extract):
     assert t["imd_decile"] == [9, None, None]  # E01000001 is decile 9 in IMD 2019
     assert t["last_bp_date"] == [None, None, date(2024, 2, 29)]
     assert t["age"] == [40, 40, 45]
+
+
+# DuckDB's trim, which the loader's rules use, takes the space and Unicode's other space
+# separators (no-break, em, ideographic...) from either end of a cell, not tabs.
+_ENDS = " \u00a0\u2003\u3000"
+_TEXT = st.text("aZ9-\u00e9' \t\u00a0\u2003\u3000", max_size=6)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cells=st.lists(st.tuples(st.text(_ENDS, max_size=2), _TEXT, _TEXT), min_size=1, max_size=12))
+def test_text_cells_lose_spaces_of_every_kind_at_their_ends_only(tmp_path_factory, cells):
+    """Ids, free text and codes kept as text: padding of any kind of space goes, inner
+    characters and non-ASCII letters stay, and a cell of spaces alone is blank."""
+    rows = [
+        _p(f"{pad}P{i}{pad[::-1]}", language=language, lsoa=lsoa)
+        for i, (pad, language, lsoa) in enumerate(cells)
+    ]
+    ext = load_extract(write_extract_files(tmp_path_factory.mktemp("text") / "x", rows))
+    t = ext.patients.to_pydict()
+    assert t["patient_id"] == [f"P{i}" for i in range(len(cells))]
+    assert t["language"] == [language.strip(_ENDS) or None for _, language, _ in cells]
+    assert t["lsoa"] == [lsoa.strip(_ENDS).upper() or None for _, _, lsoa in cells]
 
 
 def test_imd_decile_given_is_kept_and_unknown_lsoa_warns(tmp_path, write_extract):

@@ -531,12 +531,14 @@ def _column_sql(spec: ColumnSpec, i: int, arrow_type: pa.DataType) -> _ColumnSql
     extra = ""
     match spec.kind:
         case "id" | "text" | "upper_text":
-            trimmed = f"nullif(trim({c}), '')"
-            fast = f"upper({trimmed})" if spec.kind == "upper_text" else trimmed
-            slow, value = "NULL", f
-            checks = [_Check(name, "missing", "required value is blank", f"{f} IS NULL")] * (
-                spec.required
-            )
+            # Clean: all ASCII, not blank, no space at either end. For ASCII text DuckDB's
+            # trim removes only spaces, so a clean cell is its own trimmed value; a cell
+            # with other characters (trim also removes Unicode spaces) takes the slow path.
+            clean = f"length({c}) = strlen({c}) AND NOT (prefix({c}, ' ') OR suffix({c}, ' '))"
+            fold = "upper" if spec.kind == "upper_text" else ""
+            fast = f"CASE WHEN {clean} AND {c} <> '' THEN {fold}({c}) END"
+            slow = _slow(c, f, fold)
+            value = f"coalesce({f}, {s})"
         case "code" | "ucode":
             fold = "lower" if spec.kind == "code" else "upper"
             fast = f"CASE WHEN {_is_in(c, spec.codes)} THEN {c} END"
@@ -566,7 +568,7 @@ def _column_sql(spec: ColumnSpec, i: int, arrow_type: pa.DataType) -> _ColumnSql
                 )  # fmt: skip
             )
         case "date":
-            iso = "length({x}) = 10 AND substr({x}, 5, 1) = '-' AND substr({x}, 8, 1) = '-'"
+            iso = "{x} LIKE '____-__-__'"  # ten characters, dashes 5th and 8th
             fast = f"CASE WHEN {iso.format(x=c)} THEN TRY_CAST({c} AS DATE) END"
             slow = (
                 f"CASE WHEN {c} IS NULL OR {f} IS NOT NULL THEN NULL ELSE nullif(trim({c}), '') END"
