@@ -2,10 +2,12 @@
 
 Why DuckDB does the work: an extract can hold millions of rows, and the assessment must cost
 little more than one scan of the files. Each file is read once by DuckDB with every column as
-text; a single SQL projection trims the cells, builds the typed columns of
-``gpequity.hna.columns`` and, in the same pass, a bit mask with one bit per rule a cell can
-break. Clean rows carry a zero mask and nothing else, so a clean extract costs one scan plus a
-cheap aggregate. Only when rules are broken are the offending rows looked up again (by row id)
+text; a single SQL projection builds the typed columns of ``gpequity.hna.columns`` and, in
+the same pass, a bit mask with one bit per rule a cell can break. Each cell is first tried
+against its cheap clean form (a canonical code, ``true``/``false``, an ISO date, ASCII text
+with no space at either end); only a row with a cell that is not clean takes the slow path
+(trimming, case-folding, other spellings, the rules), so a clean row costs the cheap tests
+alone and carries a zero mask. A clean extract costs one scan plus a cheap aggregate. Only when rules are broken are the offending rows looked up again (by row id)
 to report their line and value. Rows DuckDB cannot parse at all (wrong field count, invalid
 UTF-8, broken quoting) are captured by its rejects table with their line numbers.
 
