@@ -7,8 +7,9 @@ the same pass, a bit mask with one bit per rule a cell can break. Each cell is f
 against its cheap clean form (a canonical code, ``true``/``false``, an ISO date, ASCII text
 with no space at either end); only a row with a cell that is not clean takes the slow path
 (trimming, case-folding, other spellings, the rules), so a clean row costs the cheap tests
-alone and carries a zero mask. A clean extract costs one scan plus a cheap aggregate. Only when rules are broken are the offending rows looked up again (by row id)
-to report their line and value. Rows DuckDB cannot parse at all (wrong field count, invalid
+alone and carries a zero mask. A clean extract costs one scan plus a cheap aggregate. Only
+when rules are broken are the offending rows looked up again (by row id) to report their
+line and value. Rows DuckDB cannot parse at all (wrong field count, invalid
 UTF-8, broken quoting) are captured by its rejects table with their line numbers.
 
 The typed tables stay in that DuckDB connection (``Extract``): the engine counts from them
