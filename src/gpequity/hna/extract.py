@@ -9,8 +9,8 @@ with no space at either end); only a row with a cell that is not clean takes the
 (trimming, case-folding, other spellings, the rules), so a clean row costs the cheap tests
 alone and carries a zero mask. A clean extract costs one scan plus a cheap aggregate. Only
 when rules are broken are the offending rows looked up again (by row id) to report their
-line and value. Rows DuckDB cannot parse at all (wrong field count, invalid
-UTF-8, broken quoting) are captured by its rejects table with their line numbers.
+line and value. Rows DuckDB cannot parse at all (wrong field count, invalid UTF-8, broken
+quoting) are captured by its rejects table with their line numbers.
 
 The typed tables stay in that DuckDB connection (``Extract``): the engine counts from them
 there, and Arrow copies are made only when a caller asks for ``patients``/``appointments``.
@@ -573,9 +573,7 @@ def _column_sql(spec: ColumnSpec, i: int, arrow_type: pa.DataType) -> _ColumnSql
         case "date":
             iso = "{x} LIKE '____-__-__'"  # ten characters, dashes 5th and 8th
             fast = f"CASE WHEN {iso.format(x=c)} THEN TRY_CAST({c} AS DATE) END"
-            slow = (
-                f"CASE WHEN {c} IS NULL OR {f} IS NOT NULL THEN NULL ELSE nullif(trim({c}), '') END"
-            )
+            slow = _slow(c, f)
             value = f"coalesce({f}, CASE WHEN {iso.format(x=s)} THEN TRY_CAST({s} AS DATE) END)"
             checks.append(
                 _Check(
@@ -591,9 +589,7 @@ def _column_sql(spec: ColumnSpec, i: int, arrow_type: pa.DataType) -> _ColumnSql
             n = f"TRY_CAST({c} AS {sql_type})"
             clean = f"CAST({n} AS VARCHAR) = {c} AND {n} BETWEEN {spec.low} AND {spec.high}"
             fast = f"CASE WHEN {clean} THEN {n} END"
-            slow = (
-                f"CASE WHEN {c} IS NULL OR {f} IS NOT NULL THEN NULL ELSE nullif(trim({c}), '') END"
-            )
+            slow = _slow(c, f)
             extra = f"TRY_CAST({s} AS DECIMAL(18, 6))"
             whole = f"{d} = trunc({d})"
             ok = f"{whole} AND {d} BETWEEN {spec.low} AND {spec.high}"
