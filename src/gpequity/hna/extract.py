@@ -37,6 +37,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -671,13 +672,12 @@ class _Loaded:
     present: frozenset[str] = frozenset()  # contract columns present in the file
     reject_lines: list[int] = field(default_factory=list)  # DuckDB's numbers (``lines``)
     contract: tuple[str, ...] = ()  # the contract's columns, in the table under these names
-    physical: LineMap | None | Literal[False] = None  # False: one record per line
 
+    @cached_property
     def _physical(self) -> LineMap | None:
-        """The file's physical lines, worked out on first use (only a report needs them)."""
-        if self.physical is None:
-            self.physical = line_map(self.source.path, self.rows, self.reject_lines) or False
-        return self.physical or None
+        """The file's physical lines (None: one record per line), worked out on first use:
+        only a report needs them."""
+        return line_map(self.source.path, self.rows, self.reject_lines)
 
     def stored(self) -> list[tuple[str, str]]:
         """Each extra column's (stored, own) name. The table keeps extras under names of
@@ -690,7 +690,7 @@ class _Loaded:
         quoted value over several lines, or a blank line, moves the later rows down."""
         if self.source.fmt == "parquet":
             return rowid + 1
-        if mapped := self._physical():
+        if mapped := self._physical:
             return int(mapped.rows[rowid])
         line = rowid + 2
         while True:
@@ -701,7 +701,7 @@ class _Loaded:
 
     def reject_line(self, line: int) -> int:
         """The file line of a record DuckDB rejected, from DuckDB's number for it."""
-        mapped = self._physical()
+        mapped = self._physical
         return mapped.rejects.get(line, line) if mapped else line
 
 

@@ -9,7 +9,6 @@ the file again when the file is not the plain case of one record per line (ADR 1
 
 from __future__ import annotations
 
-from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +33,8 @@ class Records:
     """The non-blank records of a CSV file, header first: for each, DuckDB's line number
     (records and blank lines counted, quoted line breaks not) and its first physical line."""
 
-    duckdb_lines: array
-    physical_lines: array
+    duckdb_lines: np.ndarray
+    physical_lines: np.ndarray
 
 
 def scan_records(path: Path) -> Records:
@@ -48,7 +47,7 @@ def scan_records(path: Path) -> Records:
     """
     size = path.stat().st_size
     if size == 0:
-        return Records(array("q"), array("q"))
+        return Records(np.zeros(0, np.int64), np.zeros(0, np.int64))
     data = np.memmap(path, dtype=np.uint8, mode="r")
     breaks, ends = [], []  # every line break; the line breaks that end a record
     parity = 0
@@ -71,7 +70,7 @@ def scan_records(path: Path) -> Records:
     duck_lines = np.arange(1, len(starts) + 1)[~blank]
     physical = np.searchsorted(all_breaks, starts[~blank]) + 1
     del data
-    return Records(array("q", duck_lines.tolist()), array("q", physical.tolist()))
+    return Records(duck_lines, physical)
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ class LineMap:
     """Physical first lines of the rows DuckDB kept (by row id) and of the records it
     rejected (by DuckDB's line number)."""
 
-    rows: array
+    rows: np.ndarray
     rejects: dict[int, int]
 
 
@@ -91,16 +90,10 @@ def line_map(path: Path, rows: int, reject_lines: list[int]) -> LineMap | None:
     if physical_line_count(path) == 1 + rows + len(reject_lines):
         return None
     records = scan_records(path)
-    rejected = set(reject_lines)
-    kept = array("q")
-    found: dict[int, int] = {}
-    for duck_line, physical in zip(
-        records.duckdb_lines[1:], records.physical_lines[1:], strict=True
-    ):
-        if duck_line in rejected:
-            found[duck_line] = physical
-        else:
-            kept.append(physical)
-    if len(kept) != rows or len(found) != len(rejected):
+    duck, physical = records.duckdb_lines[1:], records.physical_lines[1:]  # past the header
+    is_reject = np.isin(duck, np.asarray(reject_lines, dtype=np.int64))
+    kept = physical[~is_reject]
+    found = dict(zip(duck[is_reject].tolist(), physical[is_reject].tolist(), strict=True))
+    if len(kept) != rows or len(found) != len(set(reject_lines)):
         return None
     return LineMap(kept, found)
