@@ -94,6 +94,7 @@ def test_describe_generic_fallback_for_extra_columns():
     ("doc", "fragment"),
     [
         ("{", "not valid JSON"),
+        ('{"any": [\n', "not valid JSON (Expecting value at line 2, column 1)"),
         ('{"any": [{"homeless": tru}]}', 'at line 1, column 23 (after \'any": [{"homeless": \')'),
         ({"some": []}, "one group"),
         ({"any": []}, "at least 1"),

@@ -195,8 +195,8 @@ ORDERED_OPS = frozenset({"lt", "le", "gt", "ge"})
 def json_problem(exc: json.JSONDecodeError) -> str:
     """Where JSON text broke and what came just before, e.g. ``line 1, column 10 (after
     '{"any": [')``: criteria typed on one line are easier to fix with the place shown."""
-    line = exc.doc.splitlines()[exc.lineno - 1] if exc.doc.strip() else ""
-    before = line[max(0, exc.colno - 21) : exc.colno - 1]
+    line_start = exc.doc.rfind("\n", 0, exc.pos) + 1  # as json counts lines and columns
+    before = exc.doc[max(line_start, exc.pos - 20) : exc.pos]
     near = f" (after {before!r})" if before.strip() else ""
     return f"{exc.msg} at line {exc.lineno}, column {exc.colno}{near}"
 
