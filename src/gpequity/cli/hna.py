@@ -33,16 +33,41 @@ def _print_error(exc: Exception | str) -> None:
     _console().print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
 
 
+def _limits(max_unzipped: str | None):
+    """The zip limits from ``--max-unzipped`` (else the environment's, else 4 GB)."""
+    from gpequity.archives import ArchiveError, default_limits, parse_size
+
+    try:
+        limits = default_limits()
+    except ArchiveError as exc:
+        raise typer.BadParameter(exc.message, param_hint="GPEQUITY_MAX_UNZIPPED_BYTES") from exc
+    if max_unzipped is None:
+        return limits
+    try:
+        return limits.with_total(parse_size(max_unzipped))
+    except ValueError as exc:
+        raise typer.BadParameter(
+            "use a size such as 500MB or 8GB", param_hint="--max-unzipped"
+        ) from exc
+
+
+_MAX_UNZIPPED_HELP = (
+    "Largest a zipped extract may unpack to, e.g. 500MB or 8GB "
+    "(default 4GB, or GPEQUITY_MAX_UNZIPPED_BYTES)."
+)
+
+
 @app.command()
 def validate(
     extract: Path = typer.Argument(..., help="Extract folder or .zip (patients.csv, ...)."),
     format: ReportFormat = typer.Option(ReportFormat.text, "--format", help="text or json."),
     max_per_kind: int = typer.Option(5, "--max-per-kind", min=0, help="Examples per problem."),
+    max_unzipped: str | None = typer.Option(None, "--max-unzipped", help=_MAX_UNZIPPED_HELP),
 ) -> None:
     """Check an extract against the data contract; exit 1 when it has errors."""
     from gpequity.hna.validate import validate_extract
 
-    report = validate_extract(extract)
+    report = validate_extract(extract, limits=_limits(max_unzipped))
     if format is ReportFormat.json:
         typer.echo(report.to_json(indent=2))
     else:
@@ -84,6 +109,7 @@ def run(
     drop_bad_rows: bool = typer.Option(
         False, "--drop-bad-rows", help="Leave out rows that break the contract instead of stopping."
     ),
+    max_unzipped: str | None = typer.Option(None, "--max-unzipped", help=_MAX_UNZIPPED_HELP),
 ) -> None:
     """Run the health needs assessment and write its tables; prints a short summary."""
     from gpequity.hna.api import FocusError
@@ -94,6 +120,7 @@ def run(
     from gpequity.hna.validate import ExtractError
 
     when = _as_of(as_of)
+    limits = _limits(max_unzipped)
     console = _console()
     try:  # before the long part: a bad --out fails at once
         check_output_folder(out)
@@ -121,6 +148,7 @@ def run(
                 shareable=shareable,
                 drop_bad_rows=drop_bad_rows,
                 progress=progress,
+                limits=limits,
             )
     except ExtractError as exc:
         console.print("[bold red]The extract has errors; nothing was written.[/]")

@@ -270,12 +270,12 @@ READ_SHARE = 0.3
 """The part of a run's progress bar that reading and checking the extract fills."""
 
 
-def _load(extract: Any, drop_bad_rows: bool, progress: Progress | None) -> Any:
+def _load(extract: Any, drop_bad_rows: bool, progress: Progress | None, limits: Any = None) -> Any:
     if isinstance(extract, str | Path):
         from gpequity.hna.extract import load_extract
 
         reading = (lambda m, f: progress(m, f * READ_SHARE)) if progress else None
-        return load_extract(extract, drop_bad_rows=drop_bad_rows, progress=reading)
+        return load_extract(extract, drop_bad_rows=drop_bad_rows, progress=reading, limits=limits)
     return extract
 
 
@@ -321,6 +321,7 @@ def run(
     drop_bad_rows: bool = False,
     progress: Progress | None = None,
     spark: Any = None,
+    limits: Any = None,
 ) -> HNAResult:
     """Run the health needs assessment.
 
@@ -329,6 +330,8 @@ def run(
     or a list of definitions). ``shareable`` applies disclosure control to every output.
     ``progress(message, fraction)`` is told how the run is going; with the spark engine it is
     also called from a watcher thread while Spark counts, so it must be thread-safe.
+    ``limits`` (``gpequity.archives.Limits``) caps what a zipped extract may unpack to; the
+    default is 4 GB, or ``GPEQUITY_MAX_UNZIPPED_BYTES``.
     """
     as_of_date = date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
     focus_data = read_focus(focus)
@@ -338,7 +341,7 @@ def run(
 
         if (columns := patient_columns_at_a_glance(extract)) is not None:
             _checked_focus(focus_data, columns)  # a misspelt column fails before the read
-    loaded = _load(extract, drop_bad_rows, progress)
+    loaded = _load(extract, drop_bad_rows, progress, limits)
     try:
         counts, plan = _count(
             loaded,

@@ -29,7 +29,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 import tempfile
 import zipfile
 import zlib
@@ -43,6 +42,8 @@ from typing import Literal
 
 import duckdb
 import pyarrow as pa
+
+from gpequity.archives import ArchiveError, Limits, SafeZip, default_limits
 
 from . import columns as C
 from .imd import create_duckdb_table
@@ -224,6 +225,7 @@ def load_extract(
     drop_bad_rows: bool = False,
     progress: Progress | None = None,
     max_examples: int = 100,
+    limits: Limits | None = None,
 ) -> Extract:
     """Read and validate the extract at ``path`` (a folder or a .zip).
 
@@ -233,7 +235,11 @@ def load_extract(
     or required column, not a CSV/Parquet file, no patients) always raise.
     """
     report, opened = _open(
-        Path(path), drop_bad_rows=drop_bad_rows, progress=progress, max_examples=max_examples
+        Path(path),
+        drop_bad_rows=drop_bad_rows,
+        progress=progress,
+        max_examples=max_examples,
+        limits=limits,
     )
     if opened is None:
         raise ExtractError(report)
@@ -267,14 +273,16 @@ def _file_error(report: ValidationReport, label: str, kind: str, message: str) -
 
 
 @contextmanager
-def _located(path: Path, report: ValidationReport) -> Iterator[dict[str, _Source]]:
+def _located(
+    path: Path, report: ValidationReport, limits: Limits | None = None
+) -> Iterator[dict[str, _Source]]:
     """Find patients/appointments files in a folder or zip (zip members go to a temp dir)."""
     with ExitStack() as stack:
         if path.is_dir():
             entries = _folder_entries(path)
         elif path.is_file() and zipfile.is_zipfile(path):
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gpequity-")))
-            entries = _unzip(path, tmp, report)
+            entries = _unzip(path, tmp, report, limits)
         elif path.exists():
             _file_error(report, path.name, "not_extract", "expected a folder or a .zip file")
             yield {}
@@ -293,10 +301,20 @@ def _located(path: Path, report: ValidationReport) -> Iterator[dict[str, _Source
                     "ambiguous",
                     f"both {stem}.csv and {stem}.parquet are present: keep only one",
                 )
+            elif hits and hits[0].path.is_symlink():
+                # Never followed: a link could point at any file on the machine, and the
+                # report would then quote that file's contents back.
+                _file_error(
+                    report,
+                    hits[0].label,
+                    "link",
+                    "this is a symbolic link, not a file: copy the file itself into the "
+                    "extract folder",
+                )
             elif hits:
                 found[stem] = hits[0]
         if "patients" not in found and not any(  # already said why it cannot be read
-            i.kind in ("bad_zip", "encrypted_zip")
+            i.kind in ("bad_zip", "encrypted_zip", "unsafe_zip", "link")
             or (i.kind == "ambiguous" and i.file.startswith("patients"))
             for i in report.issues
         ):
@@ -307,8 +325,9 @@ def _located(path: Path, report: ValidationReport) -> Iterator[dict[str, _Source
 
 
 def _folder_entries(path: Path) -> dict[str, Path]:
-    """A folder's files by lower-case name (the extract's file names are case-insensitive)."""
-    return {p.name.lower(): p for p in path.iterdir() if p.is_file()}
+    """A folder's files by lower-case name (the extract's file names are case-insensitive).
+    Symbolic links are listed too (never followed), so that they can be refused by name."""
+    return {p.name.lower(): p for p in path.iterdir() if p.is_symlink() or p.is_file()}
 
 
 def _candidates(entries: dict[str, Path], stem: str) -> list[_Source]:
@@ -320,54 +339,44 @@ def _candidates(entries: dict[str, Path], stem: str) -> list[_Source]:
     ]
 
 
-_ZIP_ENCRYPTED = 0x1  # general purpose flag bit 0: the member is encrypted
 _ZIP_READ_ERRORS = (zipfile.BadZipFile, OSError, EOFError, zlib.error)
 _WANTED = {f"{s}.{f}" for s in ("patients", "appointments") for f in ("csv", "parquet")}
 
 
-def _zip_members(zf: zipfile.ZipFile) -> Iterator[tuple[str, zipfile.ZipInfo]]:
+def _zip_members(infos: list[zipfile.ZipInfo]) -> Iterator[tuple[str, zipfile.ZipInfo]]:
     """The members that are extract files, by lower-case name (any folder depth)."""
-    for info in zf.infolist():
+    for info in infos:
         name = info.filename.rsplit("/", 1)[-1].lower()
         if not info.is_dir() and name in _WANTED and not info.filename.startswith("__MACOSX"):
             yield name, info
 
 
-def _unzip(path: Path, into: Path, report: ValidationReport) -> dict[str, Path]:
-    """Extract only the members named patients.* / appointments.* (any folder depth)."""
+def _unzip(
+    path: Path, into: Path, report: ValidationReport, limits: Limits | None = None
+) -> dict[str, Path]:
+    """Extract only the members named patients.* / appointments.* (any folder depth), after
+    checking the whole zip against ``limits`` (its size, member count, names, links,
+    encryption; ``gpequity.archives``), counting the bytes really unpacked as they come."""
     out: dict[str, Path] = {}
     try:
-        with zipfile.ZipFile(path) as zf:
-            for name, info in _zip_members(zf):
+        with SafeZip(path, limits=limits or default_limits(), label=path.name) as zf:
+            for name, info in _zip_members(zf.members):
                 if name in out:
                     _file_error(report, name, "ambiguous", "more than one file of this name")
                     continue
-                if info.flag_bits & _ZIP_ENCRYPTED:
-                    _file_error(
-                        report,
-                        path.name,
-                        "encrypted_zip",
-                        f"{info.filename} is password-protected in the zip: unzip it "
-                        "yourself and give the folder instead",
-                    )
-                    return out
-                target = into / name
-                with zf.open(info) as src, target.open("wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-                out[name] = target
-    except NotImplementedError:
-        _file_error(
-            report,
-            path.name,
-            "bad_zip",
-            "the zip file uses a compression method that cannot be read here: "
-            "unzip it yourself and give the folder instead",
-        )
-    except _ZIP_READ_ERRORS as exc:
-        _file_error(
-            report, path.name, "bad_zip", f"could not read the zip file ({type(exc).__name__})"
-        )
+                out[name] = zf.extract(info, into, name)
+    except ArchiveError as exc:
+        _file_error(report, path.name, _ARCHIVE_KINDS.get(exc.kind, "unsafe_zip"), exc.message)
     return out
+
+
+_ARCHIVE_KINDS = {
+    "encrypted": "encrypted_zip",
+    "unsupported": "bad_zip",
+    "damaged": "bad_zip",
+    "bad_zip": "bad_zip",
+    "bad_limit": "bad_zip",
+}
 
 
 # ---------------------------------------------------------------------------- sniffing
@@ -427,7 +436,7 @@ def patient_columns_at_a_glance(extract: str | Path) -> list[str] | None:
             header = _zip_header(path)
         else:
             return None
-    except (_Fatal, pa.ArrowException, RuntimeError, NotImplementedError, *_ZIP_READ_ERRORS):
+    except (_Fatal, ArchiveError, pa.ArrowException, RuntimeError, *_ZIP_READ_ERRORS):
         return None  # an encrypted member raises RuntimeError; the load says what is wrong
     if header is None:
         return None
@@ -437,7 +446,7 @@ def patient_columns_at_a_glance(extract: str | Path) -> list[str] | None:
 
 def _folder_header(folder: Path) -> list[str] | None:
     hits = _candidates(_folder_entries(folder), "patients")
-    if len(hits) != 1:
+    if len(hits) != 1 or hits[0].path.is_symlink():
         return None
     if hits[0].fmt == "csv":
         return sniff_csv_header(hits[0].path, hits[0].label)
@@ -447,8 +456,8 @@ def _folder_header(folder: Path) -> list[str] | None:
 
 
 def _zip_header(path: Path) -> list[str] | None:
-    with zipfile.ZipFile(path) as zf:
-        members = [(n, i) for n, i in _zip_members(zf) if n.startswith("patients.")]
+    with SafeZip(path, limits=default_limits(), label=path.name) as zf:
+        members = [(n, i) for n, i in _zip_members(zf.members) if n.startswith("patients.")]
         if len(members) != 1 or members[0][0] != "patients.csv":
             return None
         with zf.open(members[0][1]) as f:
@@ -1061,10 +1070,15 @@ def read_extract(
     drop_bad_rows: bool = False,
     progress: Progress | None = None,
     max_examples: int = 100,
+    limits: Limits | None = None,
 ) -> ValidationReport:
     """Check the extract against every rule and return the report (nothing is kept)."""
     report, opened = _open(
-        path, drop_bad_rows=drop_bad_rows, progress=progress, max_examples=max_examples
+        path,
+        drop_bad_rows=drop_bad_rows,
+        progress=progress,
+        max_examples=max_examples,
+        limits=limits,
     )
     if opened is not None:
         opened[0].close()
@@ -1077,6 +1091,7 @@ def _open(
     drop_bad_rows: bool,
     progress: Progress | None,
     max_examples: int,
+    limits: Limits | None = None,
 ) -> tuple[
     ValidationReport,
     tuple[duckdb.DuckDBPyConnection, _Loaded, _Loaded | None] | None,
@@ -1097,7 +1112,7 @@ def _open(
     keep = False
     try:
         con.execute("SET enable_progress_bar = false")
-        with _located(path, report) as found:
+        with _located(path, report, limits) as found:
             if not report.ok or "patients" not in found:
                 return report, None
             say("Reading patients", 0.0)

@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from gpequity.archives import Limits
+
 Severity = Literal["error", "warning"]
 
 
@@ -220,11 +222,13 @@ class ExtractError(Exception):
         return self.report.summary()
 
 
-def validate_extract(path: str | Path, *, max_examples: int = 100) -> ValidationReport:
+def validate_extract(
+    path: str | Path, *, max_examples: int = 100, limits: Limits | None = None
+) -> ValidationReport:
     """Check an extract (folder or .zip) against every DATA.md rule and return the report.
 
     Never raises for problems in the data; they are all in the report.
     """
     from .extract import read_extract
 
-    return read_extract(Path(path), drop_bad_rows=False, max_examples=max_examples)
+    return read_extract(Path(path), drop_bad_rows=False, max_examples=max_examples, limits=limits)
