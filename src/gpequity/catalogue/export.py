@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+from gpequity.spreadsheets import append_row, csv_cell
+
 from .importer import OfficialText
 from .schema import Action, Pack
 
@@ -141,7 +143,9 @@ def _csv_bytes(pack: Pack, official) -> bytes:
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for record in pack_records(pack, official):
-        writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in record.items()})
+        writer.writerow(
+            {k: csv_cell(";".join(v) if isinstance(v, list) else v) for k, v in record.items()}
+        )
     # A BOM so Excel opens the file as UTF-8; the importer accepts it.
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
@@ -168,13 +172,15 @@ def _xlsx_bytes(pack: Pack, official) -> bytes:
     used: set[str] = set()
     for tier in pack.tiers:
         ws = wb.create_sheet(sheet_title(tier.name, used))
-        ws.append([f"{pack.name}: {tier.name}. Exported from gpequity, not an official document."])
-        ws.append([pack.attribution])
-        ws.append(list(header))
+        append_row(
+            ws, [f"{pack.name}: {tier.name}. Exported from gpequity, not an official document."]
+        )
+        append_row(ws, [pack.attribution])
+        append_row(ws, header)
         for cell in ws[3]:
             cell.font = Font(bold=True)
         for action in pack.actions_in(tier=tier.key):
-            ws.append(_xlsx_row(pack, action, official))
+            append_row(ws, _xlsx_row(pack, action, official))
         for row in ws.iter_rows(min_row=4):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")

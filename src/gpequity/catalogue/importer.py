@@ -29,6 +29,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
+from gpequity.spreadsheets import csv_value, xlsx_value
+
 from .schema import Action, Pack
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -385,7 +387,7 @@ def _worksheet_rows(ws, read_only: bool) -> tuple[list[tuple[int, list[str]]], d
         for rownum, row in enumerate(ws.iter_rows(min_row=1, min_col=1), start=1):
             cells = []
             for idx, cell in enumerate(row):
-                cells.append(_cell_text(getattr(cell, "value", None)))
+                cells.append(_cell_text(xlsx_value(getattr(cell, "value", None))))
                 link = None if read_only else getattr(cell, "hyperlink", None)
                 if link is not None and getattr(link, "target", None):
                     links[(rownum, idx)] = link.target
@@ -456,7 +458,7 @@ def _read_csv(name: str, data: bytes) -> tuple[list[_Sheet], list[Issue], list[s
         for record in reader:
             # Spreadsheet row = the line where the record starts; cells can span lines.
             start = reader.line_num - sum(cell.count("\n") for cell in record)
-            cells = [_cell_text(c) for c in record]
+            cells = [_cell_text(csv_value(c)) for c in record]
             while cells and not cells[-1]:
                 cells.pop()
             if cells:

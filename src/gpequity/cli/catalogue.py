@@ -142,12 +142,15 @@ def list_cmd(
 
 def _csv_text(records: list[dict[str, Any]]) -> str:
     from gpequity.catalogue.export import FIELDS
+    from gpequity.spreadsheets import csv_cell
 
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     for r in records:
-        writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in r.items()})
+        writer.writerow(
+            {k: csv_cell(";".join(v) if isinstance(v, list) else v) for k, v in r.items()}
+        )
     return buf.getvalue()
 
 

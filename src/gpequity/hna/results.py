@@ -28,6 +28,7 @@ from gpequity.hna.columns import (
     NOT_RECORDED,
     SEX,
 )
+from gpequity.spreadsheets import csv_cell
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -480,7 +481,7 @@ def _write_table(folder: Path, name: str, rows: Sequence[Row], columns: Sequence
     with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([_csv_cell(r[c]) for c in columns] for r in rows)
+        writer.writerows([csv_cell(_csv_cell(r[c])) for c in columns] for r in rows)
     records = [{c: _json_value(r[c]) for c in columns} for r in rows]
     text = json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
     (folder / f"{name}.json").write_text(text + "\n", encoding="utf-8")

@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from gpequity.spreadsheets import csv_row
 from gpequity.web.assessment import services as assessment_services
 from gpequity.web.assessment.models import AssessmentEntry
 from gpequity.web.assessment.models import Status as AssessmentStatus
@@ -75,10 +76,12 @@ def report_pdf(org: Organisation, on_stage: Callable[[int, int], None] | None = 
 
 def _csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
     buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\n")
+    # CRLF line ends (RFC 4180): the csv module then also quotes a value holding a lone
+    # carriage return, which would otherwise split the row for every reader.
+    writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(list(header))
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(csv_row("" if v is None else v for v in row))
     # A BOM so Excel opens the file as UTF-8.
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 

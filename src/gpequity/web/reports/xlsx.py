@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from gpequity.catalogue import Pack, vocab
 from gpequity.catalogue.export import sheet_title
+from gpequity.spreadsheets import append_row, xlsx_value
 from gpequity.web.assessment.models import Status as AssessmentStatus
 from gpequity.web.orgs.models import Organisation
 from gpequity.web.plans.models import Status as PlanStatus
@@ -37,6 +38,7 @@ FORMAT_VERSION = "1"
 MAX_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED = 100 * 1024 * 1024
 MAX_ROWS = 5000
+MAX_COLUMNS = 100
 
 TIER_HEADER = (
     "Theme",
@@ -212,7 +214,7 @@ def export_workbook(org: Organisation, *, now: datetime | None = None) -> bytes:
             "header rows and Action Key column as they are.",
         ),
     ):
-        about.append(list(row))
+        append_row(about, row)
     about.column_dimensions["A"].width = 18
     about.column_dimensions["B"].width = 90
     about.sheet_state = "hidden"
@@ -288,13 +290,13 @@ def _sheet(wb, name: str, title: str, header: Iterable[str], rows: list[list[Any
 
     ws = wb.create_sheet(name)
     header = list(header)
-    ws.append([title])
-    ws.append(header)
+    append_row(ws, [title])
+    append_row(ws, header)
     ws["A1"].font = Font(bold=True, size=12)
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        append_row(ws, row)
     for row in ws.iter_rows(min_row=3):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -449,7 +451,18 @@ def check_file(data: bytes, name: str = "upload") -> None:
         ) from None
 
 
+@dataclass(frozen=True)
+class Formula:
+    """A cell that holds a formula: its text (``=...``) and the value Excel last worked out
+    for it (None when no spreadsheet program has calculated it)."""
+
+    text: str
+    cached: Any = None
+
+
 def _text(value: Any) -> str:
+    if isinstance(value, Formula):
+        return value.text.strip()
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -523,9 +536,16 @@ def _choice(choices: Iterable[tuple[str, str]], blank: str | None) -> Callable[[
     return parse
 
 
+def _exact(value: Any) -> str:
+    """A free-text cell exactly as typed (spaces kept), unlike ``_text``."""
+    if isinstance(value, str):
+        return value
+    return _text(value)
+
+
 def _plain(limit: int | None) -> Callable[[Any], str]:
     def parse(cell: Any) -> str:
-        text = _text(cell)
+        text = _exact(cell)
         if limit and len(text) > limit:
             raise ValueError(f"Use {limit} characters or fewer")
         return text
@@ -574,29 +594,79 @@ def plan_parsers(members: dict[str, Any]) -> dict[str, Callable[[Any], Any]]:
 def read_workbook(data: bytes, org: Organisation, *, name: str = "upload") -> ParsedWorkbook:
     """Parse an uploaded practice workbook. Raises ``WorkbookError`` if it is not one at all;
     cell-level problems are collected in ``issues`` so the person sees them all at once."""
-    import openpyxl
-
     check_file(data, name)
+    wb = _open(data, name, formulas=True)
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a damaged file
-        raise WorkbookError(
-            Issue(name, None, "", "", "The workbook could not be opened; save it again as .xlsx.")
-        ) from None
-    try:
-        return _read(wb, org)
+        return _read(wb, org, lambda: _open(data, name, formulas=False))
+    except WorkbookError:
+        raise
+    except Exception as exc:  # damaged sheet XML surfaces only while reading
+        raise WorkbookError(_unreadable(name, exc)) from None
     finally:
         wb.close()
 
 
-def _rows(ws) -> list[tuple[int, list[Any]]]:
+def _unreadable(name: str, exc: BaseException) -> Issue:
+    from defusedxml import DefusedXmlException
+
+    if isinstance(exc, DefusedXmlException):
+        why = (
+            "it declares XML entities, which Excel never writes (a sign of a damaged or "
+            "deliberately harmful file)"
+        )
+    else:
+        why = "it is damaged"
+    return Issue(
+        name, None, "", "", f"The workbook could not be opened: {why}. Save it again as .xlsx."
+    )
+
+
+def _open(data: bytes, name: str, *, formulas: bool):
+    """Open the workbook read-only: with formulas as written (``formulas``), or with the
+    values a spreadsheet program last worked out for them."""
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=not formulas)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise WorkbookError(_unreadable(name, exc)) from None
+
+
+def _rows(ws, cached: Callable[[], Any] | None = None) -> list[tuple[int, list[Any]]]:
+    """The sheet's rows; text as typed (``xlsx_value``), a formula as ``Formula`` with the
+    value last worked out for it (from ``cached()``, the same workbook opened for values,
+    only opened when the sheet has a formula)."""
     out = []
-    for idx, values in enumerate(ws.iter_rows(values_only=True), start=1):
+    formulas: list[tuple[int, int]] = []
+    for idx, cells in enumerate(ws.iter_rows(), start=1):
         if idx > MAX_ROWS:
             raise WorkbookError(
                 Issue(ws.title, idx, "", "", f"The sheet has more than {MAX_ROWS} rows.")
             )
-        out.append((idx, list(values)))
+        values = []
+        for col, c in enumerate(cells):
+            if getattr(c, "data_type", None) == "f":
+                formulas.append((idx - 1, col))
+                values.append(Formula(str(c.value)))
+            else:
+                values.append(xlsx_value(c.value))
+        while values and values[-1] is None:
+            values.pop()
+        if len(values) > MAX_COLUMNS:
+            raise WorkbookError(
+                Issue(ws.title, idx, "", "", f"The sheet has more than {MAX_COLUMNS} columns.")
+            )
+        out.append((idx, values))
+    if formulas and cached is not None:
+        wb = cached()
+        try:
+            worked_out = [list(v) for v in wb[ws.title].iter_rows(values_only=True)]
+        finally:
+            wb.close()
+        for r, c in formulas:
+            row = worked_out[r] if r < len(worked_out) else []
+            value = row[c] if c < len(row) else None
+            out[r][1][c] = Formula(out[r][1][c].text, xlsx_value(value))
     return out
 
 
@@ -634,7 +704,7 @@ def _header(sheet: str, rows, expected: tuple[str, ...], out: ParsedWorkbook) ->
     return False
 
 
-def _read(wb, org: Organisation) -> ParsedWorkbook:
+def _read(wb, org: Organisation, cached: Callable[[], Any] | None = None) -> ParsedWorkbook:
     out = ParsedWorkbook()
     pack = selectors.load_pack_for(org)
     sheets = {ws.title: ws for ws in wb.worksheets}
@@ -689,7 +759,7 @@ def _read(wb, org: Organisation) -> ParsedWorkbook:
         if sheet not in sheets:
             out.issues.append(Issue(sheet, None, "", "", "This tier's sheet is missing."))
             continue
-        rows = _rows(sheets[sheet])
+        rows = _rows(sheets[sheet], cached)
         if not _header(sheet, rows, TIER_HEADER, out):
             continue
         for idx, values in rows[2:]:
@@ -709,7 +779,7 @@ def _read(wb, org: Organisation) -> ParsedWorkbook:
     if "Plan" not in sheets:
         out.issues.append(Issue("Plan", None, "", "", "The Plan sheet is missing."))
     else:
-        rows = _rows(sheets["Plan"])
+        rows = _rows(sheets["Plan"], cached)
         if _header("Plan", rows, PLAN_HEADER, out):
             for idx, values in rows[2:]:
                 cells = dict(zip(PLAN_HEADER, values + [None] * len(PLAN_HEADER), strict=False))
@@ -770,6 +840,22 @@ def _action_row(out, pack: Pack, sheet: str, idx: int, key: str, seen: dict) -> 
 
 
 def _cell(out, sheet: str, idx: int, column: str, value: Any, parse) -> Cell | None:
+    if isinstance(value, Formula):
+        if value.cached is not None:
+            out.issues.append(
+                Issue(
+                    sheet,
+                    idx,
+                    column,
+                    value.text[:200],
+                    "This cell holds a formula; formulas are not imported. Type the value "
+                    "itself (to keep text that starts with =, type an apostrophe ' first).",
+                )
+            )
+            return None
+        # Never calculated: text that an older export wrote as a formula. Its text is
+        # what was typed (reading its empty worked-out value would wipe it).
+        value = value.text
     try:
         parsed = parse(value)
     except ValueError as exc:
