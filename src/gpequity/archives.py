@@ -176,9 +176,9 @@ def check_members(infos: list[zipfile.ZipInfo], limits: Limits, label: str) -> N
         if info.file_size > limits.ratio_from and ratio > limits.max_ratio:
             raise ArchiveError(
                 "ratio",
-                f"{name} in {label} is compressed {ratio:,.0f} times over (real files stay "
-                f"under {limits.max_ratio:,.0f}): it looks like a zip bomb, refusing to "
-                "unpack it",
+                f"{name} in {label} unpacks to {human_size(info.file_size)}, {ratio:,.0f} "
+                f"times its packed size (real files stay under {limits.max_ratio:,.0f} "
+                "times): it looks like a zip bomb, so it is not opened",
                 member=name,
             )
         total += info.file_size

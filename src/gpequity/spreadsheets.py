@@ -23,6 +23,8 @@ Pure Python; no Django.
 from __future__ import annotations
 
 import re
+import zipfile
+import zlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -94,3 +96,37 @@ def append_row(ws: Any, values: Iterable[Any]) -> None:
     for column, value in enumerate(values, start=1):
         if isinstance(value, str):
             set_text(ws.cell(row=row, column=column), value)
+
+
+# --------------------------------------------------------------------------- damaged XML
+
+
+def workbook_problem(exc: BaseException) -> str:
+    """Why openpyxl could not read a workbook, in words (from the exception or its causes):
+    XML entities (which Excel never writes: an entity-expansion bomb is refused by
+    ``defusedxml`` before it grows), an undefined entity, malformed XML, a damaged part."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+
+    seen: BaseException | None = exc
+    chain = []
+    while seen is not None and len(chain) < 10:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    for e in chain:
+        if isinstance(e, DefusedXmlException):
+            return (
+                "it declares XML entities, which Excel never writes (a sign of a damaged or "
+                "deliberately harmful file)"
+            )
+        if isinstance(e, ParseError):
+            what = str(e).split(":")[0]
+            if "undefined entity" in what:
+                return "it uses an XML entity that is not defined, so its XML is damaged"
+            if "amplification" in what:
+                return "its XML expands far beyond its size (an entity-expansion bomb)"
+            return f"its XML is damaged ({what})"
+        if isinstance(e, zipfile.BadZipFile | zlib.error | EOFError):
+            return "one of its parts is damaged or does not match the size it declares"
+    return "it is damaged"

@@ -29,7 +29,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
-from gpequity.spreadsheets import csv_value, xlsx_value
+from gpequity.archives import XLSX_LIMITS, ArchiveError, check_archive
+from gpequity.spreadsheets import csv_value, workbook_problem, xlsx_value
 
 from .schema import Action, Pack
 
@@ -38,6 +39,8 @@ HEADER_SEARCH_ROWS = 10
 FUZZY_RATIO = 0.85
 # A workbook is a zip; refuse archives that unpack to far more than the file limit (zip bombs).
 UNPACK_FACTOR = 10
+MAX_UNPACKED = 64 * 1024 * 1024
+"""At most this much XML is parsed from one workbook, whatever its packed size."""
 # Above this many unpacked bytes of worksheet XML, read in streaming mode (no hyperlinks).
 FULL_MODE_LIMIT = 16 * 1024 * 1024
 
@@ -327,16 +330,20 @@ def _sniff(path: Path, name: str, head: bytes) -> str:
 def _read_xlsx(
     path: Path, name: str, max_bytes: int
 ) -> tuple[list[_Sheet], list[Issue], list[str]]:
+    # The central directory first (gpequity.archives), so a zip bomb, an encrypted part or
+    # a part that lies about its size is refused before anything is unpacked or parsed.
+    limits = XLSX_LIMITS.with_total(min(UNPACK_FACTOR * max_bytes, MAX_UNPACKED))
+    try:
+        infos = check_archive(path, limits=limits, label="the workbook")
+    except ArchiveError as exc:
+        if exc.kind == "bad_zip":
+            _fail(name, "the workbook is truncated or corrupt; download it again")
+        _fail(name, exc.message)
+    if "xl/workbook.xml" not in {i.filename for i in infos}:
+        _fail(name, "is a zip archive but not an Excel workbook (no xl/workbook.xml)")
+    sheet_xml = sum(i.file_size for i in infos if i.filename.startswith("xl/"))
     try:
         with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            if "xl/workbook.xml" not in {i.filename for i in infos}:
-                _fail(name, "is a zip archive but not an Excel workbook (no xl/workbook.xml)")
-            # Declared sizes first, so a zip bomb is refused before anything is unpacked.
-            unpacked = sum(i.file_size for i in infos)
-            if unpacked > UNPACK_FACTOR * max_bytes:
-                _fail(name, f"the workbook unpacks to {unpacked:,} bytes, over the limit")
-            sheet_xml = sum(i.file_size for i in infos if i.filename.startswith("xl/"))
             bad = zf.testzip()
             if bad is not None:
                 _fail(name, f"the workbook is corrupt: part {bad!r} fails its checksum")
@@ -356,7 +363,7 @@ def _read_xlsx(
     except _Fatal:
         raise
     except Exception as exc:  # openpyxl raises many types for damaged parts
-        _fail(name, f"the workbook cannot be opened ({type(exc).__name__}: {exc})")
+        _fail(name, f"the workbook cannot be opened: {workbook_problem(exc)}")
     sheets: list[_Sheet] = []
     skipped: list[Issue] = []
     empty: list[str] = []
@@ -365,7 +372,7 @@ def _read_xlsx(
             try:
                 rows, links = _worksheet_rows(ws, read_only)
             except Exception as exc:  # damaged sheet XML surfaces only while reading
-                _fail(ws.title, f"the sheet cannot be read ({type(exc).__name__}: {exc})")
+                _fail(ws.title, f"the sheet cannot be read: {workbook_problem(exc)}")
             if not rows:
                 empty.append(ws.title)
                 continue

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
+from gpequity.archives import XLSX_LIMITS, ArchiveError, check_archive
+
 
 @dataclass(frozen=True)
 class FileType:
@@ -49,6 +51,7 @@ ACCEPT_ATTR = ",".join(sorted(ALLOWED))
 # The folder each Office Open XML format keeps its main part in.
 _OOXML_FOLDER = {".docx": "word/", ".xlsx": "xl/", ".pptx": "ppt/"}
 _TEXT_SAMPLE = 64 * 1024
+MAX_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,10 @@ def clean_name(name: str) -> str:
     """The user's file name without folders or control characters, for display only."""
     base = os.path.basename((name or "").replace("\\", "/")).strip()
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
-    return base[:200] or "unnamed file"
+    if len(base) > MAX_NAME:  # shorten the name, never the extension that says its type
+        stem, ext = os.path.splitext(base)
+        base = (stem[: MAX_NAME - len(ext)] + ext) if len(ext) < 20 else base[:MAX_NAME]
+    return base or "unnamed file"
 
 
 def max_bytes() -> int:
@@ -91,6 +97,8 @@ def check_upload(upload) -> CheckedUpload:
             f"Files must be {filesizeformat(limit)} or smaller.",
             code="size",
         )
+    if ext in _OOXML_FOLDER:
+        _check_archive(upload, name, ALLOWED[ext].label)
     if not _content_matches(upload, ext):
         raise ValidationError(
             f"“{name}” does not look like a {ALLOWED[ext].label}: its contents do not match "
@@ -98,6 +106,26 @@ def check_upload(upload) -> CheckedUpload:
             code="content",
         )
     return CheckedUpload(name, ext, ALLOWED[ext].content_type, size)
+
+
+def _check_archive(upload, name: str, label: str) -> None:
+    """An Office file is a zip: refuse a bomb, an encrypted or a damaged one by name
+    (``gpequity.archives``), before anything opens it."""
+    upload.seek(0)
+    try:
+        check_archive(upload, limits=XLSX_LIMITS, label=f"“{name}”")
+    except ArchiveError as exc:
+        if exc.kind == "bad_zip":
+            return  # not a zip at all: the content check says so
+        if exc.kind == "encrypted":
+            message = (
+                f"“{name}” is password-protected. Save a copy without the password and upload that."
+            )
+        else:
+            message = f"{exc.message[0].upper()}{exc.message[1:]}. Upload a different {label}."
+        raise ValidationError(message, code="archive") from None
+    finally:
+        upload.seek(0)
 
 
 def _content_matches(upload, ext: str) -> bool:

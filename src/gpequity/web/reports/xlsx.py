@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,9 +23,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from gpequity.archives import ArchiveError, Limits, check_archive
 from gpequity.catalogue import Pack, vocab
 from gpequity.catalogue.export import sheet_title
-from gpequity.spreadsheets import append_row, xlsx_value
+from gpequity.spreadsheets import append_row, workbook_problem, xlsx_value
 from gpequity.web.assessment.models import Status as AssessmentStatus
 from gpequity.web.orgs.models import Organisation
 from gpequity.web.plans.models import Status as PlanStatus
@@ -36,7 +36,11 @@ from . import selectors
 FORMAT_NAME = "gpequity practice workbook"
 FORMAT_VERSION = "1"
 MAX_BYTES = 10 * 1024 * 1024
-MAX_UNPACKED = 100 * 1024 * 1024
+MAX_UNPACKED = 16 * 1024 * 1024
+WORKBOOK_LIMITS = Limits(max_members=500, max_total=MAX_UNPACKED, max_ratio=100.0)
+"""What an uploaded practice workbook may unpack to. The workbook of the largest framework,
+with every note and plan field filled, is well under 1 MB unpacked; 16 MB of sheet XML takes
+openpyxl a few seconds, where the 93 MB bomb of issue 22 took 48."""
 MAX_ROWS = 5000
 MAX_COLUMNS = 100
 
@@ -423,6 +427,18 @@ def check_file(data: bytes, name: str = "upload") -> None:
         raise WorkbookError(
             Issue(name, None, "", "", f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
         )
+    if data.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE file: Excel's encrypted .xlsx, or .xls
+        raise WorkbookError(
+            Issue(
+                name,
+                None,
+                "",
+                "",
+                "The workbook is password-protected or in the old .xls format. Open it in "
+                "Excel, remove any password (File, Info, Protect Workbook), save it as .xlsx "
+                "and upload it again.",
+            )
+        )
     if not data.startswith(b"PK\x03\x04"):
         raise WorkbookError(
             Issue(
@@ -435,20 +451,25 @@ def check_file(data: bytes, name: str = "upload") -> None:
             )
         )
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-            if sum(i.file_size for i in infos) > MAX_UNPACKED:
-                raise WorkbookError(
-                    Issue(name, None, "", "", "The workbook unpacks to too much data.")
-                )
-            if not any(i.filename.startswith("xl/") for i in infos):
-                raise WorkbookError(
-                    Issue(name, None, "", "", "This zip file is not an Excel workbook (.xlsx).")
-                )
-    except zipfile.BadZipFile:
+        infos = check_archive(data, limits=WORKBOOK_LIMITS, label="the workbook")
+    except ArchiveError as exc:
+        raise WorkbookError(Issue(name, None, "", "", _archive_message(exc))) from None
+    if not any(i.filename.startswith("xl/") for i in infos):
         raise WorkbookError(
-            Issue(name, None, "", "", "The file is damaged or not an Excel workbook (.xlsx).")
-        ) from None
+            Issue(name, None, "", "", "This zip file is not an Excel workbook (.xlsx).")
+        )
+
+
+def _archive_message(exc: ArchiveError) -> str:
+    if exc.kind == "bad_zip":
+        return "The file is damaged or not an Excel workbook (.xlsx)."
+    if exc.kind == "encrypted":
+        return (
+            "The workbook is password-protected. Open it in Excel, remove the password "
+            "(File, Info, Protect Workbook) and upload it again."
+        )
+    text = exc.message
+    return ("T" + text[1:] if text.startswith("the ") else text) + "."
 
 
 @dataclass(frozen=True)
@@ -607,17 +628,12 @@ def read_workbook(data: bytes, org: Organisation, *, name: str = "upload") -> Pa
 
 
 def _unreadable(name: str, exc: BaseException) -> Issue:
-    from defusedxml import DefusedXmlException
-
-    if isinstance(exc, DefusedXmlException):
-        why = (
-            "it declares XML entities, which Excel never writes (a sign of a damaged or "
-            "deliberately harmful file)"
-        )
-    else:
-        why = "it is damaged"
     return Issue(
-        name, None, "", "", f"The workbook could not be opened: {why}. Save it again as .xlsx."
+        name,
+        None,
+        "",
+        "",
+        f"The workbook could not be opened: {workbook_problem(exc)}. Save it again as .xlsx.",
     )
 
 
