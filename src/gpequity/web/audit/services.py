@@ -18,10 +18,13 @@ def audit_record(
     after: dict[str, Any] | None = None,
     action_key: str = "",
     note: str = "",
+    actor_name: str | None = None,
 ) -> AuditEvent:
+    if actor_name is None:
+        actor_name = (actor.get_full_name() or actor.get_username()) if actor else "system"
     return AuditEvent.objects.create(
         actor_id=getattr(actor, "pk", None),
-        actor_name=(actor.get_full_name() or actor.get_username()) if actor else "system",
+        actor_name=actor_name[:150],
         organisation_id=getattr(organisation, "pk", None),
         entity=entity,
         entity_id=str(entity_id),

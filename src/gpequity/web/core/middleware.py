@@ -27,3 +27,41 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated:
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response
+
+
+class IdleTimeoutMiddleware:
+    """Sign a person out after ``SESSION_IDLE_SECONDS`` without a request (issue 22).
+
+    The time of the last request is kept in the session, rewritten at most once a minute so
+    that reading pages does not turn into a database write per request.
+    """
+
+    KEY = "gpequity_last_seen"
+    RESOLUTION = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        from django.conf import settings
+        from django.contrib import messages
+        from django.contrib.auth import logout
+
+        user = getattr(request, "user", None)
+        idle = int(getattr(settings, "SESSION_IDLE_SECONDS", 0) or 0)
+        if idle and user is not None and user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(self.KEY)
+            if last is not None and now - int(last) > idle:
+                logout(request)
+                minutes = max(1, idle // 60)
+                messages.info(
+                    request,
+                    f"You were signed out after {minutes} minutes without activity. "
+                    "Sign in again to carry on.",
+                )
+            elif last is None or now - int(last) >= self.RESOLUTION:
+                request.session[self.KEY] = now
+        return self.get_response(request)

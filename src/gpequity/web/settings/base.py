@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/gpequity/web
@@ -147,3 +148,29 @@ LOGGING = {
 # WhiteNoise serves collected files from STATIC_ROOT and, outside production, straight from
 # the finders; make sure the folder exists so a fresh checkout starts cleanly.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# --- Hardening (issue 22, ADR 0018) -----------------------------------------------------
+# Sign-in lockout with django-axes: after AXES_FAILURE_LIMIT wrong passwords for one account
+# from one address, that pair is locked for the cool-off time (or until staff unlock it:
+# `gpequity manage unlock_sign_in USERNAME`). Attempts are counted in the database.
+INSTALLED_APPS += ["axes"]  # noqa: F405
+MIDDLEWARE += [  # noqa: F405
+    "gpequity.web.core.middleware.IdleTimeoutMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("GPEQUITY_SIGNIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("GPEQUITY_SIGNIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "gpequity.web.core.signin.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins go to the audit trail instead
+AXES_VERBOSE = False
+
+# Sessions end after this long without a request (and after SESSION_COOKIE_AGE in any case).
+SESSION_IDLE_SECONDS = 60 * int(os.environ.get("GPEQUITY_SESSION_IDLE_MINUTES", "60"))
+SESSION_COOKIE_AGE = 60 * 60 * int(os.environ.get("GPEQUITY_SESSION_MAX_HOURS", "12"))
