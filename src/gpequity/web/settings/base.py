@@ -68,10 +68,20 @@ TEMPLATES = [
     }
 ]
 
+# SQLite under concurrent writers (issue 22 finding 5; ADR 0018): write-ahead logging so
+# readers never wait for a writer, BEGIN IMMEDIATE so a transaction takes the write lock at
+# its start (a read-then-write transaction cannot then fail at once with "database is
+# locked" when another writer got there first) and a 20 s busy timeout to wait for it.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": VAR_DIR / "gpequity.sqlite3",
+        "OPTIONS": dict(SQLITE_OPTIONS),
     }
 }
 if os.environ.get("GPEQUITY_DATABASE") == "postgres":
