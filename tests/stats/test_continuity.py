@@ -65,10 +65,15 @@ def test_secon_counts_consecutive_pairs_with_the_same_clinician():
 
 
 def test_mmci_magill_senf_formula():
-    # n contacts with k distinct clinicians: (1 - k/(n+1)) / (1 - 1/(n+1))
-    assert mmci(list("AAAA")) == 1.0
-    assert mmci(list("AB")) == pytest.approx((1 - 2 / 3) / (1 - 1 / 3))  # 0.5
-    assert mmci(list("ABCD")) == pytest.approx((1 - 4 / 5) / (1 - 1 / 5))  # 0.25
+    """MMCI = (1 - k/(n+0.1)) / (1 - 1/(n+0.1)) (DATA.md), which simplifies to
+    (n - k + 0.1) / (n - 0.9); the fractions below are worked by hand from it."""
+    assert mmci(list("AAAA")) == pytest.approx(1.0)  # k=1: always 1
+    assert mmci(list("AB")) == pytest.approx(1 / 11)  # (0.1/2.1)/(1.1/2.1)
+    assert mmci(list("AAB")) == pytest.approx(11 / 21)  # (1.1/3.1)/(2.1/3.1)
+    assert mmci(list("AABB")) == pytest.approx(21 / 31)  # (2.1/4.1)/(3.1/4.1)
+    assert mmci(list("ABCD")) == pytest.approx(1 / 31)  # (0.1/4.1)/(3.1/4.1)
+    assert mmci(list("ABCDE")) == pytest.approx(1 / 41)  # (0.1/5.1)/(4.1/5.1)
+    assert mmci(list("AAAAAAAAAB")) == pytest.approx(81 / 91)  # (8.1/10.1)/(9.1/10.1)
     # order does not matter to MMCI, unlike SECON
     assert mmci(list("ABAB")) == mmci(list("AABB"))
     assert secon(list("ABAB")) != secon(list("AABB"))

@@ -49,11 +49,13 @@ def secon(sequence: Sequence[Hashable]) -> float | None:
 def mmci(sequence: Sequence[Hashable]) -> float | None:
     """Modified Modified Continuity Index (Magill and Senf 1987).
 
-    MMCI = (1 - k / (n + 1)) / (1 - 1 / (n + 1)) with k distinct clinicians in n contacts.
+    MMCI = (1 - k / (n + 0.1)) / (1 - 1 / (n + 0.1)) with k distinct clinicians in n
+    contacts (DATA.md): 1 when one clinician saw every contact, near 0 when each contact
+    was with a different clinician.
     """
     seq = _checked(sequence)
     if seq is None:
         return None
     n = len(seq)
     k = len(set(seq))
-    return (1.0 - k / (n + 1)) / (1.0 - 1.0 / (n + 1))
+    return (1.0 - k / (n + 0.1)) / (1.0 - 1.0 / (n + 0.1))
