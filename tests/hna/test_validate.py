@@ -86,7 +86,8 @@ APPT_GOOD = "P0,2024-05-01,attended,C001,gp,face_to_face,phone\n"
         ("P0,2024-13-01,attended,C001,gp,video,phone\n", "date", "2024-13-01", "not_date"),
         ("P0,,attended,C001,gp,video,phone\n", "date", None, "missing"),
         ("P0,2024-05-01,,C001,gp,video,phone\n", "status", None, "missing"),
-        ("P9,2024-05-01,attended,C001,gp,video,phone\n", "patient_id", "P9", "unknown_patient"),
+        # The line is enough: a patient id is patient data, never echoed (issue 22).
+        ("P9,2024-05-01,attended,C001,gp,video,phone\n", "patient_id", None, "unknown_patient"),
     ],
 )  # fmt: skip
 def test_bad_appointment_cell(tmp_path, write_extract, row, column, value, kind):
@@ -115,7 +116,7 @@ def test_unknown_patients_counted_in_full_and_shown_in_line_order(tmp_path, writ
     counts = report.counts_by_kind
     assert counts[("appointments.csv", "patient_id", "unknown_patient", "error")] == 6
     shown = [(i.line, i.value) for i in report.errors if i.kind == "unknown_patient"]
-    assert shown == [(8, "Q1"), (130_001, "Q1"), (131_001, "Q2"), (200_002, "Q0")]
+    assert shown == [(8, None), (130_001, None), (131_001, None), (200_002, None)]
     assert counts[("appointments.csv", "patient_id", "missing", "error")] == 1
 
 
@@ -125,7 +126,7 @@ def test_duplicate_ids_name_both_lines(tmp_path, write_extract):
     assert (issue.line, issue.column, issue.value, issue.kind) == (
         5,
         "patient_id",
-        "P1",
+        None,  # the line is enough: a patient id is patient data (issue 22)
         "duplicate_id",
     )
     assert "line 3" in issue.message
@@ -517,7 +518,14 @@ def test_one_bad_appointment_cell_anywhere_is_the_one_error_reported(tmp_path_fa
     )
     report = validate_extract(folder)
     assert [(i.file, i.line, i.column, i.value, i.kind) for i in report.errors] == [
-        ("appointments.csv", row + 2, column, value or None, kind)
+        # A patient id is never echoed (issue 22): the line is enough.
+        (
+            "appointments.csv",
+            row + 2,
+            column,
+            None if kind == "unknown_patient" else value or None,
+            kind,
+        )
     ]
 
 

@@ -53,6 +53,8 @@ from .validate import ExtractError, Issue, ValidationReport
 Progress = Callable[[str, float], None]
 
 SNIFF_BYTES = 1 << 20
+MAX_COLUMNS = 1000
+"""An extract with more columns than this is refused from its header line alone."""
 """How far into a CSV file the header line must end (1 MB)."""
 
 # ---------------------------------------------------------------------------- column specs
@@ -397,6 +399,12 @@ def _header_names(head: bytes, max_header_bytes: int = SNIFF_BYTES) -> list[str]
         raise _Fatal("empty", "the file is empty")
     if head.startswith(b"PAR1"):
         raise _Fatal("not_csv", "this is a Parquet file but its name ends in .csv")
+    if _utf16(head):
+        raise _Fatal(
+            "encoding",
+            "the file is in UTF-16 (Unicode) encoding: save it as UTF-8 (in Excel, "
+            "'CSV UTF-8 (Comma delimited)') and use that",
+        )
     if b"\x00" in head[:65536]:
         raise _Fatal("not_csv", "not a CSV text file (binary content)")
     if head.startswith(b"\xef\xbb\xbf"):
@@ -417,7 +425,47 @@ def _header_names(head: bytes, max_header_bytes: int = SNIFF_BYTES) -> list[str]
         names = next(csv.reader(io.StringIO(text)), [])
     except csv.Error as exc:
         raise _Fatal("not_csv", "the header line is not valid CSV") from exc
+    if len(names) > MAX_COLUMNS:
+        raise _Fatal(
+            "too_many_columns",
+            f"the header line has {len(names):,} columns; an extract may have at most "
+            f"{MAX_COLUMNS:,}",
+        )
     return [n.strip() for n in names]
+
+
+def _utf16(head: bytes) -> bool:
+    """UTF-16 text: a byte-order mark, or mostly ASCII with every other byte zero."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    sample = head[:4096]
+    if len(sample) < 8:
+        return False
+    for zeros in (sample[1::2], sample[0::2]):
+        if zeros.count(0) > 0.9 * len(zeros):
+            return True
+    return False
+
+
+def _mixed_line_end(path: Path) -> int | None:
+    """The first line whose ending differs from line 1's (CRLF against LF), if any."""
+    first: bytes | None = None
+    line = 0
+    tail = b""
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            data = tail + chunk
+            start = 0
+            while (end := data.find(b"\n", start)) >= 0:
+                line += 1
+                kind = b"\r\n" if end > 0 and data[end - 1 : end] == b"\r" else b"\n"
+                if first is None:
+                    first = kind
+                elif kind != first:
+                    return line
+                start = end + 1
+            tail = data[start:][-1:]  # a CR at the very end of a chunk
+    return None
 
 
 def patient_columns_at_a_glance(extract: str | Path) -> list[str] | None:
@@ -842,6 +890,13 @@ def _load(
         # DuckDB messages can quote file content; keep only a line number if there is one.
         line = re.search(r"[Ll]ine:? (\d+)", str(exc))
         at = f" near line {line.group(1)}" if line else ""
+        mixed = _mixed_line_end(src.path) if src.fmt == "csv" and not line else None
+        if mixed is not None:
+            raise _Fatal(
+                "mixed_line_endings",
+                f"line {mixed} ends differently from line 1 (the file mixes Windows and "
+                "Unix line endings): save it again from one program so every line ends alike",
+            ) from exc
         raise _Fatal("unreadable", f"the file could not be read{at}") from exc
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
     loaded = _Loaded(
@@ -955,11 +1010,11 @@ def _report_duplicates(
             p.source.label,
             p.line(r),
             "patient_id",
-            pid,
+            None,  # the line is enough: a patient id is patient data (DATA.md)
             "duplicate_id",
             f"patient_id is not unique (first seen on line {p.line(first)})",
         )  # fmt: skip
-        for r, pid, first in rows
+        for r, _pid, first in rows
     ]
     report.add_group(issues, int(total))
 
@@ -985,11 +1040,11 @@ def _report_orphans(
             a.source.label,
             a.line(r),
             "patient_id",
-            pid,
+            None,  # the line is enough: a patient id is patient data (DATA.md)
             "unknown_patient",
             f"patient_id is not in {p.source.label}",
         )  # fmt: skip
-        for r, pid in rows
+        for r, _pid in rows
     ]
     report.add_group(issues, int(total))
 
