@@ -146,6 +146,9 @@ def get_assessment(request, ods_code: str):
     )
 
 
+HISTORY_MAX_OFFSET = 10**9  # larger offsets overflow the database's integers (issue 22)
+
+
 @router.get(
     "/{ods_code}/assessment/history",
     response=list[EventOut],
@@ -156,7 +159,7 @@ def get_history(
 ):
     org = access.get_org(request.user, ods_code, access.VIEW)
     limit = max(1, min(limit, HISTORY_MAX))
-    offset = max(0, offset)
+    offset = max(0, min(offset, HISTORY_MAX_OFFSET))
     qs = selectors.org_history(org, entity=entity)
     if action_key:
         qs = qs.filter(action_key=action_key)
@@ -171,7 +174,9 @@ def get_history(
             before=e.before,
             after=e.after,
         )
-        for e in qs[offset : offset + limit]
+        for e in selectors.without_private_fields(
+            qs[offset : offset + limit], user=request.user, org=org
+        )
     ]
 
 

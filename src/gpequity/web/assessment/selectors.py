@@ -166,6 +166,28 @@ def org_history(org, *, entity: str | None = None) -> QuerySet[AuditEvent]:
     return audit_for(org, entity=entity or None)
 
 
+PRIVATE_FIELDS = {"invitation": ("email",)}
+"""Audit fields only members who manage the organisation may read (issue 22): a pending
+invitation's e-mail address is personal data of someone who is not yet a member."""
+
+
+def without_private_fields(events, *, user, org) -> list[AuditEvent]:
+    """The events, with PRIVATE_FIELDS blanked (in memory only) unless ``user`` may manage
+    ``org``."""
+    from gpequity.web.orgs import access
+
+    events = list(events)
+    if access.can(user, org, access.MANAGE):
+        return events
+    for e in events:
+        hidden = PRIVATE_FIELDS.get(e.entity, ())
+        for side in ("before", "after"):
+            data = getattr(e, side)
+            if isinstance(data, dict) and any(k in data for k in hidden):
+                setattr(e, side, {k: ("(hidden)" if k in hidden else v) for k, v in data.items()})
+    return events
+
+
 def org_entities(org) -> list[str]:
     return sorted(
         set(AuditEvent.objects.filter(organisation_id=org.pk).values_list("entity", flat=True))

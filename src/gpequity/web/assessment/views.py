@@ -235,7 +235,11 @@ def history(request, ods_code: str):
     ctx = {
         "org": org,
         "page": page,
-        "rows": presenters.event_rows(page.object_list, pack, org),
+        "rows": presenters.event_rows(
+            selectors.without_private_fields(page.object_list, user=request.user, org=org),
+            pack,
+            org,
+        ),
         "entity": entity,
         "entities": [(e, presenters.ENTITY_LABEL.get(e, e)) for e in entities],
         "breadcrumbs": _crumbs(org, _assessment_crumb(org)),

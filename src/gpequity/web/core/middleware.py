@@ -65,3 +65,25 @@ class IdleTimeoutMiddleware:
             elif last is None or now - int(last) >= self.RESOLUTION:
                 request.session[self.KEY] = now
         return self.get_response(request)
+
+
+class NumberTooLargeMiddleware:
+    """A number in the address too large for the database (``?version=99999999999999999999``
+    or ``/versions/99999999999999999999/``) is a bad request (400), not a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import DataError
+        from django.shortcuts import render
+
+        too_large = isinstance(exception, OverflowError) or (
+            isinstance(exception, DataError) and "out of range" in str(exception)
+        )
+        if not too_large:
+            return None
+        return render(request, "400.html", status=400)

@@ -165,6 +165,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # `gpequity manage unlock_sign_in USERNAME`). Attempts are counted in the database.
 INSTALLED_APPS += ["axes"]  # noqa: F405
 MIDDLEWARE += [  # noqa: F405
+    "gpequity.web.core.middleware.NumberTooLargeMiddleware",
     "gpequity.web.core.middleware.IdleTimeoutMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
