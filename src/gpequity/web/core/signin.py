@@ -60,14 +60,21 @@ def _record(actor, verb: str, note: str = "") -> None:
         )
 
 
+def _over_http(request) -> bool:
+    """A sign-in or out that came over HTTP (every real one: the sign-in page, an accepted
+    invitation), not a programmatic ``login()`` with a bare request (test fixtures)."""
+    return request is not None and bool(getattr(request, "META", {}).get("REMOTE_ADDR"))
+
+
 @receiver(user_logged_in)
 def _signed_in(sender, request, user, **kwargs) -> None:
-    _record(user, "signed_in")
+    if _over_http(request):
+        _record(user, "signed_in")
 
 
 @receiver(user_logged_out)
 def _signed_out(sender, request, user, **kwargs) -> None:
-    if user is not None:
+    if user is not None and _over_http(request):
         _record(user, "signed_out")
 
 
