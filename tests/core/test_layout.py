@@ -18,6 +18,9 @@ CORE_MODULES = [
     "gpequity.stats",
     "gpequity.disclosure",
     "gpequity.synth",
+    "gpequity.feedback",
+    "gpequity.feedback.scrub",
+    "gpequity.feedback.receipt",
     "gpequity.cli.main",
 ]
 
