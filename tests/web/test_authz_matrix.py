@@ -29,6 +29,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from gpequity.web.assessment import services as assessment
 from gpequity.web.audit.models import AuditEvent
 from gpequity.web.catalogue.models import OfficialTextImport
+from gpequity.web.feedback import services as feedback
+from gpequity.web.feedback.models import Channel, Feedback
 from gpequity.web.focus import services as focus
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import Invitation, Membership, Role
@@ -121,6 +123,12 @@ def world() -> World:
     plans.measurement_add(actor=lead, item=item, measured_on=TODAY, value=Decimal("5"))
     plans.cycle_add(actor=lead, item=item, plan="Call patients before their appointment.")
     w.membership_id = Membership.objects.get(user=users["viewer"]).pk
+    channel = feedback.channel_get_or_create(organisation=practice)
+    for text in ("Signs only in English", "No hearing loop", "Ramp blocked"):
+        feedback.feedback_submit(channel=channel, topic="access", role="", text=text)
+    feedback.feedback_release_due(organisation=practice)
+    w.extra["feedback_id"] = str(Feedback.objects.filter(organisation=practice).first().pk)
+    w.extra["feedback_token"] = channel.link_token
     w.build_id = str(
         ReportBuild.objects.create(
             organisation=practice, requested_by=lead, status="done", pdf=PDF, size=len(PDF)
@@ -157,6 +165,15 @@ def fingerprint(w: World) -> str:
         "audit": AuditEvent.objects.count(),
         "imports": OfficialTextImport.objects.count(),
         "report_builds": ReportBuild.objects.count(),
+        "feedback": sorted(
+            (str(f.pk), f.status, f.we_did, f.show_to_team, f.messages.count())
+            for f in Feedback.objects.filter(organisation=w.practice)
+        ),
+        "feedback_channel": list(
+            Channel.objects.filter(organisation=w.practice).values_list(
+                "link_token", "min_batch", "max_wait_days", "readers"
+            )
+        ),
     }
     return json.dumps(state, sort_keys=True, default=str)
 
@@ -313,6 +330,37 @@ ROUTES: dict[str, Route] = {
     "reports:import_preview": Route(lambda w: base(w) + "reports/import/preview/", get=E),
     "reports:import_apply": Route(lambda w: base(w) + "reports/import/apply/", post=E),
     "reports:import_cancel": Route(lambda w: base(w) + "reports/import/cancel/", post=E),
+    # Staff feedback, the practice's side (reading: equity leads only by default)
+    "feedback:inbox": Route(lambda w: base(w) + "feedback/", get=M),
+    "feedback:item": Route(lambda w: base(w) + f"feedback/{w.extra['feedback_id']}/", get=M),
+    "feedback:reply": Route(
+        lambda w: base(w) + f"feedback/{w.extra['feedback_id']}/reply/",
+        post=M,
+        data=lambda w: {"text": "Thank you, we are looking into it."},
+    ),
+    "feedback:update": Route(
+        lambda w: base(w) + f"feedback/{w.extra['feedback_id']}/update/",
+        post=M,
+        data=lambda w: {
+            "status": "acted_on",
+            "plan_items": [str(w.item_id)],
+            "we_did": "Added Polish signs",
+            "show_to_team": "on",
+            "version": str(Feedback.objects.get(pk=w.extra["feedback_id"]).version),
+        },
+    ),
+    "feedback:settings": Route(
+        lambda w: base(w) + "feedback/settings/",
+        get=M,
+        post=M,
+        data=lambda w: {"readers": "team", "min_batch": "4", "max_wait_days": "21"},
+    ),
+    "feedback:link": Route(lambda w: base(w) + "feedback/address/", get=M),
+    "feedback:link_replace": Route(
+        lambda w: base(w) + "feedback/address/replace/", post=M, data=lambda w: {}
+    ),
+    "feedback:poster": Route(lambda w: base(w) + "feedback/address/poster/", get=M),
+    "feedback:you_said": Route(lambda w: base(w) + "feedback/you-said-we-did/", get=V),
     # Catalogue import (site staff only)
     "catalogue:import_upload": Route(lambda w: "/toolkit/import/", get=STAFF_ONLY),
     "catalogue:import_preview": Route(lambda w: "/toolkit/import/preview/", get=STAFF_ONLY),
@@ -375,6 +423,13 @@ PUBLIC = {
     "api:get_action",
     "api:list_orgs",  # the user's own organisations only
     "",  # /assets/: the design system's icons
+    # The writer's side of staff feedback: public on purpose, outside sessions (ADR 22);
+    # the form needs the practice's secret link token, a thread needs its receipt code
+    # (tested in tests/web/feedback).
+    "staff_feedback:protects",
+    "staff_feedback:write",
+    "staff_feedback:receipt",
+    "staff_feedback:answer",
 }
 
 

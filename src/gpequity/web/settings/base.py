@@ -33,9 +33,12 @@ INSTALLED_APPS = [
     "gpequity.web.focus",
     "gpequity.web.plans",
     "gpequity.web.reports",
+    "gpequity.web.feedback",
 ]
 
 MIDDLEWARE = [
+    # First: routes /staff-feedback/ around sessions, CSRF, auth and messages (ADR 22).
+    "gpequity.web.feedback.middleware.AnonymousZoneMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
