@@ -52,6 +52,9 @@ def test_demo_command_builds_every_worked_example(tmp_path):
     assert count("select count(*) from plans_cycle") >= 2
     assert count("select count(*) from plans_measurement") >= 8
     assert count("select count(*) from audit_auditevent") > 20
+    assert count("select count(*) from feedback_feedback") == 4
+    assert count("select count(*) from feedback_heldfeedback") == 1
+    assert count("select count(*) from feedback_message where from_practice") == 1
 
     hna = tmp_path / "demo" / "hna"
     for name in ("indicators.csv", "gradients.csv", "indicators.json", "gradients.json"):
