@@ -227,3 +227,16 @@ def test_reply_status_plan_link_and_you_said_we_did(practice, lead, client):
     report = client.get(f"/orgs/{practice.ods_code}/reports/equity-report/").content.decode()
     assert "3 pieces of anonymous staff feedback" in report
     assert AuditEvent.objects.filter(entity="feedback", verb="replied", actor_id=lead.pk).exists()
+
+
+def test_origin_null_from_our_own_page_is_accepted_but_a_cross_site_post_is_not(practice):
+    """Browsers send "Origin: null" under Referrer-Policy: no-referrer."""
+    ch = channel(practice)
+    client = Client()
+    url = f"/staff-feedback/{ch.link_token}/"
+    page = client.get(url).content.decode()
+    data = {"form_token": token_of(page), "topic": "care", "text": "Hello"}
+    ok = client.post(url, data, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-origin")
+    assert ok.status_code == 200 and "Check what will be kept" in ok.content.decode()
+    bad = client.post(url, data, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="cross-site")
+    assert bad.status_code == 403 and "Nothing was saved" in bad.content.decode()

@@ -8,7 +8,7 @@ Forms carry a signed form token instead of a CSRF token, and cross-site posts ar
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -40,7 +40,9 @@ def _cross_site(request) -> bool:
     if request.META.get("HTTP_SEC_FETCH_SITE", "") == "cross-site":
         return True
     origin = request.META.get("HTTP_ORIGIN")
-    if not origin:
+    # With Referrer-Policy: no-referrer browsers send "Origin: null" even from our own
+    # pages; Sec-Fetch-Site (above) still tells a cross-site post apart.
+    if not origin or origin == "null":
         return False
     return origin != f"{request.scheme}://{request.get_host()}"
 
@@ -50,11 +52,16 @@ def _refuse(request, purpose: str, *, once: bool = False):
     if _cross_site(request) or not check_form_token(
         request.POST.get("form_token", ""), purpose, once=once
     ):
-        return HttpResponseForbidden(
+        return _forbidden(
+            request,
             "This form has expired or did not come from this site. Go back, reload the page "
-            "and try again. Nothing was saved."
+            "and try again.",
         )
     return None
+
+
+def _forbidden(request, message: str):
+    return render(request, "feedback/public/refused.html", {"message": message}, status=403)
 
 
 def _too_many(request, template: str, context: dict):
@@ -88,7 +95,7 @@ def write(request, token: str):
     if step in ("change", "confirm"):
         payload = load_payload(request.POST.get("payload", ""))
         if payload is None or payload.get("o") != org.pk:
-            return HttpResponseForbidden("This form has expired. Nothing was saved.")
+            return _forbidden(request, "This form has expired. Go back and reload the page.")
         if step == "change":
             form = WriteForm(
                 initial={"topic": payload["topic"], "role": payload["role"], "text": payload["raw"]}
@@ -103,7 +110,7 @@ def write(request, token: str):
                 channel=channel, topic=payload["topic"], role=payload["role"], text=payload["text"]
             )
         except ValidationError:
-            return HttpResponseForbidden("This form was changed. Nothing was saved.")
+            return _forbidden(request, "This form was changed.")
         return render(request, "feedback/public/receipt_code.html", {**context, "code": code})
     form = WriteForm(request.POST)
     if not LIMITS["preview"].hit(request, "preview"):
@@ -191,7 +198,7 @@ def answer(request):
     if step == "confirm":
         payload = load_payload(request.POST.get("payload", ""))
         if payload is None or payload.get("f") != str(found.pk):
-            return HttpResponseForbidden("This form has expired. Nothing was saved.")
+            return _forbidden(request, "This form has expired. Go back and reload the page.")
         try:
             services.feedback_answer(feedback=found, text=payload["text"])
         except ValidationError as exc:
