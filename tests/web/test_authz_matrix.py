@@ -388,6 +388,9 @@ ROUTES: dict[str, Route] = {
     "api:get_plan_item": Route(
         lambda w: f"/api/orgs/{w.practice.ods_code}/plan/{w.item_id}", get=V, api=True
     ),
+    "api:list_feedback": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/feedback", get=M, api=True
+    ),
     "api:export_json": Route(
         lambda w: f"/api/orgs/{w.practice.ods_code}/export.json", get=V, api=True
     ),

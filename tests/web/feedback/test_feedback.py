@@ -240,3 +240,17 @@ def test_origin_null_from_our_own_page_is_accepted_but_a_cross_site_post_is_not(
     assert ok.status_code == 200 and "Check what will be kept" in ok.content.decode()
     bad = client.post(url, data, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="cross-site")
     assert bad.status_code == 403 and "Nothing was saved" in bad.content.decode()
+
+
+def test_the_api_lists_released_feedback_only_for_readers(practice, lead, client):
+    ch = channel(practice)
+    for i in range(3):
+        services.feedback_submit(channel=ch, topic="care", role="", text=f"Api {i}")
+    services.feedback_release_due(organisation=practice)
+    services.feedback_submit(channel=ch, topic="care", role="", text="Still held")
+    client.force_login(lead)
+    rows = client.get(f"/api/orgs/{practice.ods_code}/feedback").json()
+    assert sorted(r["text"] for r in rows) == ["Api 0", "Api 1", "Api 2"]
+    assert all(r["released_week"] and "receipt_hash" not in r for r in rows)
+    client.force_login(member(practice, "member"))
+    assert client.get(f"/api/orgs/{practice.ods_code}/feedback").status_code == 403
