@@ -456,3 +456,17 @@ def test_an_answer_goes_only_to_the_thread_of_its_code():
     assert ok.status_code == 200 and "Your answer was sent" in ok.content.decode()
     assert a.messages.filter(from_practice=False).get().text == "Thanks, call me on [phone number]"
     assert not b.messages.filter(from_practice=False).exists()
+
+
+def test_https_rules_still_hold_outside_the_security_middleware(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 3600
+    ch = channel(PracticeFactory())
+    client = Client()
+    plain = client.get(f"/staff-feedback/{ch.link_token}/")
+    assert plain.status_code == 301
+    assert plain["Location"] == f"https://testserver/staff-feedback/{ch.link_token}/"
+    assert plain["Referrer-Policy"] == "no-referrer"
+    secure = client.get(f"/staff-feedback/{ch.link_token}/", secure=True)
+    assert secure.status_code == 200
+    assert secure["Strict-Transport-Security"].startswith("max-age=3600")

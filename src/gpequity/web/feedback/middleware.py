@@ -16,7 +16,9 @@ import secrets
 import threading
 import time
 
+from django.conf import settings
 from django.core.handlers.exception import response_for_exception
+from django.http import HttpResponsePermanentRedirect
 from django.urls import resolve
 
 from gpequity.web.core.middleware import CSP, PERMISSIONS
@@ -50,6 +52,13 @@ class AnonymousZoneMiddleware:
         # Whatever the browser sent, the views below never see a cookie.
         request.COOKIES = {}
         request.META.pop("HTTP_COOKIE", None)
+        # What SecurityMiddleware would have done: HTTPS only where the site asks for it.
+        if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+            return self._headers(
+                HttpResponsePermanentRedirect(
+                    f"https://{request.get_host()}{request.get_full_path()}"
+                )
+            )
         try:
             match = resolve(request.path_info)
             request.resolver_match = match
@@ -58,6 +67,16 @@ class AnonymousZoneMiddleware:
                 response = response.render()
         except Exception as exc:  # noqa: BLE001 - the same conversion Django's handler does
             response = response_for_exception(request, exc)
+        response = self._headers(response)
+        if settings.SECURE_HSTS_SECONDS and request.is_secure():
+            hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+            if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+                hsts += "; includeSubDomains"
+            response.headers["Strict-Transport-Security"] = hsts
+        return response
+
+    @staticmethod
+    def _headers(response):
         response.cookies.clear()
         for name, value in HEADERS.items():
             response.headers[name] = value
