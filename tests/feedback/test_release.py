@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gpequity.feedback import ReleaseRule, due_for_release, keep_roles, shuffled, week_of
@@ -27,6 +27,11 @@ def test_week_of_keeps_only_the_monday(day, monday):
     assert week_of(day) == monday
 
 
+# On a shared, loaded machine drawing inputs can be slow; the property is what matters.
+RELAXED = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@RELAXED
 @given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1)))
 def test_week_of_is_a_monday_within_the_week(day):
     w = week_of(day)
@@ -70,6 +75,7 @@ def test_roles_kept_only_when_every_group_has_five():
     assert not keep_roles([])
 
 
+@RELAXED
 @given(st.lists(st.sampled_from(["clinical", "admin", "other", ""]), max_size=30))
 def test_a_kept_batch_has_no_group_smaller_than_five(roles):
     if keep_roles(roles):
