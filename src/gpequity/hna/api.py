@@ -269,6 +269,19 @@ class HNAResult:
             lines += [f"      {i.describe()}" for i in examples[:max_per_kind]]
         return "\n".join(lines)
 
+    def xlsx(self, pack: Any = None) -> bytes:
+        """The results as an XLSX workbook: Indicators, Gradients, Findings and Run sheets,
+        readable labels beside the ids, text escaped against formula injection."""
+        from gpequity.hna.xlsx import results_workbook
+
+        return results_workbook(
+            self.indicator_rows,
+            self.gradient_rows,
+            definitions=self.definitions,
+            findings=self.findings(pack=pack),
+            run_info=self.run_info,
+        )
+
     def write(self, out: str | Path) -> Path:
         """Write indicators/gradients as CSV and JSON into ``out``, with ``run.json`` (what
         the run used) beside them; all or nothing."""
