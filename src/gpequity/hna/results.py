@@ -28,6 +28,7 @@ from gpequity.hna.columns import (
     NOT_RECORDED,
     SEX,
 )
+from gpequity.hna.runinfo import RUN_FILE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -392,8 +393,6 @@ def _write_all(
 
 
 OUTPUT_FILES = ("indicators.csv", "gradients.csv", "indicators.json", "gradients.json")
-RUN_FILE = "run.json"
-"""What the run used (``gpequity.hna.runinfo.RunInfo``), written beside the tables."""
 
 
 class OutputFolderError(ValueError):
