@@ -103,3 +103,16 @@ def test_the_cli_writes_run_json_and_the_tables_stay_as_they_were(synth_extract,
     recorded = json.loads((out / "run.json").read_text())
     assert recorded["extract_fingerprint"] == extract_fingerprint(folder)
     assert "run.json" in result.stdout
+
+
+def test_a_stored_run_gives_the_same_findings(synth_extract, tmp_path):
+    # What the web app keeps (the indicators table and run.json) is enough for the findings.
+    from gpequity.findings import find
+
+    folder = synth_extract(800, seed=3)
+    result = run(folder, as_of="2025-03-31", focus=FOCUS)
+    out = result.write(tmp_path / "out")
+    rows = json.loads((out / "indicators.json").read_text())
+    stored = json.loads((out / "run.json").read_text())
+    again = find(rows, definitions=stored["indicators"])
+    assert again == result.findings() and len(again) > 0

@@ -124,7 +124,12 @@ class _Definition:
 
 
 def _definition(d: Any) -> _Definition:
-    """An ``Indicator`` (hna.indicators) or an ``IndicatorInfo`` (hna.results)."""
+    """An ``Indicator`` (hna.indicators), its data (a dict, as ``RunInfo.indicators`` keeps
+    it) or an ``IndicatorInfo`` (hna.results)."""
+    if isinstance(d, Mapping):
+        from gpequity.hna.indicators import Indicator
+
+        d = Indicator.model_validate(d)
     if hasattr(d, "referenced"):
         reads = frozenset(d.referenced())
     else:
@@ -327,8 +332,9 @@ def find(
 ) -> list[Finding]:
     """The findings of a run, ranked: most patients to act on first, then the larger gap.
 
-    ``definitions`` are the run's indicator definitions (``HNAResult.definitions``, or
-    ``IndicatorInfo`` records); an indicator without ``higher_is_better`` gives none.
+    ``definitions`` are the run's indicator definitions (``HNAResult.definitions``, their
+    data as ``RunInfo.indicators`` keeps them, or ``IndicatorInfo`` records); an indicator
+    without ``higher_is_better`` gives none.
     ``pack`` is the framework pack (or its id) whose action cross-walk gives each finding's
     recommended actions; the default pack when not given. ``limit`` keeps the first few.
     """
