@@ -112,23 +112,37 @@ def _label(row: Mapping[str, Any], column: str, titles: Mapping[str, str]) -> st
 def _sheet(
     wb: Any, name: str, columns: Sequence[str], rows: list[list[Any]], formats: list
 ) -> None:
+    """One sheet in a write-only workbook (fast: cells are streamed, not kept)."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(name)
-    ws.append(list(columns))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for values, fmt in zip(rows, formats, strict=True):
-        ws.append([_cell(v) for v in values])
-        if fmt:
-            for idx, column in enumerate(columns, start=1):
-                if column in fmt:
-                    ws.cell(row=ws.max_row, column=idx).number_format = fmt[column]
     for idx, column in enumerate(columns, start=1):
         wide = column in ("sentence", "indicator_title", "group_label", "rest_label", "actions")
         ws.column_dimensions[get_column_letter(idx)].width = 40 if wide else 16
     ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(ws, value=column)
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    for values, fmt in zip(rows, formats, strict=True):
+        if not fmt:
+            ws.append([_cell(v) for v in values])
+            continue
+        out: list[Any] = []
+        for column, v in zip(columns, values, strict=True):
+            value = _cell(v)
+            if column in fmt and value is not None:
+                cell = WriteOnlyCell(ws, value=value)
+                cell.number_format = fmt[column]
+                out.append(cell)
+            else:
+                out.append(value)
+        ws.append(out)
 
 
 def _value_formats(kind: str, columns: Iterable[str]) -> dict[str, str]:
@@ -148,8 +162,7 @@ def results_workbook(
     import openpyxl
 
     titles, kinds = _titles(definitions)
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    wb = openpyxl.Workbook(write_only=True)
 
     rows, formats = [], []
     for r in indicator_rows:
