@@ -19,6 +19,8 @@ CORE_MODULES = [
     "gpequity.disclosure",
     "gpequity.synth",
     "gpequity.cli.main",
+    "gpequity.casestudies.markdown",
+    "gpequity.casestudies.workflow",
 ]
 
 
