@@ -123,6 +123,9 @@ def test_markdown_keeps_structure_and_moves_headings_down():
     assert '<a href="https://example.org" rel="noopener noreferrer nofollow">link</a>' in html
     assert "<li>one</li>" in html
     assert markdown.render("   ") == ""
+    assert markdown.render("### A\n\n##### B\n\n# C").split("\n") == [
+        "<h4>A</h4>", "<h5>B</h5>", "<h3>C</h3>", "",
+    ]  # fmt: skip
     assert markdown.plain("**Fewer** missed <b>appointments</b>") == (
         "Fewer missed <b>appointments</b>"
     )

@@ -138,3 +138,54 @@ def test_write_review_with_changes_publish_and_browse_by_action(page, live_serve
     check_narrow(page, "library")
     verbs = set(AuditEvent.objects.filter(entity="case_study").values_list("verb", flat=True))
     assert {"created", "submit", "start_review", "request_changes", "publish"} <= verbs
+
+
+def test_write_up_a_plan_item_then_read_it_printed(page, live_server):
+    import datetime as dt
+    from decimal import Decimal
+
+    from gpequity.web.plans import services as plans
+    from tests.web.casestudies.factories import make
+
+    practice = PracticeFactory(name="Quayside Practice")
+    lead = member(practice, "equity_lead", username="cs-lead2")
+    item = plans.plan_item_adopt(actor=lead, organisation=practice, action_key="miss_01")
+    item = plans.plan_item_update(
+        actor=lead,
+        item=item,
+        expected_version=item.version,
+        changes={"owner": lead, "measure_indicator": "dna_rate", "baseline": Decimal("9"),
+                 "target": Decimal("6"), "unit": "%", "objective": "Fewer missed appointments"},
+    )  # fmt: skip
+    for i, value in enumerate(("9.1", "8.2", "7.5", "6.8")):
+        plans.measurement_add(
+            actor=lead, item=item, measured_on=dt.date(2026, 3 + i, 1), value=Decimal(value)
+        )
+    plans.cycle_add(actor=lead, item=item, plan="Phone before each appointment")
+    published = make(practice, lead, "published", title="Calls before appointments",
+                     action_keys=["miss_01"])  # fmt: skip
+
+    sign_in(page, live_server, "cs-lead2")
+    page.goto(f"{live_server.url}/orgs/{practice.ods_code}/plan/{item.pk}/")
+    assert page.get_by_role("link", name="Calls before appointments").is_visible()
+    assert_accessible(page, context="plan item with case studies")
+    check_narrow(page, "plan_item")
+    activate(page, page.get_by_role("button", name="Write this up as a case study"))
+    assert "A draft case study was made from the plan item" in page.content()
+    assert page.get_by_label("Title").input_value() == item.title
+    assert page.get_by_label("Latest value").input_value() == "6.800"
+    assert_accessible(page, context="editor prefilled from the plan item")
+    check_narrow(page, "editor")
+    case = CaseStudy.objects.get(source_plan_item_id=item.pk)
+    page.goto(f"{live_server.url}/orgs/{practice.ods_code}/case-studies/{case.pk}/")
+    assert "4 measurements" in page.locator(".app-chart svg[role=img]").get_attribute("aria-label")
+    assert page.get_by_role("table", name="Measurements of Did-not-attend rate").is_visible()
+    assert_accessible(page, context="own draft with run chart")
+    check_narrow(page, "own_chart")
+    page.goto(f"{live_server.url}/orgs/{practice.ods_code}/case-studies/")
+    assert_accessible(page, context="own case-study list")
+    check_narrow(page, "org_list")
+
+    page.goto(f"{live_server.url}/case-studies/{published.pk}/print/")
+    assert_accessible(page, context="printable page")
+    check_narrow(page, "print")

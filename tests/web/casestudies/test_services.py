@@ -201,7 +201,7 @@ def test_prefill_from_plan_item(practice, lead):
     assert case.what_was_done == "Record ethnicity for 80% of patients"
     assert case.measure == "Ethnicity recorded" and case.unit == "%"
     assert case.baseline_value == Decimal("62") and case.outcome_value == Decimal("71.5")
-    assert "Latest value: 71.5 % on 01 March 2026 (2 measurements)" in case.outcomes
+    assert "Latest value: 71.5 % on 1 March 2026 (2 measurements)" in case.outcomes
     assert "### Cycle 1" in case.cycles and "**Study:** It worked" in case.cycles
     assert case.chart_svg.startswith("<svg") and 'role="img"' in case.chart_svg
     assert case.chart_points == [

@@ -3,6 +3,7 @@ gpequity.casestudies.markdown (markdown-it-py, then nh3), and only here."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -49,6 +50,13 @@ def money(value: Decimal | None) -> str:
     if value is None:
         return ""
     return f"£{value:,.0f}" if value == value.to_integral() else f"£{value:,.2f}"
+
+
+def _date(text):
+    try:
+        return dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return text
 
 
 def _pack(case: CaseStudy):
@@ -177,7 +185,10 @@ def body(case: CaseStudy) -> dict[str, Any]:
         "actions": actions(case),
         "measure": measure if (case.measure or measure["baseline"] or measure["outcome"]) else None,
         "chart": mark_safe(case.chart_svg) if case.chart_svg else "",  # drawn by gpequity
-        "chart_points": case.chart_points or [],
+        "chart_points": [
+            {"date": _date(p.get("date")), "value": p.get("value", "")}
+            for p in case.chart_points or []
+        ],
         "sections": [
             (key, title, mark_safe(markdown.render(getattr(case, key))))
             for key, title in SECTIONS

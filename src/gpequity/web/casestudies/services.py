@@ -403,7 +403,8 @@ def case_study_from_plan_item(*, actor, item) -> CaseStudy:
     if latest is not None:
         outcome_lines.append(
             f"Latest value: {plan_presenters.number(latest.value)}{unit} on "
-            f"{latest.measured_on:%d %B %Y} ({len(measurements)} measurements)."
+            f"{latest.measured_on.day} {latest.measured_on:%B %Y} "
+            f"({len(measurements)} measurements)."
         )
     if item.target is not None:
         outcome_lines.append(f"Target: {plan_presenters.number(item.target)}{unit}.")
