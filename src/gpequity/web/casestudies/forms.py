@@ -10,12 +10,40 @@ from gpequity.catalogue.schema import Pack
 
 from .models import Engagement, Region, Setting
 
-TEXT = {"rows": 6}
+NEEDED = "Needed before you send it for review."
 
 
-def _md(label: str, help_text: str = "", rows: int = 6) -> forms.CharField:
+class NeededToSend:
+    """A field a draft may leave empty but sending for review needs (the services check
+    it then), so its label does not say "optional"."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["required"] = True
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value):
+        if value in self.empty_values or value is False:
+            return
+        super().validate(value)
+
+
+class NeededCharField(NeededToSend, forms.CharField):
+    pass
+
+
+class NeededChoiceField(NeededToSend, forms.ChoiceField):
+    pass
+
+
+class NeededBooleanField(NeededToSend, forms.BooleanField):
+    pass
+
+
+def _md(label: str, help_text: str = "", rows: int = 6, needed: bool = False):
     hint = "You can use Markdown: **bold**, *italic*, lists starting with - and links."
-    return forms.CharField(
+    if needed:
+        help_text = f"{NEEDED} {help_text}".strip()
+    return (NeededCharField if needed else forms.CharField)(
         label=label,
         required=False,
         max_length=20000,
@@ -35,7 +63,7 @@ class CaseStudyForm(forms.Form):
         max_length=200,
         help_text="Say what you did in a few words, for example: Evening clinics for shift workers",
     )
-    action_1 = forms.ChoiceField(label="Main toolkit action", required=False)
+    action_1 = NeededChoiceField(label="Main toolkit action", help_text=NEEDED)
     action_2 = forms.ChoiceField(label="Another toolkit action", required=False)
     action_3 = forms.ChoiceField(label="A third toolkit action", required=False)
     other_organisations = forms.CharField(
@@ -63,8 +91,8 @@ class CaseStudyForm(forms.Form):
         choices=list(vocab.CORE20PLUS5_AREAS.items()),
         widget=forms.CheckboxSelectMultiple,
     )
-    problem = _md("The problem and why it mattered")
-    what_was_done = _md("What you did")
+    problem = _md("The problem and why it mattered", needed=True)
+    what_was_done = _md("What you did", needed=True)
     partners = _md("Partners", "Who worked with you, and what each did.", rows=3)
     engagement_level = forms.ChoiceField(
         label="How far was the community involved?",
@@ -102,7 +130,7 @@ class CaseStudyForm(forms.Form):
         label="Latest value", required=False, max_digits=12, decimal_places=3
     )
     baseline = _md("Where things started", rows=3)
-    outcomes = _md("What changed")
+    outcomes = _md("What changed", "Or give the latest value of the measure above.", needed=True)
     cycles = _md("Plan-do-study-act cycles", rows=4)
     evaluated = forms.BooleanField(label="The work was evaluated", required=False)
     evaluation = _md("How it was evaluated", "Even an informal check counts.", rows=4)
