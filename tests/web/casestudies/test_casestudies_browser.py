@@ -81,6 +81,7 @@ def test_write_review_with_changes_publish_and_browse_by_action(page, live_serve
     assert_accessible(page, context="review page (submitted)")
     activate(page, page.get_by_role("button", name="Start the review"))
     assert_accessible(page, context="review page (in review)")
+    check_narrow(page, "review")
     activate(page, page.get_by_role("button", name="Ask for changes"))
     assert "Tell the author what to change" in page.content()
     assert_accessible(page, context="review page with an error")

@@ -232,3 +232,20 @@ def test_review_pages_and_reviewer_grants(practice, lead):
     assert case.state == "changes_requested"
     s.post("/case-studies/reviewers/", {"username": reviewer.username, "action": "revoke"})
     assert r.get("/case-studies/review/").status_code == 404
+
+
+def test_review_due_is_marked_from_the_queue_and_shown_to_readers(practice, lead):
+    import datetime as dt
+
+    case = make(practice, lead, "published")  # published on 1 June 2026
+    CaseStudy.objects.filter(pk=case.pk).update(review_due_on=dt.date(2026, 1, 1))
+    staff = UserFactory(is_staff=True)
+    queue = _client(staff).get("/case-studies/review/").content.decode()
+    case.refresh_from_db()
+    assert case.state == "review_due" and case.title in queue
+    page = _client().get(f"/case-studies/{case.pk}/").content.decode()
+    assert "is due for review" in page
+    assert AuditEvent.objects.filter(verb="mark_review_due", entity_id=str(case.pk)).exists()
+    _client(staff).post(f"/case-studies/review/{case.pk}/", {"action": "reconfirm"})
+    case.refresh_from_db()
+    assert case.state == "published" and case.review_due_on > dt.date(2027, 1, 1)
