@@ -162,7 +162,7 @@ def facts(case: CaseStudy) -> list[tuple[str, str]]:
         ("How long it took", case.duration),
         (
             "Evaluated",
-            ("Yes" + (f", by {case.evaluated_by}" if case.evaluated_by else ""))
+            ("Yes" + (f" ({case.evaluated_by})" if case.evaluated_by else ""))
             if case.evaluated
             else "No formal evaluation",
         ),
