@@ -190,3 +190,22 @@ def test_write_up_a_plan_item_then_read_it_printed(page, live_server):
     page.goto(f"{live_server.url}/case-studies/{published.pk}/print/")
     assert_accessible(page, context="printable page")
     check_narrow(page, "print")
+
+
+def test_staff_grant_the_reviewer_role(page, live_server):
+    from gpequity.web.casestudies.selectors import is_reviewer
+
+    UserFactory(username="cs-staff", is_staff=True)
+    colleague = UserFactory(username="cs-colleague")
+    sign_in(page, live_server, "cs-staff")
+    page.goto(f"{live_server.url}/case-studies/")
+    assert_accessible(page, context="library, empty, as staff")
+    activate(page, page.get_by_role("link", name="Case-study reviewers"))
+    assert_accessible(page, context="reviewers (none)")
+    page.get_by_label("Username").fill("cs-colleague")
+    activate(page, page.get_by_role("button", name="Make reviewer"))
+    assert is_reviewer(colleague)
+    assert_accessible(page, context="reviewers (one)")
+    check_narrow(page, "reviewers")
+    activate(page, page.get_by_role("button", name="Remove cs-colleague"))
+    assert not is_reviewer(colleague)
