@@ -22,6 +22,8 @@ CORE_MODULES = [
     "gpequity.feedback.scrub",
     "gpequity.feedback.receipt",
     "gpequity.cli.main",
+    "gpequity.casestudies.markdown",
+    "gpequity.casestudies.workflow",
 ]
 
 

@@ -28,6 +28,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from gpequity.web.assessment import services as assessment
 from gpequity.web.audit.models import AuditEvent
+from gpequity.web.casestudies import services as casestudies
+from gpequity.web.casestudies.models import CaseStudy
 from gpequity.web.catalogue.models import OfficialTextImport
 from gpequity.web.feedback import services as feedback
 from gpequity.web.feedback.models import Channel, Feedback
@@ -134,7 +136,25 @@ def world() -> World:
             organisation=practice, requested_by=lead, status="done", pdf=PDF, size=len(PDF)
         ).pk
     )
+    _case_studies(w, lead)
     return w
+
+
+def _case_studies(w: World, lead) -> None:
+    """A draft ready to send, and one sent for review (issue 18)."""
+    ready = {
+        "title": "Evening clinics",
+        "action_keys": ["acc_01"],
+        "problem": "Shift workers could not come in the day.",
+        "what_was_done": "Two evening clinics a week.",
+        "outcomes": "More attended.",
+        "sponsorship": "None",
+        "consent_to_publish": True,
+    }
+    draft = casestudies.case_study_create(actor=lead, organisation=w.practice, fields=ready)
+    sent = casestudies.case_study_create(actor=lead, organisation=w.practice, fields=ready)
+    casestudies.case_study_transition(actor=lead, case_study=sent, action="submit")
+    w.extra["case_id"], w.extra["sent_id"] = draft.pk, sent.pk
 
 
 def _edited_workbook(practice) -> bytes:
@@ -174,6 +194,7 @@ def fingerprint(w: World) -> str:
                 "link_token", "min_batch", "max_wait_days", "readers"
             )
         ),
+        "case_studies": sorted(CaseStudy.objects.values_list("id", "state", "version")),
     }
     return json.dumps(state, sort_keys=True, default=str)
 
@@ -365,6 +386,68 @@ ROUTES: dict[str, Route] = {
     "catalogue:import_upload": Route(lambda w: "/toolkit/import/", get=STAFF_ONLY),
     "catalogue:import_preview": Route(lambda w: "/toolkit/import/preview/", get=STAFF_ONLY),
     "catalogue:import_history": Route(lambda w: "/toolkit/import/history/", get=STAFF_ONLY),
+    # Case studies (issue 18): the organisation's own, and the reviewers' pages
+    "casestudies:org_list": Route(lambda w: base(w) + "case-studies/", get=V),
+    "casestudies:new": Route(
+        lambda w: base(w) + "case-studies/new/",
+        get=C,
+        post=C,
+        data=lambda w: {"version": "0", "title": "Carers' drop-in"},
+    ),
+    "casestudies:from_plan": Route(
+        lambda w: base(w) + f"case-studies/from-plan/{w.item_id}/", post=C, data=lambda w: {}
+    ),
+    "casestudies:own": Route(lambda w: base(w) + f"case-studies/{w.extra['case_id']}/", get=V),
+    "casestudies:edit": Route(
+        lambda w: base(w) + f"case-studies/{w.extra['case_id']}/edit/",
+        get=C,
+        post=C,
+        data=lambda w: {"version": "1", "title": "Evening clinics for shift workers"},
+    ),
+    "casestudies:transition": Route(
+        lambda w: base(w) + f"case-studies/{w.extra['case_id']}/transition/",
+        post=E,
+        data=lambda w: {"action": "submit"},
+    ),
+    "casestudies:note": Route(
+        lambda w: base(w) + f"case-studies/{w.extra['case_id']}/notes/",
+        post=C,
+        data=lambda w: {"note": "Shall we add the costs?"},
+    ),
+    "casestudies:queue": Route(lambda w: "/case-studies/review/", get=STAFF_ONLY),
+    "casestudies:review": Route(
+        lambda w: f"/case-studies/review/{w.extra['sent_id']}/",
+        get=STAFF_ONLY,
+        post=STAFF_ONLY,
+        data=lambda w: {"action": "start_review"},
+    ),
+    "casestudies:reviewers": Route(
+        lambda w: "/case-studies/reviewers/",
+        get=STAFF_ONLY,
+        post=STAFF_ONLY,
+        data=lambda w: {"username": w.users["outsider"].username},
+    ),
+    "api:list_org_case_studies": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/case-studies", get=V, api=True
+    ),
+    "api:get_org_case_study": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/case-studies/{w.extra['case_id']}",
+        get=V,
+        api=True,
+    ),
+    "api:submit_case_study": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/case-studies/{w.extra['case_id']}/submit",
+        post=E,
+        api=True,
+        data=lambda w: {},
+    ),
+    "api:review_queue": Route(lambda w: "/api/case-studies/review-queue", get=STAFF_ONLY, api=True),
+    "api:review_case_study": Route(
+        lambda w: f"/api/case-studies/{w.extra['sent_id']}/review",
+        post=STAFF_ONLY,
+        api=True,
+        data=lambda w: {"action": "start_review"},
+    ),
     # API
     "api:get_org": Route(lambda w: f"/api/orgs/{w.practice.ods_code}", get=V, api=True),
     "api:get_assessment": Route(
@@ -413,6 +496,14 @@ PUBLIC = {
     "catalogue:theme",
     "catalogue:action",
     "catalogue:export",
+    "casestudies:library",  # published case studies only (tests/web/casestudies)
+    "casestudies:detail",
+    "casestudies:print",
+    "casestudies:pdf",
+    "casestudies:export_json",
+    "casestudies:export_csv",
+    "api:list_case_studies",
+    "api:get_case_study",
     "orgs:list",  # lists only the user's own organisations (tested in tests/web/orgs)
     "orgs:accept_invitation",  # needs the secret token (tested in tests/web/orgs)
     "api:openapi-json",

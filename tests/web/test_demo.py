@@ -55,6 +55,9 @@ def test_demo_command_builds_every_worked_example(tmp_path):
     assert count("select count(*) from feedback_feedback") == 4
     assert count("select count(*) from feedback_heldfeedback") == 1
     assert count("select count(*) from feedback_message where from_practice") == 1
+    states = dict(db.execute("select state, count(*) from casestudies_casestudy group by state"))
+    assert states.get("published", 0) + states.get("review_due", 0) >= 6
+    assert states.get("in_review") == 1 and states.get("draft") == 1
 
     hna = tmp_path / "demo" / "hna"
     for name in ("indicators.csv", "gradients.csv", "indicators.json", "gradients.json"):

@@ -7,6 +7,8 @@ from ninja.security import django_auth
 
 from gpequity import __version__
 from gpequity.web.assessment.api import router as assessment_router
+from gpequity.web.casestudies.api import org_router as casestudies_org_router
+from gpequity.web.casestudies.api import router as casestudies_router
 from gpequity.web.catalogue.api import router as catalogue_router
 from gpequity.web.feedback.api import router as feedback_router
 from gpequity.web.focus.api import router as focus_router
@@ -31,5 +33,7 @@ api.add_router("/orgs/", focus_router)
 api.add_router("/orgs/", plans_router)
 api.add_router("/orgs/", reports_router)
 api.add_router("/orgs/", feedback_router)
+api.add_router("/case-studies", casestudies_router)
+api.add_router("/orgs/", casestudies_org_router)
 
 __all__ = ["api", "django_auth"]

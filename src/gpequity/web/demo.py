@@ -300,3 +300,4 @@ def _extract(info: DemoInfo) -> None:
 # Each docstring's first line is printed as progress.
 DEMO_STEPS: list[Callable[[DemoInfo], None]] = [_assessment, _focus, _plan, _extract]
 DEMO_STEPS.append(__import__("gpequity.web.feedback.demo", fromlist=["x"]).demo_feedback)
+DEMO_STEPS.append(__import__("gpequity.web.casestudies.demo", fromlist=["_"]).case_studies)

@@ -41,6 +41,7 @@ urlpatterns = [
     path("orgs/<str:ods_code>/reports/", include("gpequity.web.reports.urls")),
     path("orgs/<str:ods_code>/feedback/", include("gpequity.web.feedback.urls")),
     path("staff-feedback/", include("gpequity.web.feedback.public_urls")),
+    path("", include("gpequity.web.casestudies.urls")),
     path("api/docs", core.api_docs, name="api_docs"),
     path("api/", api.urls),
     # NHS.UK frontend's CSS refers to its icons at /assets/images/...

@@ -134,8 +134,20 @@ def plan_item(request, ods_code: str, item_id: int):
         "chart": presenters.run_chart_svg(item, measurements),
         "can_update": services.may_update(request.user, item),
         "breadcrumbs": _crumbs(org, _plan_crumb(org)),
+        **_case_studies(request.user, org, item),
     }
     return render(request, "plans/item.html", ctx)
+
+
+def _case_studies(user, org, item: PlanItem) -> dict:
+    """Published case studies for the item's action, and whether the user can write one up."""
+    from gpequity.web.casestudies import presenters as cs_presenters
+    from gpequity.web.casestudies import selectors as cs_selectors
+
+    return {
+        "case_studies": [cs_presenters.card(c) for c in cs_selectors.for_action(item.action_key)],
+        "can_write_up": access.can(user, org, access.CONTRIBUTE),
+    }
 
 
 def _initial(item: PlanItem) -> dict:
