@@ -18,6 +18,7 @@ CORE_MODULES = [
     "gpequity.stats",
     "gpequity.disclosure",
     "gpequity.synth",
+    "gpequity.oruk",
     "gpequity.cli.main",
 ]
 
