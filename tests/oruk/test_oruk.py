@@ -83,8 +83,9 @@ def test_list_example_imports_and_each_item_exports_as_a_list_item():
     for s in services:
         item = to_list_item(from_oruk(s))
         assert schema_problems(item, "service_list") == []
-    envelope = page_envelope([to_list_item(from_oruk(s)) for s in services], total=1, page=1,
-                             per_page=10)  # fmt: skip
+    envelope = page_envelope(
+        [to_list_item(from_oruk(s)) for s in services], total=1, page=1, per_page=10
+    )
     assert envelope["total_pages"] == 1 and envelope["last_page"] and not envelope["empty"]
 
 
@@ -137,9 +138,17 @@ def test_export_then_import_is_the_identity():
 
 def test_optional_fields_without_a_value_are_left_out():
     org = "7b7c8a1e-3c0d-4a55-9b32-1b7e1c2f9e10"
-    record = from_oruk({"id": "5d1f0a54-2f0c-4a0e-8f25-3a8e8b0e3f11", "name": "Walk group",
-                        "status": "active", "organization_id": org,
-                        "description": "", "email": None, "schedules": []})  # fmt: skip
+    record = from_oruk(
+        {
+            "id": "5d1f0a54-2f0c-4a0e-8f25-3a8e8b0e3f11",
+            "name": "Walk group",
+            "status": "active",
+            "organization_id": org,
+            "description": "",
+            "email": None,
+            "schedules": [],
+        }
+    )
     assert to_oruk(record) == {
         "id": "5d1f0a54-2f0c-4a0e-8f25-3a8e8b0e3f11",
         "organization_id": "7b7c8a1e-3c0d-4a55-9b32-1b7e1c2f9e10",
@@ -215,9 +224,22 @@ def test_reimport_changes_nothing_and_an_update_changes_only_what_changed():
 
 
 def test_open_now_follows_weekly_schedules():
-    record = from_oruk({"id": "x", "name": "n", "status": "active", "schedules": [
-        {"id": "s", "freq": "WEEKLY", "byday": "MO,WE", "opens_at": "09:00", "closes_at": "17:00"}
-    ]})  # fmt: skip
+    record = from_oruk(
+        {
+            "id": "x",
+            "name": "n",
+            "status": "active",
+            "schedules": [
+                {
+                    "id": "s",
+                    "freq": "WEEKLY",
+                    "byday": "MO,WE",
+                    "opens_at": "09:00",
+                    "closes_at": "17:00",
+                }
+            ],
+        }
+    )
     monday = dt.datetime(2026, 11, 30, 10, 0)
     assert open_now(record, monday)
     assert not open_now(record, monday.replace(hour=17))

@@ -27,16 +27,18 @@ def _org(ods_code: str):
 @app.command("import")
 def import_(
     source: str = typer.Argument(
-        ..., help="An ORUK service or page JSON file, a CSV data package (folder or .zip), "
-        "or the base address of an ORUK API (https://...)."
+        ...,
+        help="An ORUK service or page JSON file, a CSV data package (folder or .zip), "
+        "or the base address of an ORUK API (https://...).",
     ),
-    org: str = typer.Option(..., "--org", help="ODS code of the organisation that will own "
-                            "the services."),
+    org: str = typer.Option(
+        ..., "--org", help="ODS code of the organisation that will own the services."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the changes; save nothing."),
     as_user: str = typer.Option(
         None, "--as", help="Username recorded in the audit trail (default: gpequity-system)."
     ),
-) -> None:  # fmt: skip
+) -> None:
     """Import services all or nothing (exit 1 and no change on any problem)."""
     from gpequity.oruk import FeedError, read_source
 
@@ -63,9 +65,12 @@ def import_(
         typer.secho(f"NOTE {note}", fg="yellow", err=True)
     try:
         plan = services.import_feed(
-            actor=actor, owner=organisation, docs=feed.services, source=feed.origin,
+            actor=actor,
+            owner=organisation,
+            docs=feed.services,
+            source=feed.origin,
             dry_run=dry_run,
-        )  # fmt: skip
+        )
     except services.FeedRefused as exc:
         for problem in exc.plan.problems:
             typer.secho(f"ERROR {problem}", fg="red", err=True)
@@ -95,5 +100,6 @@ def export(
 
     data = json.dumps(oruk_page(organisation), indent=2, ensure_ascii=False).encode()
     out.write_bytes(data)
-    typer.echo(f"Wrote {out} ({len(data):,} bytes) for {organisation.name} "
-               f"({organisation.ods_code}).")  # fmt: skip
+    typer.echo(
+        f"Wrote {out} ({len(data):,} bytes) for {organisation.name} ({organisation.ods_code})."
+    )

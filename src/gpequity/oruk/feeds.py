@@ -72,8 +72,9 @@ def _parse_json(data: bytes, where: str) -> Any:
     except UnicodeDecodeError as exc:
         raise FeedError(f"{where}: not UTF-8 text (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
-        raise FeedError(f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
-                        f"{exc.msg}") from exc  # fmt: skip
+        raise FeedError(
+            f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from exc
 
 
 def services_from_json(data: bytes | str | Any, where: str = "JSON") -> list[dict[str, Any]]:

@@ -42,22 +42,63 @@ STATUSES = {
     "temporarily closed": "Temporarily closed",
 }
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-                            "Saturday", "Sunday"), strict=True))  # fmt: skip
+DAY_NAMES = dict(
+    zip(
+        DAYS,
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        strict=True,
+    )
+)
 
 # ISO 639-1 codes of languages often spoken in England, with their English names.
 LANGUAGES = {
-    "en": "English", "ar": "Arabic", "bn": "Bengali", "bg": "Bulgarian", "yue": "Cantonese",
-    "zh": "Chinese", "cs": "Czech", "fa": "Persian (Farsi)", "fr": "French", "de": "German",
-    "el": "Greek", "gu": "Gujarati", "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian",
-    "it": "Italian", "ku": "Kurdish", "lv": "Latvian", "lt": "Lithuanian", "ms": "Malay",
-    "ml": "Malayalam", "cmn": "Mandarin", "ne": "Nepali", "ps": "Pashto", "pl": "Polish",
-    "pt": "Portuguese", "pa": "Punjabi", "ro": "Romanian", "ru": "Russian", "sk": "Slovak",
-    "so": "Somali", "es": "Spanish", "sw": "Swahili", "ta": "Tamil", "te": "Telugu",
-    "th": "Thai", "ti": "Tigrinya", "tr": "Turkish", "tw": "Twi", "uk": "Ukrainian",
-    "ur": "Urdu", "vi": "Vietnamese", "cy": "Welsh", "yo": "Yoruba", "sgn": "Sign language",
+    "en": "English",
+    "ar": "Arabic",
+    "bn": "Bengali",
+    "bg": "Bulgarian",
+    "yue": "Cantonese",
+    "zh": "Chinese",
+    "cs": "Czech",
+    "fa": "Persian (Farsi)",
+    "fr": "French",
+    "de": "German",
+    "el": "Greek",
+    "gu": "Gujarati",
+    "he": "Hebrew",
+    "hi": "Hindi",
+    "hu": "Hungarian",
+    "it": "Italian",
+    "ku": "Kurdish",
+    "lv": "Latvian",
+    "lt": "Lithuanian",
+    "ms": "Malay",
+    "ml": "Malayalam",
+    "cmn": "Mandarin",
+    "ne": "Nepali",
+    "ps": "Pashto",
+    "pl": "Polish",
+    "pt": "Portuguese",
+    "pa": "Punjabi",
+    "ro": "Romanian",
+    "ru": "Russian",
+    "sk": "Slovak",
+    "so": "Somali",
+    "es": "Spanish",
+    "sw": "Swahili",
+    "ta": "Tamil",
+    "te": "Telugu",
+    "th": "Thai",
+    "ti": "Tigrinya",
+    "tr": "Turkish",
+    "tw": "Twi",
+    "uk": "Ukrainian",
+    "ur": "Urdu",
+    "vi": "Vietnamese",
+    "cy": "Welsh",
+    "yo": "Yoruba",
+    "sgn": "Sign language",
     "bfi": "British Sign Language",
-}  # fmt: skip
+}
 
 
 def language_name(code: str, fallback: str = "") -> str:
@@ -357,10 +398,22 @@ def to_oruk(record: ServiceRecord) -> dict[str, Any]:
 
 
 LIST_FIELDS = (
-    "id", "organization_id", "name", "description", "url", "email", "status", "fees",
-    "accreditations", "minimum_age", "maximum_age", "assured_date", "assurer_email", "alert",
+    "id",
+    "organization_id",
+    "name",
+    "description",
+    "url",
+    "email",
+    "status",
+    "fees",
+    "accreditations",
+    "minimum_age",
+    "maximum_age",
+    "assured_date",
+    "assurer_email",
+    "alert",
     "last_modified",
-)  # fmt: skip
+)
 
 
 def to_list_item(record: ServiceRecord) -> dict[str, Any]:

@@ -27,7 +27,8 @@ def feed_service(n: int, **changes) -> dict:
     doc = copy.deepcopy(example("service_full"))
     doc["id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"svc{n}"))
     doc["name"] = f"Service {n}"
-    doc.pop("schedules")
+    for key in ("schedules", "attributes", "service_at_locations"):
+        doc.pop(key)
     doc.update(changes)
     return doc
 

@@ -54,8 +54,11 @@ def test_a_bad_record_refuses_the_whole_feed(pcn, network_lead):
     with pytest.raises(services.FeedRefused) as exc:
         services.import_feed(actor=network_lead, owner=pcn, docs=[feed_service(1), bad], source="t")
     (problem,) = exc.value.plan.problems
-    assert (problem.record_id, problem.field, problem.value) == (bad["id"], "email",
-                                                                 "not-an-address")  # fmt: skip
+    assert (problem.record_id, problem.field, problem.value) == (
+        bad["id"],
+        "email",
+        "not-an-address",
+    )
     assert not Service.objects.exists()
 
 
@@ -63,16 +66,16 @@ def test_practice_member_cannot_import(practice, team_member):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.import_feed(actor=team_member, owner=practice, docs=[feed_service(1)],
-                             source="t")  # fmt: skip
+        services.import_feed(actor=team_member, owner=practice, docs=[feed_service(1)], source="t")
     assert not Service.objects.exists()
 
 
 def test_cli_import_dry_run_then_import_then_export_reads_back(pcn, tmp_path):
     page = tmp_path / "feed.json"
     page.write_text(json.dumps({"contents": [example("service_full"), feed_service(5)]}))
-    result = runner.invoke(app, ["directory", "import", str(page), "--org", pcn.ods_code,
-                                 "--dry-run"])  # fmt: skip
+    result = runner.invoke(
+        app, ["directory", "import", str(page), "--org", pcn.ods_code, "--dry-run"]
+    )
     assert result.exit_code == 0, result.output
     assert "NEW ac148810-d857-441c-9679-408f346de14b Community Counselling" in result.output
     assert "2 new, 0 changed, 0 unchanged" in result.output
@@ -83,8 +86,7 @@ def test_cli_import_dry_run_then_import_then_export_reads_back(pcn, tmp_path):
     assert Service.objects.filter(owner=pcn).count() == 2
 
     out = tmp_path / "export.json"
-    result = runner.invoke(app, ["directory", "export", "--org", pcn.ods_code, "--out",
-                                 str(out)])  # fmt: skip
+    result = runner.invoke(app, ["directory", "export", "--org", pcn.ods_code, "--out", str(out)])
     assert result.exit_code == 0, result.output
     exported = json.loads(out.read_text())
     assert exported["total_items"] == 2
@@ -96,8 +98,9 @@ def test_cli_import_dry_run_then_import_then_export_reads_back(pcn, tmp_path):
 
 
 def test_cli_import_of_the_csv_package_and_a_bad_feed(pcn, tmp_path):
-    result = runner.invoke(app, ["directory", "import", str(EXAMPLES / "csv"), "--org",
-                                 pcn.ods_code])  # fmt: skip
+    result = runner.invoke(
+        app, ["directory", "import", str(EXAMPLES / "csv"), "--org", pcn.ods_code]
+    )
     assert result.exit_code == 0, result.output
     assert Service.objects.get(owner=pcn).name == "Community Counselling"
 
@@ -117,6 +120,7 @@ def test_cli_import_of_the_csv_package_and_a_bad_feed(pcn, tmp_path):
     assert "Nothing was imported." in result.output
     assert _state(pcn) == before
 
-    result = runner.invoke(app, ["directory", "import", str(tmp_path / "nope.json"), "--org",
-                                 pcn.ods_code])  # fmt: skip
+    result = runner.invoke(
+        app, ["directory", "import", str(tmp_path / "nope.json"), "--org", pcn.ods_code]
+    )
     assert result.exit_code == 1 and "no such file" in result.output

@@ -45,11 +45,30 @@ def org_export_part(org: Organisation) -> dict[str, Any]:
 
 
 COLUMNS = (
-    "ORUK id", "Name", "Provided by", "Status", "Description", "How to access", "Referral route",
-    "Ages", "Who it is for", "Cost", "Languages", "Opening times", "Wait", "Phone", "Email",
-    "Website", "Address", "Postcode", "Categories", "Last checked", "Checked by",
-    "Last changed", "Public",
-)  # fmt: skip
+    "ORUK id",
+    "Name",
+    "Provided by",
+    "Status",
+    "Description",
+    "How to access",
+    "Referral route",
+    "Ages",
+    "Who it is for",
+    "Cost",
+    "Languages",
+    "Opening times",
+    "Wait",
+    "Phone",
+    "Email",
+    "Website",
+    "Address",
+    "Postcode",
+    "Categories",
+    "Last checked",
+    "Checked by",
+    "Last changed",
+    "Public",
+)
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -66,17 +85,31 @@ def rows(org: Organisation) -> list[list[str]]:
         loc = presenters.address(r)
         out.append(
             [
-                r.id, r.name, r.organisation_name, STATUSES.get(r.status, r.status),
-                r.description, "; ".join(ACCESS_ROUTES.get(x, x) for x in r.access_routes),
-                r.application_process, presenters.ages(r), r.eligibility_description,
-                presenters.cost(r), ", ".join(presenters.languages(r)),
-                "; ".join(presenters.opening_times(r)), r.wait_time, p.get("phone", ""),
-                p.get("email", ""), p.get("website", ""), loc[0], loc[1],
+                r.id,
+                r.name,
+                r.organisation_name,
+                STATUSES.get(r.status, r.status),
+                r.description,
+                "; ".join(ACCESS_ROUTES.get(x, x) for x in r.access_routes),
+                r.application_process,
+                presenters.ages(r),
+                r.eligibility_description,
+                presenters.cost(r),
+                ", ".join(presenters.languages(r)),
+                "; ".join(presenters.opening_times(r)),
+                r.wait_time,
+                p.get("phone", ""),
+                p.get("email", ""),
+                p.get("website", ""),
+                loc[0],
+                loc[1],
                 ", ".join(t.name for t in r.terms),
-                s.checked_on.isoformat() if s.checked_on else "", s.checked_by,
-                s.changed_at.date().isoformat(), "yes" if s.public else "no",
+                s.checked_on.isoformat() if s.checked_on else "",
+                s.checked_by,
+                s.changed_at.date().isoformat(),
+                "yes" if s.public else "no",
             ]
-        )  # fmt: skip
+        )
     return out
 
 

@@ -16,8 +16,12 @@ STALE = {
     "due": ("Due a check", "yellow"),
     "stale": ("Out of date", "red"),
 }
-STATUS_TAG = {"active": "green", "inactive": "grey", "defunct": "red",
-              "temporarily closed": "orange"}  # fmt: skip
+STATUS_TAG = {
+    "active": "green",
+    "inactive": "grey",
+    "defunct": "red",
+    "temporarily closed": "orange",
+}
 
 
 def _clock(text: str) -> str:
@@ -113,8 +117,9 @@ def accessibility(r: ServiceRecord) -> list[str]:
     ]
 
 
-def card(service: Service, *, record: ServiceRecord | None = None, today: dt.date,
-         stale: str) -> dict[str, Any]:  # fmt: skip
+def card(
+    service: Service, *, record: ServiceRecord | None = None, today: dt.date, stale: str
+) -> dict[str, Any]:
     r = record or from_oruk(service.document)
     label, colour = STALE[stale]
     line, postcode = address(r)
