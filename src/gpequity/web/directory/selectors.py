@@ -132,7 +132,7 @@ def search(org: Organisation, s: Search, *, now: dt.datetime) -> list[Service]:
         qs = qs.filter(stale_filter(now.date(), s.stale))
     if s.open_now:
         qs = qs.filter(has_schedule=True)
-        rows = list(qs.only("pk", "document"))
+        rows = list(qs.select_related(None).only("pk", "document"))
         keep = [r.pk for r in rows if open_now(from_oruk(r.document), now)]
         qs = services_for(org).filter(pk__in=keep)
     return list(qs.defer("document", "search_text").order_by("name", "pk"))
