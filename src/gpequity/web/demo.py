@@ -299,3 +299,6 @@ def _extract(info: DemoInfo) -> None:
 
 # Each docstring's first line is printed as progress.
 DEMO_STEPS: list[Callable[[DemoInfo], None]] = [_assessment, _focus, _plan, _extract]
+
+# The directory of local services (issue 17).
+DEMO_STEPS.append(__import__("gpequity.web.directory.demo", fromlist=["build"]).build)
