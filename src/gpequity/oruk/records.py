@@ -12,6 +12,7 @@ extension properties, which are ``gpequity_...`` in JSON (``_keys`` maps them).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -109,6 +110,11 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
+@functools.cache
+def _field_names(cls) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls) if f.name != "extra"]
+
+
 @dataclass
 class Part:
     """Base of every record part: known fields as attributes, the rest kept in ``extra``."""
@@ -118,7 +124,7 @@ class Part:
 
     @classmethod
     def _fields(cls) -> list[str]:
-        return [f.name for f in dataclasses.fields(cls) if f.name != "extra"]
+        return _field_names(cls)
 
     @classmethod
     def load(cls, data: dict[str, Any]):

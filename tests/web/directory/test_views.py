@@ -141,7 +141,7 @@ def test_open_now(directory, practice):
     sunday = monday_morning + dt.timedelta(days=6)
     found = selectors.search(practice, selectors.Search(open_now=True), now=monday_morning)
     assert [s.name for s in found] == ["Debt advice line"]
-    assert selectors.search(practice, selectors.Search(open_now=True), now=sunday) == []
+    assert list(selectors.search(practice, selectors.Search(open_now=True), now=sunday)) == []
 
 
 def test_practice_team_reads_the_pcn_directory_but_cannot_edit_it(directory, pcn, team_member):

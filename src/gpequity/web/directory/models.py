@@ -21,12 +21,10 @@ class Service(models.Model):
     public = models.BooleanField(
         default=False, help_text="Published in the open ORUK feed at /oruk/."
     )
-    document = models.JSONField(help_text="The service as an ORUK document.")
     # Derived from the document for search and lists (see services.index_columns).
     name = models.CharField(max_length=300)
     status = models.CharField(max_length=32)
     organisation_name = models.CharField(max_length=300, blank=True)
-    search_text = models.TextField(blank=True)
     languages_key = models.CharField(max_length=1000, blank=True)
     groups_key = models.CharField(max_length=1000, blank=True)
     routes_key = models.CharField(max_length=200, blank=True)
@@ -35,7 +33,9 @@ class Service(models.Model):
     minimum_age = models.IntegerField(null=True, blank=True)
     maximum_age = models.IntegerField(null=True, blank=True)
     is_free = models.BooleanField(default=False)
-    has_schedule = models.BooleanField(default=False)
+    hours_key = models.TextField(
+        blank=True, help_text="Weekly opening times, compact, for the open-now filter."
+    )
     # Checking (ORUK "assured") is kept apart from changing.
     checked_on = models.DateField(null=True, blank=True)
     checked_by = models.CharField(max_length=200, blank=True)
@@ -44,6 +44,9 @@ class Service(models.Model):
     changed_by = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=300, blank=True, help_text="Feed it came from.")
     version = models.PositiveIntegerField(default=1)
+    # Last, so that SQLite reads the search columns without walking the document's pages.
+    search_text = models.TextField(blank=True)
+    document = models.JSONField(help_text="The service as an ORUK document.")
 
     class Meta:
         ordering = ["name", "pk"]

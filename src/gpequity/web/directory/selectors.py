@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db.models import Min, Q, QuerySet
 from django.http import Http404
 
-from gpequity.oruk import from_oruk, open_now
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import Organisation, OrgKind
 
@@ -104,9 +103,27 @@ class Search:
     stale: str = ""  # "", "due", "stale"
 
 
-def search(org: Organisation, s: Search, *, now: dt.datetime) -> list[Service]:
-    """Services of the organisation's directory matching every filter, active ones first.
-    The filters run in the database; "open now" then reads the candidates' schedules."""
+def open_by_hours(key: str, now: dt.datetime) -> bool:
+    """Whether a service's ``hours_key`` (see services.hours_key) covers ``now``."""
+    day = DAY_CODES[now.weekday()]
+    today, clock = now.date().isoformat(), now.strftime("%H:%M")
+    for part in key.split(";"):
+        if not part.startswith(day):
+            continue
+        _, opens, closes, start, end = part.split(" ")
+        if start != "-" and today < start or end != "-" and today > end:
+            continue
+        if opens <= clock < closes or (closes == "00:00" and clock >= opens):
+            return True
+    return False
+
+
+DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def search(org: Organisation, s: Search, *, now: dt.datetime) -> QuerySet[Service]:
+    """Services of the organisation's directory matching every filter, by name. The filters
+    run in the database; "open now" then reads the candidates' compact opening times."""
     from .services import postcode_keys
 
     qs = services_for(org)
@@ -131,24 +148,25 @@ def search(org: Organisation, s: Search, *, now: dt.datetime) -> list[Service]:
     if s.stale:
         qs = qs.filter(stale_filter(now.date(), s.stale))
     if s.open_now:
-        qs = qs.filter(has_schedule=True)
-        rows = list(qs.select_related(None).only("pk", "document"))
-        keep = [r.pk for r in rows if open_now(from_oruk(r.document), now)]
-        qs = services_for(org).filter(pk__in=keep)
-    return list(qs.defer("document", "search_text").order_by("name", "pk"))
+        day = DAY_CODES[now.weekday()]
+        rows = qs.filter(hours_key__contains=day).values_list("pk", "hours_key")
+        qs = qs.filter(pk__in=[pk for pk, key in rows if open_by_hours(key, now)])
+    return qs.order_by("name", "pk")
 
 
 def terms_in(org: Organisation) -> list[TaxonomyTerm]:
     """Categories used by the organisation's directory (for the need filter)."""
     used: set[str] = set()
-    for key in services_for(org).values_list("terms_key", flat=True):
+    keys = Service.objects.filter(owner__in=owners_for(org)).values_list("terms_key", flat=True)
+    for key in keys.order_by().distinct():
         used.update(k for k in key.split("|") if k)
     return list(TaxonomyTerm.objects.filter(oruk_id__in=used))
 
 
 def languages_in(org: Organisation) -> list[str]:
     used: set[str] = set()
-    for key in services_for(org).values_list("languages_key", flat=True):
+    keys = Service.objects.filter(owner__in=owners_for(org))
+    for key in keys.values_list("languages_key", flat=True).order_by().distinct():
         used.update(k for k in key.split("|") if k)
     return sorted(used)
 

@@ -95,7 +95,7 @@ def index_columns(service: Service, record: ServiceRecord) -> None:
     service.minimum_age = _int(record.minimum_age)
     service.maximum_age = _int(record.maximum_age)
     service.is_free = record.is_free
-    service.has_schedule = any(s.opens_at and s.byday for s in record.schedules)
+    service.hours_key = hours_key(record)
     checked = record.assured_date[:10] if record.assured_date else ""
     try:
         service.checked_on = dt.date.fromisoformat(checked) if checked else None
@@ -105,6 +105,21 @@ def index_columns(service: Service, record: ServiceRecord) -> None:
         service.checked_by = ""
     elif not service.checked_by:
         service.checked_by = record.assurer_email
+
+
+def hours_key(record: ServiceRecord) -> str:
+    """Weekly opening times as "MO 09:00 17:00 2026-01-01 2026-12-31;..." (dates may be
+    empty), so "open now" reads a short string per service instead of its whole document."""
+    parts = []
+    for s in record.schedules:
+        if s.freq not in ("", "WEEKLY") or not (s.opens_at and s.closes_at):
+            continue
+        for day in s.days:
+            parts.append(
+                f"{day} {s.opens_at[:5]} {s.closes_at[:5]} {s.valid_from[:10] or '-'} "
+                f"{s.valid_to[:10] or '-'}"
+            )
+    return ";".join(parts)
 
 
 def _store_terms(records) -> None:

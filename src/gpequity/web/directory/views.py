@@ -63,8 +63,12 @@ def search(request, ods_code: str):
             stale=d["stale"],
         )
     found = selectors.search(org, params, now=now)
-    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
-    rows = [_card(s, now.date()) for s in page.object_list]
+    # Page over ids first (the database sorts small rows), then load the page's services.
+    paginator = Paginator(found.values_list("pk", flat=True), PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    by_id = {s.pk: s for s in found.model.objects.filter(pk__in=ids).select_related("owner")}
+    rows = [_card(by_id[pk], now.date()) for pk in ids]
     query = request.GET.copy()
     query.pop("page", None)
     can_edit = access.can(request.user, org, access.EDIT)
@@ -73,7 +77,7 @@ def search(request, ods_code: str):
         "form": form,
         "rows": rows,
         "page": page,
-        "total": len(found),
+        "total": paginator.count,
         "query": query.urlencode(),
         "filtered": bool(request.GET.dict().keys() - {"page"}),
         "shortlisted": selectors.shortlisted_ids(request.user, org),
