@@ -333,3 +333,19 @@ def test_exports(client, directory, lead, network_lead, pcn):
     assert rows[0]["Name"] == "Debt advice line" and rows[0]["Languages"] == "Punjabi"
     wb = openpyxl.load_workbook(io.BytesIO(client.get(base + "export.xlsx").content))
     assert wb["Directory"]["B2"].value == "Debt advice line"
+
+
+def test_the_organisation_json_export_holds_its_directory(
+    client, directory, pcn, practice, network_lead
+):
+    from gpequity.web.reports.export_json import org_export
+
+    debt, walk = directory
+    services.service_mark_checked(actor=network_lead, service=debt)
+    part = org_export(pcn)["directory"]["services"]
+    assert [s["oruk"]["name"] for s in part] == ["Debt advice line"]
+    assert part[0]["oruk"] == Service.objects.get(pk=debt.pk).document
+    assert part[0]["public"] is True and part[0]["checked_by"] == network_lead.get_full_name()
+    assert [s["oruk"]["name"] for s in org_export(practice)["directory"]["services"]] == [
+        "Carers walking group"
+    ]
