@@ -27,6 +27,7 @@ from .models import ProblemReport, TaxonomyTerm
 
 PER_PAGE = 20
 IMPORT_KEY = "directory_import"
+SESSION_LIMIT = 5 * 1024 * 1024  # a previewed feed is kept in the session until applied
 
 
 def _crumbs(org, *extra):
@@ -318,11 +319,17 @@ def import_upload(request, ods_code: str):
                     error = str(exc).replace(str(path), upload.name)
                 else:
                     plan = services.preview_feed(owner=org, docs=feed.services)
-                    if plan.ok and (plan.added or plan.changed):
-                        request.session[IMPORT_KEY] = {
-                            "name": upload.name,
-                            "docs": json.dumps(feed.services),
-                        }
+                    docs = json.dumps(feed.services)
+                    if len(docs) > SESSION_LIMIT:
+                        plan, error = (
+                            None,
+                            (
+                                f"{upload.name} is too large to import here; use "
+                                "`gpequity directory import` on the server."
+                            ),
+                        )
+                    elif plan.ok and (plan.added or plan.changed):
+                        request.session[IMPORT_KEY] = {"name": upload.name, "docs": docs}
     ctx = {
         "org": org,
         "form": form,
