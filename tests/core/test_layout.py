@@ -21,6 +21,7 @@ CORE_MODULES = [
     "gpequity.feedback",
     "gpequity.feedback.scrub",
     "gpequity.feedback.receipt",
+    "gpequity.oruk",
     "gpequity.cli.main",
     "gpequity.casestudies.markdown",
     "gpequity.casestudies.workflow",

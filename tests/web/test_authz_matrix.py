@@ -31,6 +31,7 @@ from gpequity.web.audit.models import AuditEvent
 from gpequity.web.casestudies import services as casestudies
 from gpequity.web.casestudies.models import CaseStudy
 from gpequity.web.catalogue.models import OfficialTextImport
+from gpequity.web.directory import services as directory
 from gpequity.web.feedback import services as feedback
 from gpequity.web.feedback.models import Channel, Feedback
 from gpequity.web.focus import services as focus
@@ -137,6 +138,7 @@ def world() -> World:
         ).pk
     )
     _case_studies(w, lead)
+    w.extra.update(_directory_world(practice, lead, users["viewer"]))
     return w
 
 
@@ -155,6 +157,49 @@ def _case_studies(w: World, lead) -> None:
     sent = casestudies.case_study_create(actor=lead, organisation=w.practice, fields=ready)
     casestudies.case_study_transition(actor=lead, case_study=sent, action="submit")
     w.extra["case_id"], w.extra["sent_id"] = draft.pk, sent.pk
+
+
+def _directory_world(practice, lead, viewer) -> dict:
+    from gpequity.oruk.records import Organisation as Provider
+    from gpequity.oruk.records import ServiceRecord
+
+    record = ServiceRecord(
+        name="Walk and talk",
+        status="active",
+        description="Weekly walks",
+        organization=Provider(name="Park friends", description="A charity"),
+    )
+    service = directory.service_save(actor=lead, owner=practice, record=record, public=True)
+    report = directory.problem_report_add(
+        actor=viewer, service=service, reported_from=practice, description="Old phone number"
+    )
+    return {"service_id": service.pk, "problem_id": report.pk}
+
+
+def _service_form(w: World) -> dict:
+    from gpequity.web.directory.models import Service
+
+    return {
+        "name": "Walk and talk",
+        "provider": "Park friends",
+        "description": "Weekly walks in the park",
+        "status": "active",
+        "free": "yes",
+        "opens_MO": "10:00",
+        "closes_MO": "12:00",
+        "version": str(Service.objects.get(pk=w.extra["service_id"]).version),
+    }
+
+
+def _oruk_upload(w: World) -> dict:
+    doc = {
+        "id": "0f0e6f8a-4b7e-4a4e-9a51-5f3c1f6a2b10",
+        "name": "Food bank",
+        "status": "active",
+        "organization_id": "6a4b1f2e-8c3d-4e5f-9a0b-1c2d3e4f5a6b",
+    }
+    data = json.dumps({"contents": [doc]}).encode()
+    return {"feed": SimpleUploadedFile("feed.json", data, content_type="application/json")}
 
 
 def _edited_workbook(practice) -> bytes:
@@ -382,6 +427,49 @@ ROUTES: dict[str, Route] = {
     ),
     "feedback:poster": Route(lambda w: base(w) + "feedback/address/poster/", get=M),
     "feedback:you_said": Route(lambda w: base(w) + "feedback/you-said-we-did/", get=V),
+    # Directory of local services
+    "directory:search": Route(lambda w: base(w) + "directory/", get=V),
+    "directory:service_new": Route(
+        lambda w: base(w) + "directory/services/new/", get=E, post=E, data=_service_form
+    ),
+    "directory:service": Route(
+        lambda w: base(w) + f"directory/services/{w.extra['service_id']}/", get=V
+    ),
+    "directory:service_edit": Route(
+        lambda w: base(w) + f"directory/services/{w.extra['service_id']}/edit/",
+        get=E,
+        post=E,
+        data=_service_form,
+    ),
+    "directory:service_checked": Route(
+        lambda w: base(w) + f"directory/services/{w.extra['service_id']}/checked/", post=E
+    ),
+    "directory:service_print": Route(
+        lambda w: base(w) + f"directory/services/{w.extra['service_id']}/print/", get=V
+    ),
+    "directory:problem_new": Route(
+        lambda w: base(w) + f"directory/services/{w.extra['service_id']}/report/",
+        get=V,
+        post=V,
+        data=lambda w: {"description": "The phone number has changed"},
+    ),
+    "directory:shortlist_toggle": Route(
+        lambda w: base(w) + f"directory/services/{w.extra['service_id']}/shortlist/", post=V
+    ),
+    "directory:shortlist": Route(lambda w: base(w) + "directory/shortlist/", get=V),
+    "directory:problems": Route(lambda w: base(w) + "directory/problems/", get=V),
+    "directory:problem_close": Route(
+        lambda w: base(w) + f"directory/problems/{w.extra['problem_id']}/close/",
+        post=E,
+        data=lambda w: {"resolution": "Fixed the number"},
+    ),
+    "directory:import": Route(
+        lambda w: base(w) + "directory/import/", get=E, post=E, data=_oruk_upload
+    ),
+    "directory:import_apply": Route(lambda w: base(w) + "directory/import/apply/", post=E),
+    "directory:export_json": Route(lambda w: base(w) + "directory/export.json", get=V),
+    "directory:export_csv": Route(lambda w: base(w) + "directory/export.csv", get=V),
+    "directory:export_xlsx": Route(lambda w: base(w) + "directory/export.xlsx", get=V),
     # Catalogue import (site staff only)
     "catalogue:import_upload": Route(lambda w: "/toolkit/import/", get=STAFF_ONLY),
     "catalogue:import_preview": Route(lambda w: "/toolkit/import/preview/", get=STAFF_ONLY),
@@ -516,6 +604,17 @@ PUBLIC = {
     "api:list_actions",
     "api:get_action",
     "api:list_orgs",  # the user's own organisations only
+    # The open ORUK feed: public services only (tests/web/directory/test_oruk_api.py)
+    "oruk:root",
+    "oruk:openapi",
+    "oruk:services",
+    "oruk:service",
+    "oruk:service_at_locations",
+    "oruk:service_at_location",
+    "oruk:taxonomies",
+    "oruk:taxonomy",
+    "oruk:taxonomy_terms",
+    "oruk:taxonomy_term",
     "",  # /assets/: the design system's icons
     # The writer's side of staff feedback: public on purpose, outside sessions (ADR 22);
     # the form needs the practice's secret link token, a thread needs its receipt code
@@ -606,6 +705,10 @@ def test_write(world, name, role):
         data = _apply_data(client, world)
     if name == "reports:import":
         data = _workbook_upload(world)
+    if name == "directory:import_apply" and _allowed(role, route.post):
+        # Apply acts on a feed previewed in this session.
+        preview = client.post(base(world) + "directory/import/", _oruk_upload(world))
+        assert preview.status_code == 200
     before = fingerprint(world)
     if route.api:
         response = getattr(client, route.method)(
@@ -616,7 +719,7 @@ def test_write(world, name, role):
     after = fingerprint(world)
     if _allowed(role, route.post):
         assert response.status_code < 400, response.status_code
-        if name not in ("reports:import", "reports:import_cancel"):
+        if name not in ("reports:import", "reports:import_cancel", "directory:import"):
             assert after != before, "an allowed write changed nothing: is the payload valid?"
     else:
         _assert_refused(response, role, api=route.api, needed=route.post)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from . import catalogue, feedback, hna, org, synth, web
+from . import catalogue, directory, feedback, hna, org, synth, web
 
 app = typer.Typer(
     name="gpequity",
@@ -24,6 +24,7 @@ app.add_typer(org.app, name="org", help="Administer organisations (export, impor
 app.add_typer(
     feedback.app, name="feedback", help="Anonymous staff feedback: the address, releases."
 )
+app.add_typer(directory.app, name="directory", help="Import and export Open Referral UK feeds.")
 app.command("synth")(synth.synth)
 web.register(app)
 

@@ -301,3 +301,6 @@ def _extract(info: DemoInfo) -> None:
 DEMO_STEPS: list[Callable[[DemoInfo], None]] = [_assessment, _focus, _plan, _extract]
 DEMO_STEPS.append(__import__("gpequity.web.feedback.demo", fromlist=["x"]).demo_feedback)
 DEMO_STEPS.append(__import__("gpequity.web.casestudies.demo", fromlist=["_"]).case_studies)
+
+# The directory of local services (issue 17).
+DEMO_STEPS.append(__import__("gpequity.web.directory.demo", fromlist=["build"]).build)

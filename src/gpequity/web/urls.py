@@ -42,6 +42,8 @@ urlpatterns = [
     path("orgs/<str:ods_code>/feedback/", include("gpequity.web.feedback.urls")),
     path("staff-feedback/", include("gpequity.web.feedback.public_urls")),
     path("", include("gpequity.web.casestudies.urls")),
+    path("orgs/<str:ods_code>/directory/", include("gpequity.web.directory.urls")),
+    path("oruk/", include("gpequity.web.directory.oruk_urls")),
     path("api/docs", core.api_docs, name="api_docs"),
     path("api/", api.urls),
     # NHS.UK frontend's CSS refers to its icons at /assets/images/...

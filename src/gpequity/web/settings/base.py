@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "gpequity.web.reports",
     "gpequity.web.feedback",
     "gpequity.web.casestudies",
+    "gpequity.web.directory",
 ]
 
 MIDDLEWARE = [
@@ -151,3 +152,7 @@ LOGGING = {
 # WhiteNoise serves collected files from STATIC_ROOT and, outside production, straight from
 # the finders; make sure the folder exists so a fresh checkout starts cleanly.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# Directory of local services: a listing unchecked this many months is "due a check", then
+# "out of date".
+DIRECTORY_STALE_MONTHS = (6, 12)
