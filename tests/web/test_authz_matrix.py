@@ -29,6 +29,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from gpequity.web.assessment import services as assessment
 from gpequity.web.audit.models import AuditEvent
 from gpequity.web.catalogue.models import OfficialTextImport
+from gpequity.web.engagement import services as engagement
+from gpequity.web.engagement.models import Activity, EvaluationPlan
 from gpequity.web.focus import services as focus
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import Invitation, Membership, Role
@@ -126,7 +128,43 @@ def world() -> World:
             organisation=practice, requested_by=lead, status="done", pdf=PDF, size=len(PDF)
         ).pk
     )
+    _engagement(w, lead)
     return w
+
+
+def _engagement(w: World, lead) -> None:
+    """An activity with a count, an answered insight, an evaluation plan with an indicator."""
+    a = engagement.activity_create(
+        actor=lead,
+        organisation=w.practice,
+        data={"title": "Drop-in", "start_date": TODAY, "level": "consult"},
+    )
+    reach = engagement.reach_set(actor=lead, activity=a, grouping="core20", group="Q1", count=3)
+    i = engagement.insight_create(
+        actor=lead, organisation=w.practice, theme="Parking", raised_on=TODAY, owner=lead
+    )
+    engagement.insight_respond(actor=lead, insight=i, response="will_act", responded_on=TODAY)
+    p = engagement.evaluation_plan_create(
+        actor=lead, organisation=w.practice, data={"title": "Drop-ins", "activities": [a]}
+    )
+    ind = engagement.indicator_add(
+        actor=lead, plan=p, data={"name": "Visitors", "kind": "process", "source": "count"}
+    )
+    w.extra.update(activity=a.pk, reach=reach.pk, insight=i.pk, plan=p.pk, indicator=ind.pk)
+
+
+def _eng(w: World, tail: str = "") -> str:
+    return base(w) + "engagement/" + tail
+
+
+def _activity_post(w: World) -> dict:
+    return {
+        "title": "Walk and talk",
+        "start_date": "2026-10-01",
+        "level": "involve",
+        "payment": "none",
+        "version": str(Activity.objects.get(pk=w.extra["activity"]).version),
+    }
 
 
 def _edited_workbook(practice) -> bytes:
@@ -313,6 +351,99 @@ ROUTES: dict[str, Route] = {
     "reports:import_preview": Route(lambda w: base(w) + "reports/import/preview/", get=E),
     "reports:import_apply": Route(lambda w: base(w) + "reports/import/apply/", post=E),
     "reports:import_cancel": Route(lambda w: base(w) + "reports/import/cancel/", post=E),
+    # Engagement
+    "engagement:dashboard": Route(lambda w: _eng(w), get=V),
+    "engagement:activities": Route(lambda w: _eng(w, "activities/"), get=V),
+    "engagement:activity_new": Route(
+        lambda w: _eng(w, "activities/new/"), get=E, post=E, data=_activity_post
+    ),
+    "engagement:activity": Route(lambda w: _eng(w, f"activities/{w.extra['activity']}/"), get=V),
+    "engagement:activity_edit": Route(
+        lambda w: _eng(w, f"activities/{w.extra['activity']}/edit/"),
+        get=E,
+        post=E,
+        data=_activity_post,
+    ),
+    "engagement:reach_new": Route(
+        lambda w: _eng(w, f"activities/{w.extra['activity']}/reach/new/"),
+        get=E,
+        post=E,
+        data=lambda w: {"group": "language:", "language": "Polish", "count": "4", "target": ""},
+    ),
+    "engagement:reach_remove": Route(
+        lambda w: _eng(w, f"activities/{w.extra['activity']}/reach/{w.extra['reach']}/remove/"),
+        post=E,
+        data=lambda w: {},
+    ),
+    "engagement:activity_review": Route(
+        lambda w: _eng(w, f"activities/{w.extra['activity']}/review/"),
+        get=E,
+        post=E,
+        data=lambda w: {"went_well": "Good turnout", "reviewed_on": "2026-11-03"},
+    ),
+    "engagement:partners": Route(
+        lambda w: _eng(w, "partners/"),
+        get=V,
+        post=E,
+        data=lambda w: {"name": "Riverside Foodbank", "kind": "vcse"},
+    ),
+    "engagement:insights": Route(lambda w: _eng(w, "insights/"), get=V),
+    "engagement:insight_new": Route(
+        lambda w: _eng(w, "insights/new/"),
+        get=E,
+        post=E,
+        data=lambda w: {
+            "theme": "Hearing loop broken",
+            "times_raised": "2",
+            "raised_on": "2026-11-01",
+        },
+    ),
+    "engagement:insight": Route(lambda w: _eng(w, f"insights/{w.extra['insight']}/"), get=V),
+    "engagement:insight_respond": Route(
+        lambda w: _eng(w, f"insights/{w.extra['insight']}/respond/"),
+        get=E,
+        post=E,
+        data=lambda w: {
+            "response": "partly",
+            "response_reason": "Council land",
+            "responded_on": "2026-11-05",
+        },
+    ),
+    "engagement:insight_close": Route(
+        lambda w: _eng(w, f"insights/{w.extra['insight']}/close/"),
+        get=E,
+        post=E,
+        data=lambda w: {"loop_closed_on": "2026-11-06", "loop_methods": ["text", "website"]},
+    ),
+    "engagement:evaluations": Route(lambda w: _eng(w, "evaluation/"), get=V),
+    "engagement:evaluation_new": Route(
+        lambda w: _eng(w, "evaluation/new/"), get=E, post=E, data=lambda w: {"title": "Walks"}
+    ),
+    "engagement:evaluation": Route(lambda w: _eng(w, f"evaluation/{w.extra['plan']}/"), get=V),
+    "engagement:evaluation_edit": Route(
+        lambda w: _eng(w, f"evaluation/{w.extra['plan']}/edit/"),
+        get=E,
+        post=E,
+        data=lambda w: {
+            "title": "Drop-ins, evaluated",
+            "impact": "Fewer missed appointments",
+            "version": str(EvaluationPlan.objects.get(pk=w.extra["plan"]).version),
+        },
+    ),
+    "engagement:indicator_new": Route(
+        lambda w: _eng(w, f"evaluation/{w.extra['plan']}/indicators/new/"),
+        get=E,
+        post=E,
+        data=lambda w: {"name": "Felt listened to", "kind": "experience", "source": "survey"},
+    ),
+    "engagement:measurement_new": Route(
+        lambda w: _eng(
+            w, f"evaluation/{w.extra['plan']}/indicators/{w.extra['indicator']}/measurements/new/"
+        ),
+        get=E,
+        post=E,
+        data=lambda w: {"measured_on": "2026-11-01", "value": "12", "note": ""},
+    ),
     # Catalogue import (site staff only)
     "catalogue:import_upload": Route(lambda w: "/toolkit/import/", get=STAFF_ONLY),
     "catalogue:import_preview": Route(lambda w: "/toolkit/import/preview/", get=STAFF_ONLY),
