@@ -444,6 +444,22 @@ ROUTES: dict[str, Route] = {
         post=E,
         data=lambda w: {"measured_on": "2026-11-01", "value": "12", "note": ""},
     ),
+    "engagement:activities_csv": Route(lambda w: _eng(w, "activities.csv"), get=V),
+    "engagement:reach_csv": Route(lambda w: _eng(w, "reach.csv"), get=V),
+    "engagement:insights_csv": Route(lambda w: _eng(w, "you-said-we-did.csv"), get=V),
+    "engagement:xlsx": Route(lambda w: _eng(w, "engagement.xlsx"), get=V),
+    "engagement:evidence": Route(lambda w: _eng(w, "evidence/"), get=V),
+    "engagement:import": Route(
+        lambda w: _eng(w, "import/"),
+        get=E,
+        post=E,
+        data=lambda w: {
+            "file": SimpleUploadedFile(
+                "export.json", json.dumps(org_export(w.practice)).encode("utf-8")
+            ),
+            "confirm": "on",
+        },
+    ),
     # Catalogue import (site staff only)
     "catalogue:import_upload": Route(lambda w: "/toolkit/import/", get=STAFF_ONLY),
     "catalogue:import_preview": Route(lambda w: "/toolkit/import/preview/", get=STAFF_ONLY),

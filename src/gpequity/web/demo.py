@@ -299,3 +299,4 @@ def _extract(info: DemoInfo) -> None:
 
 # Each docstring's first line is printed as progress.
 DEMO_STEPS: list[Callable[[DemoInfo], None]] = [_assessment, _focus, _plan, _extract]
+DEMO_STEPS.append(__import__("gpequity.web.engagement.demo", fromlist=["demo_step"]).demo_step)

@@ -426,3 +426,17 @@ class IndicatorForm(forms.Form):
     def __init__(self, *args, plan_items, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["plan_item"].queryset = plan_items
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="JSON export file",
+        help_text="The file from Reports and exports, 'Everything (JSON)', of this or another "
+        "installation.",
+        error_messages={"required": "Choose the JSON file to import"},
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
+    )
+    confirm = forms.BooleanField(
+        label="I understand this replaces the whole engagement log with the one in the file",
+        error_messages={"required": "Tick the box to confirm the log will be replaced"},
+    )

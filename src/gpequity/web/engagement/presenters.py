@@ -314,3 +314,81 @@ def indicator_row(ind: EvaluationIndicator) -> dict[str, Any]:
         "measurements": plan_presenters.measurement_rows(list(ind.measurements.all())),
         "chart": indicator_chart(ind),
     }
+
+
+# --------------------------------------------------------------------------- evidence summary
+
+
+def evidence(org, *, start: dt.date, end: dt.date, on: dt.date) -> dict[str, Any]:
+    """Evidence of working with people and communities over a period: the dashboard's
+    figures in words, what changed because people spoke up, work done with people, and how
+    it is evaluated. Used by the summary page and by the practice equity report."""
+    d = dashboard(org, start=start, end=end, on=on)
+    acts = list(
+        selectors.in_period(selectors.activities(org), start, end)
+        .order_by("start_date", "id")
+        .prefetch_related("partners")
+    )
+    closed = [
+        insight_row(i, on)
+        for i in selectors.insights(org)
+        .filter(raised_on__gte=start, raised_on__lte=end, loop_closed_on__isnull=False)
+        .exclude(response="")
+        .order_by("raised_on", "id")
+    ]
+    with_people = [
+        activity_row(a)
+        | {
+            "methods": labels(a.methods, eg.METHODS),
+            "partners": ", ".join(p.name for p in a.partners.all()),
+        }
+        for a in acts
+        if a.band == "with"
+    ]
+    adjusted = [a for a in acts if a.accessibility]
+    languages = sorted(
+        {x.strip() for a in acts for x in a.interpreter_languages.split(",") if x.strip()}
+    )
+    paid = [a for a in acts if a.payment != "none"]
+    plans = []
+    for p in selectors.evaluation_plans(org).prefetch_related("indicators__measurements"):
+        inds = []
+        for ind in p.indicators.all():
+            ms = list(ind.measurements.all())
+            inds.append(
+                {
+                    "name": ind.name,
+                    "kind": eg.INDICATOR_KINDS[ind.kind],
+                    "baseline": number(ind.baseline),
+                    "target": number(ind.target),
+                    "unit": ind.unit,
+                    "latest": (number(ms[-1].value), ms[-1].measured_on) if ms else None,
+                }
+            )
+        plans.append({"plan": p, "indicators": inds})
+    return {
+        "d": d,
+        "start": start,
+        "end": end,
+        "closed": closed,
+        "with_people": with_people,
+        "adjusted": len(adjusted),
+        "languages": ", ".join(languages),
+        "paid": len(paid),
+        "accessibility": ", ".join(
+            f"{eg.ACCESSIBILITY[k].lower()} ({n})"
+            for k in eg.ACCESSIBILITY
+            if (n := sum(1 for a in acts if k in a.accessibility))
+        ),
+        "partners": list(selectors.partners(org)),
+        "plans": plans,
+    }
+
+
+def report_section(org) -> dict[str, Any] | None:
+    """The engagement part of the practice equity report: the last 12 months, or None when
+    nothing has been logged (the report then leaves the section out)."""
+    if not selectors.activities(org).exists() and not selectors.insights(org).exists():
+        return None
+    on = selectors.today()
+    return evidence(org, start=on - dt.timedelta(days=365), end=on, on=on)

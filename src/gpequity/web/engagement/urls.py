@@ -34,4 +34,10 @@ urlpatterns = [
         views.measurement_new,
         name="measurement_new",
     ),
+    path("activities.csv", views.activities_csv, name="activities_csv"),
+    path("reach.csv", views.reach_csv, name="reach_csv"),
+    path("you-said-we-did.csv", views.insights_csv, name="insights_csv"),
+    path("engagement.xlsx", views.workbook, name="xlsx"),
+    path("import/", views.import_json, name="import"),
+    path("evidence/", views.evidence, name="evidence"),
 ]

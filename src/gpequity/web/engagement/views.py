@@ -5,11 +5,12 @@ check input, services write, presenters shape."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -18,10 +19,12 @@ from gpequity import engagement as eg
 from gpequity.catalogue import load_pack
 from gpequity.web.orgs import access
 
-from . import forms, presenters, selectors, services
+from . import exchange, forms, presenters, selectors, services
 from .models import Activity, EvaluationPlan, Insight
 
 NEED_EDIT = services.NEED_EDIT
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONFLICT = (
     "Someone else saved this while you were editing it. Your changes are kept below but not "
     "saved: check them and save again."
@@ -682,3 +685,94 @@ def measurement_new(request, ods_code: str, plan_id: int, indicator_id: int):
             (p.title, _url("evaluation", org, p.pk)),
         ),
     )
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _stem(org, what: str) -> str:
+    return f"{org.ods_code}-{what}-{selectors.today().isoformat()}"
+
+
+@login_required
+def activities_csv(request, ods_code: str):
+    org = _org(request, ods_code)
+    data = exchange.to_csv(exchange.ACTIVITY_COLUMNS, exchange.activity_rows(org))
+    return _download(data, CSV_TYPE, _stem(org, "engagement-activities") + ".csv")
+
+
+@login_required
+def reach_csv(request, ods_code: str):
+    org = _org(request, ods_code)
+    data = exchange.to_csv(exchange.REACH_COLUMNS, exchange.reach_rows(org))
+    return _download(data, CSV_TYPE, _stem(org, "engagement-reach") + ".csv")
+
+
+@login_required
+def insights_csv(request, ods_code: str):
+    org = _org(request, ods_code)
+    data = exchange.to_csv(exchange.INSIGHT_COLUMNS, exchange.insight_rows(org))
+    return _download(data, CSV_TYPE, _stem(org, "you-said-we-did") + ".csv")
+
+
+@login_required
+def workbook(request, ods_code: str):
+    org = _org(request, ods_code)
+    return _download(exchange.to_xlsx(org), XLSX_TYPE, _stem(org, "engagement") + ".xlsx")
+
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+@login_required
+def import_json(request, ods_code: str):
+    """Replace the engagement log with the one in a JSON export (all or nothing)."""
+    org = _org(request, ods_code, access.EDIT)
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > MAX_IMPORT_BYTES:
+                raise exchange.ImportProblem("The file is larger than 20 MB")
+            data = json.loads(upload.read().decode("utf-8"))
+            counts = exchange.engagement_import(actor=request.user, organisation=org, data=data)
+        except UnicodeDecodeError:
+            form.add_error("file", f"{upload.name}: the file is not UTF-8 text")
+        except json.JSONDecodeError as exc:
+            form.add_error(
+                "file", f"{upload.name}: not valid JSON at line {exc.lineno}, column {exc.colno}"
+            )
+        except exchange.ImportProblem as exc:
+            form.add_error("file", f"{upload.name}: {exc}. Nothing was changed.")
+        else:
+            messages.success(
+                request,
+                f"Imported {counts['activities']} activities, {counts['insights']} insights "
+                f"and {counts['evaluation_plans']} evaluation plans.",
+            )
+            return redirect("engagement:dashboard", ods_code=org.ods_code)
+    return render(
+        request,
+        "engagement/import.html",
+        {"org": org, "form": form, "breadcrumbs": _crumbs(org)},
+    )
+
+
+@login_required
+def evidence(request, ods_code: str):
+    """Evidence of working with people and communities: a summary for a board or inspection."""
+    org = _org(request, ods_code)
+    on = selectors.today()
+    start = _date_param(request, "from") or on - dt.timedelta(days=365)
+    ctx = {
+        "org": org,
+        "e": presenters.evidence(org, start=start, end=on, on=on),
+        "breadcrumbs": _crumbs(org),
+    }
+    return render(request, "engagement/evidence.html", ctx)
