@@ -487,6 +487,80 @@ ROUTES: dict[str, Route] = {
     "api:get_plan_item": Route(
         lambda w: f"/api/orgs/{w.practice.ods_code}/plan/{w.item_id}", get=V, api=True
     ),
+    "api:list_engagement_activities": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/activities", get=V, api=True
+    ),
+    "api:create_engagement_activity": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/activities",
+        post=E,
+        api=True,
+        data=lambda w: {
+            "title": "Stall at the fun day",
+            "start_date": "2026-08-01",
+            "level": "inform",
+            "methods": ["event"],
+            "hours": "3",
+        },
+    ),
+    "api:get_engagement_activity": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/activities/{w.extra['activity']}",
+        get=V,
+        api=True,
+    ),
+    "api:list_engagement_reach": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/reach", get=V, api=True
+    ),
+    "api:set_engagement_reach": Route(
+        lambda w: (
+            f"/api/orgs/{w.practice.ods_code}/engagement/activities/{w.extra['activity']}/reach"
+        ),
+        post=E,
+        api=True,
+        data=lambda w: {"grouping": "age_band", "group": "80+", "count": 6, "target": 10},
+    ),
+    "api:list_engagement_insights": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/insights", get=V, api=True
+    ),
+    "api:create_engagement_insight": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/insights",
+        post=E,
+        api=True,
+        data=lambda w: {"theme": "Signs too small", "raised_on": "2026-10-10"},
+    ),
+    "api:get_engagement_insight": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/insights/{w.extra['insight']}",
+        get=V,
+        api=True,
+    ),
+    "api:respond_engagement_insight": Route(
+        lambda w: (
+            f"/api/orgs/{w.practice.ods_code}/engagement/insights/{w.extra['insight']}/response"
+        ),
+        post=E,
+        api=True,
+        data=lambda w: {
+            "response": "cannot_act",
+            "responded_on": "2026-11-04",
+            "response_reason": "The car park is not ours",
+        },
+    ),
+    "api:close_engagement_insight_loop": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/insights/{w.extra['insight']}/loop",
+        post=E,
+        api=True,
+        data=lambda w: {"loop_closed_on": "2026-11-07", "loop_methods": ["noticeboard"]},
+    ),
+    "api:list_evaluation_plans": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/evaluation-plans", get=V, api=True
+    ),
+    "api:get_evaluation_plan": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/evaluation-plans/{w.extra['plan']}",
+        get=V,
+        api=True,
+    ),
+    "api:get_engagement_dashboard": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/dashboard", get=V, api=True
+    ),
     "api:export_json": Route(
         lambda w: f"/api/orgs/{w.practice.ods_code}/export.json", get=V, api=True
     ),
