@@ -100,3 +100,13 @@ def counted(practice, lead):
     )
     assert Activity.objects.filter(organisation=practice).count() == 6
     return ids
+
+
+@pytest.fixture
+def on_fixture_day(monkeypatch):
+    """Pages see "today" as the hand counts' day (1 December 2026)."""
+    from gpequity.web.engagement import selectors
+    from gpequity.web.plans import selectors as plan_selectors
+
+    monkeypatch.setattr(selectors, "today", lambda: fx.ON)
+    monkeypatch.setattr(plan_selectors, "today", lambda: fx.ON)

@@ -20,7 +20,9 @@ def _client(user) -> Client:
     return c
 
 
-def test_dashboard_figures_over_the_api_match_the_hand_counts(practice, lead, counted):
+def test_dashboard_figures_over_the_api_match_the_hand_counts(
+    practice, lead, counted, on_fixture_day
+):
     c = _client(lead)
     r = c.get(f"/api/orgs/{practice.ods_code}/engagement/dashboard?start=2026-04-01&end=2026-12-01")
     d = r.json()

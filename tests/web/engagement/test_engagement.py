@@ -46,7 +46,7 @@ def test_dashboard_figures_match_the_hand_counts(practice, counted):
     assert [r["insight"].theme for r in d["overdue"]] == ["Theme 4"]
 
 
-def test_dashboard_page_shows_figures_charts_and_tables(practice, lead, counted):
+def test_dashboard_page_shows_figures_charts_and_tables(practice, lead, counted, on_fixture_day):
     c = Client()
     c.force_login(lead)
     html = c.get(f"/orgs/{practice.ods_code}/engagement/?from=2026-04-01&to=2026-12-01").content
@@ -209,3 +209,17 @@ def test_activity_edit_keeps_typed_text_on_a_conflict(practice, lead):
     assert Activity.objects.get(pk=a.pk).title == "Changed elsewhere"
     assert c.post(url, {**post, "version": "2"}).status_code == 302
     assert Activity.objects.get(pk=a.pk).title == "My new title"
+
+
+def test_overdue_insights_show_in_my_actions_and_the_due_list(
+    practice, lead, counted, on_fixture_day
+):
+    c = Client()
+    c.force_login(lead)
+    mine = c.get(f"/orgs/{practice.ods_code}/plan/mine/").content.decode()
+    due = c.get(f"/orgs/{practice.ods_code}/plan/due/").content.decode()
+    assert "People are waiting for your response" in mine and "Theme 4" in mine
+    assert "People are waiting for a response" in due and "Theme 4" in due
+    other = member(practice, "member")
+    c.force_login(other)
+    assert "Theme 4" not in c.get(f"/orgs/{practice.ods_code}/plan/mine/").content.decode()
