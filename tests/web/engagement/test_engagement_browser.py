@@ -37,6 +37,7 @@ def no_sideways_scroll(page) -> bool:
 
 
 def test_log_an_activity_then_say_we_did_and_close_the_loop_by_keyboard(page, live_server):
+    page.set_default_timeout(90_000)
     practice = PracticeFactory(name="Keyboard Surgery")
     member(practice, "equity_lead", username="lead")
     sign_in(page, live_server, "lead")
@@ -138,6 +139,7 @@ PAGES = ["", "activities/", "insights/", "evaluation/", "partners/", "evidence/"
 
 
 def test_dashboard_and_pages_at_desktop_and_phone_width(page, live_server):
+    page.set_default_timeout(90_000)  # the shared test machine is slow under load
     practice = PracticeFactory(name="Riverside Health Centre")
     lead = member(practice, "equity_lead", username="lead")
     nurse = member(practice, "member", username="nurse")

@@ -83,12 +83,12 @@ def test_json_round_trip_into_another_practice_gives_back_the_same_log(filled, l
     plans.plan_item_adopt(actor=other_lead, organisation=other, action_key="miss_01")
     exported = json.loads(json.dumps(org_export(filled)))  # through text, as a file would go
     counts = exchange.engagement_import(actor=other_lead, organisation=other, data=exported)
-    assert counts == {"activities": 13, "insights": 11, "evaluation_plans": 1, "partners": 6}
+    assert counts == {"activities": 15, "insights": 11, "evaluation_plans": 1, "partners": 6}
     assert _section(other) == _section(filled)
     # Importing again replaces rather than adds.
     exchange.engagement_import(actor=other_lead, organisation=other, data=exported)
     assert _section(other) == _section(filled)
-    assert Activity.objects.filter(organisation=other).count() == 13
+    assert Activity.objects.filter(organisation=other).count() == 15
 
 
 @pytest.mark.parametrize(
@@ -132,7 +132,7 @@ def test_import_page_replaces_the_log_and_reports_bad_json(filled, lead):
     assert "Tick the box" in r.content.decode()
     r = c.post(url, {"file": SimpleUploadedFile("x.json", good), "confirm": "on"})
     assert r.status_code == 302
-    assert Activity.objects.filter(organisation=filled).count() == 13
+    assert Activity.objects.filter(organisation=filled).count() == 15
 
 
 def test_csv_escapes_formula_cells_and_reads_back_what_was_typed(filled, lead):
@@ -145,7 +145,7 @@ def test_csv_escapes_formula_cells_and_reads_back_what_was_typed(filled, lead):
     tricky = next(r for r in rows if TRICKY in r[1])
     assert tricky[1] == "'" + TRICKY and tricky[4].startswith("'-5 degrees")
     assert eg.unescape_cell(tricky[1]) == TRICKY
-    assert len(rows) == 14
+    assert len(rows) == 16
     reach = list(csv.reader(io.StringIO(c.get(base + "reach.csv").content.decode("utf-8-sig"))))
     assert reach[1][:5] == [
         "1",

@@ -125,7 +125,7 @@ ACTIVITIES = [
         [],
         "none",
         False,
-        [("age_band", "65-79", 900, None)],
+        [("age_band", "65-79", 240, None)],
         "Invite older patients to flu clinics.",
     ),
     (
@@ -185,6 +185,34 @@ ACTIVITIES = [
         "Check whether online booking works for people in the Focus group.",
     ),
     (
+        95,
+        "Newsletter: how to get a same-day appointment",
+        "inform",
+        "2",
+        ["other"],
+        ["deliver"],
+        [],
+        ["easy_read"],
+        "none",
+        False,
+        [("core20", "Q1", 150, None)],
+        "Explain the new triage system in plain words.",
+    ),
+    (
+        30,
+        "Website page on registering without ID",
+        "inform",
+        "1",
+        ["other"],
+        ["deliver"],
+        [],
+        [],
+        "none",
+        False,
+        [],
+        "Tell people they can register without proof of address.",
+    ),
+    (
         20,
         "Youth health panel first meeting",
         "involve",
@@ -199,6 +227,8 @@ ACTIVITIES = [
         "Young people set up a panel to advise the practice.",
     ),
 ]
+
+OTHER_METHODS = {6: "Text message", 11: "Printed newsletter", 12: "Practice website"}
 
 # days ago raised, activity index, theme, times, response, days to respond, loop days, methods,
 # reason, what was done, what changed, due in days (from raised)
@@ -309,7 +339,7 @@ INSIGHTS = [
         "",
         "",
     ),
-    (18, 11, "Young people want to book without a parent", 4, None, None, None, [], "", "", ""),
+    (18, 13, "Young people want to book without a parent", 4, None, None, None, [], "", "", ""),
 ]
 
 
@@ -347,7 +377,7 @@ def build(*, organisation, lead, owners, today: dt.date) -> None:
             "level": level,
             "hours": Decimal(hours),
             "methods": methods,
-            "method_other": "Text message" if "other" in methods else "",
+            "method_other": OTHER_METHODS.get(n, ""),
             "stages": stages,
             "partners": [partners[p] for p in pnames],
             "accessibility": access_,

@@ -133,7 +133,13 @@ def action_codes(a: Activity) -> str:
 
 
 def _bar_chart(
-    rows: list[eg.BandRow], *, field: str, title: str, keys: dict[str, str], colours: list[str]
+    rows: list[eg.BandRow],
+    *,
+    field: str,
+    title: str,
+    keys: dict[str, str],
+    colours: list[str],
+    heading: str,
 ) -> alt.Chart:
     data = pd.DataFrame(
         {
@@ -148,7 +154,12 @@ def _bar_chart(
         .mark_bar()
         .encode(
             x=alt.X("quarter:N", title="Quarter (financial year)", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("value:Q", title=title, stack="zero"),
+            y=alt.Y(
+                "value:Q",
+                title=title,
+                stack="zero",
+                axis=alt.Axis(tickMinStep=1, format="d") if field == "activities" else alt.Axis(),
+            ),
             color=alt.Color(
                 "group:N",
                 title=None,
@@ -157,7 +168,7 @@ def _bar_chart(
             ),
             order=alt.Order("order:Q"),
         )
-        .properties(width=460, height=240)
+        .properties(width=460, height=240, title=heading)
     )
 
 
@@ -166,7 +177,12 @@ def band_chart_svg(rows: list[eg.BandRow], *, field: str) -> str:
         return ""
     what = "Activities" if field == "activities" else "Hours"
     chart = _bar_chart(
-        rows, field=field, title=what, keys=eg.BANDS, colours=list(BAND_COLOURS.values())
+        rows,
+        field=field,
+        title=what,
+        keys=eg.BANDS,
+        colours=list(BAND_COLOURS.values()),
+        heading=f"{what} done to, for and with people, by quarter",
     )
     quarters = sorted({r.quarter for r in rows})
     parts = []
@@ -186,7 +202,12 @@ def level_chart_svg(rows: list[eg.BandRow]) -> str:
     if not rows:
         return ""
     chart = _bar_chart(
-        rows, field="activities", title="Activities", keys=eg.LEVELS, colours=LEVEL_COLOURS
+        rows,
+        field="activities",
+        title="Activities",
+        keys=eg.LEVELS,
+        colours=LEVEL_COLOURS,
+        heading="Activities by level of participation, by quarter",
     )
     totals = {k: sum(r.activities for r in rows if r.key == k) for k in eg.LEVELS}
     label = (
@@ -214,7 +235,9 @@ def reach_chart_svg(rows: list[eg.ReachRow]) -> str:
         .mark_tick(color="#d5281b", thickness=3, size=22)
         .encode(x="target:Q")
     )
-    chart = alt.layer(bars, ticks).properties(width=380, height=max(60, 28 * len(rows)))
+    chart = alt.layer(bars, ticks).properties(
+        width=380, height=max(60, 28 * len(rows)), title="People reached by group, with targets"
+    )
     label = (
         "People reached by group, with targets shown as red marks. "
         + "; ".join(
