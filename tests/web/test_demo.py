@@ -52,6 +52,11 @@ def test_demo_command_builds_every_worked_example(tmp_path):
     assert count("select count(*) from plans_cycle") >= 2
     assert count("select count(*) from plans_measurement") >= 8
     assert count("select count(*) from audit_auditevent") > 20
+    levels = {v for (v,) in db.execute("select level from engagement_activity")}
+    assert levels == {"inform", "consult", "involve", "collaborate", "co_produce"}
+    assert count("select count(*) from engagement_insight where loop_closed_on is not null") >= 5
+    assert count("select count(*) from engagement_insight where response = ''") >= 2
+    assert count("select count(*) from engagement_evaluationmeasurement") >= 10
 
     hna = tmp_path / "demo" / "hna"
     for name in ("indicators.csv", "gradients.csv", "indicators.json", "gradients.json"):

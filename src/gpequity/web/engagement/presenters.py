@@ -67,7 +67,13 @@ def insight_row(i: Insight, on: dt.date) -> dict[str, Any]:
         "colour": colour,
         "response": eg.RESPONSES.get(i.response, ""),
         "loop_methods": ", ".join(eg.LOOP_METHODS[m] for m in i.loop_methods),
+        "loop_methods_text": _and([eg.LOOP_METHODS[m].lower() for m in i.loop_methods]),
     }
+
+
+def _and(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
 
 
 def activity_row(a: Activity) -> dict[str, Any]:

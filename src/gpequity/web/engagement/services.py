@@ -342,23 +342,6 @@ def activity_review(
     return activity
 
 
-@transaction.atomic
-def activity_delete(*, actor, activity: Activity) -> None:
-    _require(actor, activity.organisation)
-    snap = activity_snapshot(activity)
-    org = activity.organisation
-    pk = activity.pk
-    activity.delete()
-    audit_record(
-        actor=actor,
-        organisation=org,
-        entity="engagement_activity",
-        entity_id=pk,
-        verb="deleted",
-        before=snap,
-    )
-
-
 # --------------------------------------------------------------------------- reach
 
 
