@@ -558,6 +558,30 @@ ROUTES: dict[str, Route] = {
         get=V,
         api=True,
     ),
+    "api:create_evaluation_plan": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/evaluation-plans",
+        post=E,
+        api=True,
+        data=lambda w: {"title": "Walks", "logic_model": {"impact": "Fitter"}},
+    ),
+    "api:add_evaluation_indicator": Route(
+        lambda w: (
+            f"/api/orgs/{w.practice.ods_code}/engagement/evaluation-plans/"
+            f"{w.extra['plan']}/indicators"
+        ),
+        post=E,
+        api=True,
+        data=lambda w: {"name": "Walkers", "kind": "process", "source": "count"},
+    ),
+    "api:add_evaluation_measurement": Route(
+        lambda w: (
+            f"/api/orgs/{w.practice.ods_code}/engagement/evaluation-plans/"
+            f"{w.extra['plan']}/indicators/{w.extra['indicator']}/measurements"
+        ),
+        post=E,
+        api=True,
+        data=lambda w: {"measured_on": "2026-11-01", "value": "14"},
+    ),
     "api:get_engagement_dashboard": Route(
         lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/dashboard", get=V, api=True
     ),

@@ -119,3 +119,43 @@ def test_a_member_can_answer_only_insights_they_own(practice, lead):
         ).status_code
         == 403
     )
+
+
+def test_evaluation_plan_indicator_and_measurement_through_the_api(practice, lead):
+    c = _client(lead)
+    base = f"/api/orgs/{practice.ods_code}/engagement/evaluation-plans"
+
+    def post(path, data):
+        return c.post(base + path, json.dumps(data), content_type="application/json")
+
+    r = post("", {"title": "Walks", "logic_model": {"impacts": "x"}})
+    assert r.status_code == 422 and "impacts" in r.json()["detail"]
+    r = post(
+        "",
+        {
+            "title": "Walks",
+            "logic_model": {"activities": "Weekly walks", "impact": "Fitter"},
+            "community_involved": True,
+        },
+    )
+    assert r.status_code == 201
+    plan = r.json()
+    assert plan["logic_model"]["activities"] == "Weekly walks"
+    r = post(
+        f"/{plan['id']}/indicators",
+        {"name": "Blood pressure", "kind": "outcome", "source": "hna", "hna_indicator": "made_up"},
+    )
+    assert r.status_code == 422 and "hna_indicator" in r.json()["detail"]
+    r = post(
+        f"/{plan['id']}/indicators",
+        {"name": "Walkers", "kind": "process", "source": "count", "target": "20", "unit": "people"},
+    )
+    ind = r.json()["indicators"][0]
+    r = post(
+        f"/{plan['id']}/indicators/{ind['id']}/measurements",
+        {"measured_on": "2026-11-01", "value": "14.5"},
+    )
+    assert r.status_code == 201
+    assert r.json()["indicators"][0]["measurements"] == [
+        {"measured_on": "2026-11-01", "value": 14.5, "note": ""}
+    ]

@@ -183,6 +183,33 @@ class EvaluationPlanOut(Schema):
     indicators: list[IndicatorOut]
 
 
+class EvaluationPlanIn(Schema):
+    title: str
+    activities: list[int] = []
+    plan_item: int | None = None
+    logic_model: dict[str, str] = {}
+    community_involved: bool = False
+    community_role: str = ""
+
+
+class IndicatorIn(Schema):
+    name: str
+    kind: str
+    source: str
+    hna_indicator: str = ""
+    plan_item: int | None = None
+    source_notes: str = ""
+    baseline: Decimal | None = None
+    target: Decimal | None = None
+    unit: str = ""
+
+
+class MeasurementIn(Schema):
+    measured_on: dt.date
+    value: Decimal
+    note: str = ""
+
+
 class DashboardOut(Schema):
     start: dt.date
     end: dt.date
@@ -495,6 +522,82 @@ def get_evaluation_plan(request, ods_code: str, plan_id: int):
     if p is None:
         raise Http404("No such evaluation plan")
     return _plan(p)
+
+
+def _plan_item_or_422(org, pk):
+    if pk is None:
+        return None, None
+    item = PlanItem.objects.filter(organisation=org, pk=pk).first()
+    return item, None if item else Status(422, MessageOut(detail="plan_item: not in this plan"))
+
+
+@router.post(
+    "/{ods_code}/engagement/evaluation-plans",
+    response={201: EvaluationPlanOut, 403: MessageOut, 422: MessageOut},
+    summary="Plan an evaluation: the logic model, the activities it covers",
+)
+def create_evaluation_plan(request, ods_code: str, payload: EvaluationPlanIn):
+    org = _org(request, ods_code, access.EDIT)
+    data = payload.dict()
+    unknown = set(data["logic_model"]) - set(eg.LOGIC_MODEL)
+    if unknown:
+        return Status(422, MessageOut(detail=f"logic_model: '{sorted(unknown)[0]}' is not a box"))
+    for key, field in zip(eg.LOGIC_MODEL, services.LOGIC_FIELDS, strict=True):
+        data[field] = data["logic_model"].get(key, "")
+    acts = {a.pk: a for a in selectors.activities(org)}
+    missing = [n for n in data["activities"] if n not in acts]
+    if missing:
+        return Status(422, MessageOut(detail=f"activities: {missing[0]} is not an activity here"))
+    data["activities"] = [acts[n] for n in data["activities"]]
+    data["plan_item"], problem = _plan_item_or_422(org, data["plan_item"])
+    if problem:
+        return problem
+    try:
+        p = services.evaluation_plan_create(actor=request.user, organisation=org, data=data)
+    except ValidationError as exc:
+        return _unprocessable(exc)
+    return Status(201, _plan(p))
+
+
+@router.post(
+    "/{ods_code}/engagement/evaluation-plans/{plan_id}/indicators",
+    response={201: EvaluationPlanOut, 403: MessageOut, 422: MessageOut},
+    summary="Add an indicator (process, outcome or experience) with its source",
+)
+def add_evaluation_indicator(request, ods_code: str, plan_id: int, payload: IndicatorIn):
+    org = _org(request, ods_code, access.EDIT)
+    p = selectors.evaluation_plan(org, plan_id)
+    if p is None:
+        raise Http404("No such evaluation plan")
+    data = payload.dict()
+    data["plan_item"], problem = _plan_item_or_422(org, data["plan_item"])
+    if problem:
+        return problem
+    try:
+        services.indicator_add(actor=request.user, plan=p, data=data)
+    except ValidationError as exc:
+        return _unprocessable(exc)
+    return Status(201, _plan(p))
+
+
+@router.post(
+    "/{ods_code}/engagement/evaluation-plans/{plan_id}/indicators/{indicator_id}/measurements",
+    response={201: EvaluationPlanOut, 403: MessageOut, 422: MessageOut},
+    summary="Record a measurement of an indicator",
+)
+def add_evaluation_measurement(
+    request, ods_code: str, plan_id: int, indicator_id: int, payload: MeasurementIn
+):
+    org = _org(request, ods_code, access.EDIT)
+    p = selectors.evaluation_plan(org, plan_id)
+    ind = selectors.indicator(p, indicator_id) if p else None
+    if ind is None:
+        raise Http404("No such indicator")
+    try:
+        services.evaluation_measurement_add(actor=request.user, indicator=ind, **payload.dict())
+    except ValidationError as exc:
+        return _unprocessable(exc)
+    return Status(201, _plan(p))
 
 
 # --------------------------------------------------------------------------- dashboard
