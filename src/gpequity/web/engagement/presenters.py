@@ -405,7 +405,7 @@ def evidence(org, *, start: dt.date, end: dt.date, on: dt.date) -> dict[str, Any
         "languages": ", ".join(languages),
         "paid": len(paid),
         "accessibility": ", ".join(
-            f"{eg.ACCESSIBILITY[k].lower()} ({n})"
+            f"{eg.ACCESSIBILITY[k]} ({n})"
             for k in eg.ACCESSIBILITY
             if (n := sum(1 for a in acts if k in a.accessibility))
         ),
