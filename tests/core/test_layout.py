@@ -17,6 +17,7 @@ CORE_MODULES = [
     "gpequity.hna.engine",
     "gpequity.stats",
     "gpequity.disclosure",
+    "gpequity.engagement",
     "gpequity.synth",
     "gpequity.feedback",
     "gpequity.feedback.scrub",

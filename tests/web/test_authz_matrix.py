@@ -32,6 +32,8 @@ from gpequity.web.casestudies import services as casestudies
 from gpequity.web.casestudies.models import CaseStudy
 from gpequity.web.catalogue.models import OfficialTextImport
 from gpequity.web.directory import services as directory
+from gpequity.web.engagement import services as engagement
+from gpequity.web.engagement.models import Activity, EvaluationPlan
 from gpequity.web.feedback import services as feedback
 from gpequity.web.feedback.models import Channel, Feedback
 from gpequity.web.focus import services as focus
@@ -139,6 +141,7 @@ def world() -> World:
     )
     _case_studies(w, lead)
     w.extra.update(_directory_world(practice, lead, users["viewer"]))
+    _engagement(w, lead)
     return w
 
 
@@ -200,6 +203,41 @@ def _oruk_upload(w: World) -> dict:
     }
     data = json.dumps({"contents": [doc]}).encode()
     return {"feed": SimpleUploadedFile("feed.json", data, content_type="application/json")}
+
+
+def _engagement(w: World, lead) -> None:
+    """An activity with a count, an answered insight, an evaluation plan with an indicator."""
+    a = engagement.activity_create(
+        actor=lead,
+        organisation=w.practice,
+        data={"title": "Drop-in", "start_date": TODAY, "level": "consult"},
+    )
+    reach = engagement.reach_set(actor=lead, activity=a, grouping="core20", group="Q1", count=3)
+    i = engagement.insight_create(
+        actor=lead, organisation=w.practice, theme="Parking", raised_on=TODAY, owner=lead
+    )
+    engagement.insight_respond(actor=lead, insight=i, response="will_act", responded_on=TODAY)
+    p = engagement.evaluation_plan_create(
+        actor=lead, organisation=w.practice, data={"title": "Drop-ins", "activities": [a]}
+    )
+    ind = engagement.indicator_add(
+        actor=lead, plan=p, data={"name": "Visitors", "kind": "process", "source": "count"}
+    )
+    w.extra.update(activity=a.pk, reach=reach.pk, insight=i.pk, plan=p.pk, indicator=ind.pk)
+
+
+def _eng(w: World, tail: str = "") -> str:
+    return base(w) + "engagement/" + tail
+
+
+def _activity_post(w: World) -> dict:
+    return {
+        "title": "Walk and talk",
+        "start_date": "2026-10-01",
+        "level": "involve",
+        "payment": "none",
+        "version": str(Activity.objects.get(pk=w.extra["activity"]).version),
+    }
 
 
 def _edited_workbook(practice) -> bytes:
@@ -470,6 +508,115 @@ ROUTES: dict[str, Route] = {
     "directory:export_json": Route(lambda w: base(w) + "directory/export.json", get=V),
     "directory:export_csv": Route(lambda w: base(w) + "directory/export.csv", get=V),
     "directory:export_xlsx": Route(lambda w: base(w) + "directory/export.xlsx", get=V),
+    # Engagement
+    "engagement:dashboard": Route(lambda w: _eng(w), get=V),
+    "engagement:activities": Route(lambda w: _eng(w, "activities/"), get=V),
+    "engagement:activity_new": Route(
+        lambda w: _eng(w, "activities/new/"), get=E, post=E, data=_activity_post
+    ),
+    "engagement:activity": Route(lambda w: _eng(w, f"activities/{w.extra['activity']}/"), get=V),
+    "engagement:activity_edit": Route(
+        lambda w: _eng(w, f"activities/{w.extra['activity']}/edit/"),
+        get=E,
+        post=E,
+        data=_activity_post,
+    ),
+    "engagement:reach_new": Route(
+        lambda w: _eng(w, f"activities/{w.extra['activity']}/reach/new/"),
+        get=E,
+        post=E,
+        data=lambda w: {"group": "language:", "language": "Polish", "count": "4", "target": ""},
+    ),
+    "engagement:reach_remove": Route(
+        lambda w: _eng(w, f"activities/{w.extra['activity']}/reach/{w.extra['reach']}/remove/"),
+        post=E,
+        data=lambda w: {},
+    ),
+    "engagement:activity_review": Route(
+        lambda w: _eng(w, f"activities/{w.extra['activity']}/review/"),
+        get=E,
+        post=E,
+        data=lambda w: {"went_well": "Good turnout", "reviewed_on": "2026-11-03"},
+    ),
+    "engagement:partners": Route(
+        lambda w: _eng(w, "partners/"),
+        get=V,
+        post=E,
+        data=lambda w: {"name": "Riverside Foodbank", "kind": "vcse"},
+    ),
+    "engagement:insights": Route(lambda w: _eng(w, "insights/"), get=V),
+    "engagement:insight_new": Route(
+        lambda w: _eng(w, "insights/new/"),
+        get=E,
+        post=E,
+        data=lambda w: {
+            "theme": "Hearing loop broken",
+            "times_raised": "2",
+            "raised_on": "2026-11-01",
+        },
+    ),
+    "engagement:insight": Route(lambda w: _eng(w, f"insights/{w.extra['insight']}/"), get=V),
+    "engagement:insight_respond": Route(
+        lambda w: _eng(w, f"insights/{w.extra['insight']}/respond/"),
+        get=E,
+        post=E,
+        data=lambda w: {
+            "response": "partly",
+            "response_reason": "Council land",
+            "responded_on": "2026-11-05",
+        },
+    ),
+    "engagement:insight_close": Route(
+        lambda w: _eng(w, f"insights/{w.extra['insight']}/close/"),
+        get=E,
+        post=E,
+        data=lambda w: {"loop_closed_on": "2026-11-06", "loop_methods": ["text", "website"]},
+    ),
+    "engagement:evaluations": Route(lambda w: _eng(w, "evaluation/"), get=V),
+    "engagement:evaluation_new": Route(
+        lambda w: _eng(w, "evaluation/new/"), get=E, post=E, data=lambda w: {"title": "Walks"}
+    ),
+    "engagement:evaluation": Route(lambda w: _eng(w, f"evaluation/{w.extra['plan']}/"), get=V),
+    "engagement:evaluation_edit": Route(
+        lambda w: _eng(w, f"evaluation/{w.extra['plan']}/edit/"),
+        get=E,
+        post=E,
+        data=lambda w: {
+            "title": "Drop-ins, evaluated",
+            "impact": "Fewer missed appointments",
+            "version": str(EvaluationPlan.objects.get(pk=w.extra["plan"]).version),
+        },
+    ),
+    "engagement:indicator_new": Route(
+        lambda w: _eng(w, f"evaluation/{w.extra['plan']}/indicators/new/"),
+        get=E,
+        post=E,
+        data=lambda w: {"name": "Felt listened to", "kind": "experience", "source": "survey"},
+    ),
+    "engagement:measurement_new": Route(
+        lambda w: _eng(
+            w, f"evaluation/{w.extra['plan']}/indicators/{w.extra['indicator']}/measurements/new/"
+        ),
+        get=E,
+        post=E,
+        data=lambda w: {"measured_on": "2026-11-01", "value": "12", "note": ""},
+    ),
+    "engagement:activities_csv": Route(lambda w: _eng(w, "activities.csv"), get=V),
+    "engagement:reach_csv": Route(lambda w: _eng(w, "reach.csv"), get=V),
+    "engagement:insights_csv": Route(lambda w: _eng(w, "you-said-we-did.csv"), get=V),
+    "engagement:xlsx": Route(lambda w: _eng(w, "engagement.xlsx"), get=V),
+    "engagement:evidence": Route(lambda w: _eng(w, "evidence/"), get=V),
+    "engagement:import": Route(
+        lambda w: _eng(w, "import/"),
+        get=E,
+        post=E,
+        data=lambda w: {
+            "file": SimpleUploadedFile(
+                "export.json", json.dumps(org_export(w.practice)).encode("utf-8")
+            ),
+            "confirm": "on",
+        },
+    ),
     # Catalogue import (site staff only)
     "catalogue:import_upload": Route(lambda w: "/toolkit/import/", get=STAFF_ONLY),
     "catalogue:import_preview": Route(lambda w: "/toolkit/import/preview/", get=STAFF_ONLY),
@@ -561,6 +708,104 @@ ROUTES: dict[str, Route] = {
     ),
     "api:list_feedback": Route(
         lambda w: f"/api/orgs/{w.practice.ods_code}/feedback", get=M, api=True
+    ),
+    "api:list_engagement_activities": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/activities", get=V, api=True
+    ),
+    "api:create_engagement_activity": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/activities",
+        post=E,
+        api=True,
+        data=lambda w: {
+            "title": "Stall at the fun day",
+            "start_date": "2026-08-01",
+            "level": "inform",
+            "methods": ["event"],
+            "hours": "3",
+        },
+    ),
+    "api:get_engagement_activity": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/activities/{w.extra['activity']}",
+        get=V,
+        api=True,
+    ),
+    "api:list_engagement_reach": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/reach", get=V, api=True
+    ),
+    "api:set_engagement_reach": Route(
+        lambda w: (
+            f"/api/orgs/{w.practice.ods_code}/engagement/activities/{w.extra['activity']}/reach"
+        ),
+        post=E,
+        api=True,
+        data=lambda w: {"grouping": "age_band", "group": "80+", "count": 6, "target": 10},
+    ),
+    "api:list_engagement_insights": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/insights", get=V, api=True
+    ),
+    "api:create_engagement_insight": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/insights",
+        post=E,
+        api=True,
+        data=lambda w: {"theme": "Signs too small", "raised_on": "2026-10-10"},
+    ),
+    "api:get_engagement_insight": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/insights/{w.extra['insight']}",
+        get=V,
+        api=True,
+    ),
+    "api:respond_engagement_insight": Route(
+        lambda w: (
+            f"/api/orgs/{w.practice.ods_code}/engagement/insights/{w.extra['insight']}/response"
+        ),
+        post=E,
+        api=True,
+        data=lambda w: {
+            "response": "cannot_act",
+            "responded_on": "2026-11-04",
+            "response_reason": "The car park is not ours",
+        },
+    ),
+    "api:close_engagement_insight_loop": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/insights/{w.extra['insight']}/loop",
+        post=E,
+        api=True,
+        data=lambda w: {"loop_closed_on": "2026-11-07", "loop_methods": ["noticeboard"]},
+    ),
+    "api:list_evaluation_plans": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/evaluation-plans", get=V, api=True
+    ),
+    "api:get_evaluation_plan": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/evaluation-plans/{w.extra['plan']}",
+        get=V,
+        api=True,
+    ),
+    "api:create_evaluation_plan": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/evaluation-plans",
+        post=E,
+        api=True,
+        data=lambda w: {"title": "Walks", "logic_model": {"impact": "Fitter"}},
+    ),
+    "api:add_evaluation_indicator": Route(
+        lambda w: (
+            f"/api/orgs/{w.practice.ods_code}/engagement/evaluation-plans/"
+            f"{w.extra['plan']}/indicators"
+        ),
+        post=E,
+        api=True,
+        data=lambda w: {"name": "Walkers", "kind": "process", "source": "count"},
+    ),
+    "api:add_evaluation_measurement": Route(
+        lambda w: (
+            f"/api/orgs/{w.practice.ods_code}/engagement/evaluation-plans/"
+            f"{w.extra['plan']}/indicators/{w.extra['indicator']}/measurements"
+        ),
+        post=E,
+        api=True,
+        data=lambda w: {"measured_on": "2026-11-01", "value": "14"},
+    ),
+    "api:get_engagement_dashboard": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/dashboard", get=V, api=True
     ),
     "api:export_json": Route(
         lambda w: f"/api/orgs/{w.practice.ods_code}/export.json", get=V, api=True

@@ -58,6 +58,11 @@ def test_demo_command_builds_every_worked_example(tmp_path):
     states = dict(db.execute("select state, count(*) from casestudies_casestudy group by state"))
     assert states.get("published", 0) + states.get("review_due", 0) >= 6
     assert states.get("in_review") == 1 and states.get("draft") == 1
+    levels = {v for (v,) in db.execute("select level from engagement_activity")}
+    assert levels == {"inform", "consult", "involve", "collaborate", "co_produce"}
+    assert count("select count(*) from engagement_insight where loop_closed_on is not null") >= 5
+    assert count("select count(*) from engagement_insight where response = ''") >= 2
+    assert count("select count(*) from engagement_evaluationmeasurement") >= 10
 
     hna = tmp_path / "demo" / "hna"
     for name in ("indicators.csv", "gradients.csv", "indicators.json", "gradients.json"):

@@ -10,6 +10,7 @@ from gpequity.web.assessment.api import router as assessment_router
 from gpequity.web.casestudies.api import org_router as casestudies_org_router
 from gpequity.web.casestudies.api import router as casestudies_router
 from gpequity.web.catalogue.api import router as catalogue_router
+from gpequity.web.engagement.api import router as engagement_router
 from gpequity.web.feedback.api import router as feedback_router
 from gpequity.web.focus.api import router as focus_router
 from gpequity.web.orgs.api import router as orgs_router
@@ -35,5 +36,6 @@ api.add_router("/orgs/", reports_router)
 api.add_router("/orgs/", feedback_router)
 api.add_router("/case-studies", casestudies_router)
 api.add_router("/orgs/", casestudies_org_router)
+api.add_router("/orgs/", engagement_router)
 
 __all__ = ["api", "django_auth"]

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "gpequity.web.feedback",
     "gpequity.web.casestudies",
     "gpequity.web.directory",
+    "gpequity.web.engagement",
 ]
 
 MIDDLEWARE = [
