@@ -303,8 +303,20 @@ def test_tables_come_as_pandas_or_arrow_with_the_same_rows():
 def test_significant_gap_reaches_the_summary():
     r = run(_extract(_graded_patients()), as_of=AS_OF)
     text = r.summary()
-    assert "Ethnicity recorded: imd_decile 1" in text
-    assert text.index("imd_decile 1") < text.index("Notes") if "Notes" in text else True
+    # Q1 (deciles 1-2): 23 + 26 = 49 of 120 recorded; the rest 365 - 49 = 316 of 480.
+    # Matching the rest: 120 * 316 / 480 = 79, so 79 - 49 = 30 more patients.
+    first = r.findings()[0]
+    assert (first.indicator, first.grouping, first.group) == (
+        "ethnicity_recorded",
+        "imd_quintile",
+        "Q1",
+    )
+    assert first.patients_to_act_on == 30
+    assert (
+        "  1. Ethnicity recorded is lower in the most deprived fifth (Q1): 40.8% against "
+        "65.8% for everyone else" in text
+    )
+    assert "imd_decile" not in text.split("Notes:")[0]  # the readable label, not the id
 
 
 def test_outputs_are_written_all_or_nothing(tmp_path, monkeypatch):

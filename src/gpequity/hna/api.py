@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
+    from gpequity.findings import Finding
+
 BLANK_WARNING_SHARE = 0.2
 _WATCHED_COLUMNS = ("ethnicity", "imd_decile", "language", "smoker")
 
@@ -219,10 +221,19 @@ class HNAResult:
     def info(self) -> list[results.IndicatorInfo]:
         return _info(self.definitions)
 
+    def findings(self, limit: int | None = None, pack: Any = None) -> list[Finding]:
+        """The run's findings (DATA.md "Findings"), ranked; see ``gpequity.findings.find``."""
+        from gpequity.findings import find
+
+        return find(self.indicator_rows, definitions=self.definitions, pack=pack, limit=limit)
+
     def summary(self, limit: int = 10) -> str:
-        """A short plain-English summary: largest gaps, data warnings, notes."""
-        text = results.summary_text(
-            self.indicator_rows, self.info(), notes=self.notes, warnings=self.warnings, limit=limit
+        """A short plain-English summary: the findings, data warnings, notes."""
+        text = summary_text(
+            self.findings(limit=limit),
+            indicators=len(self.definitions),
+            notes=self.notes,
+            warnings=self.warnings,
         )
         left_out = self.left_out()
         if left_out:
@@ -256,6 +267,50 @@ class HNAResult:
     def write(self, out: str | Path) -> Path:
         """Write indicators/gradients as CSV and JSON into ``out`` (all or nothing)."""
         return results.write_outputs(out, self.indicator_rows, self.gradient_rows)
+
+
+SUMMARY_ACTIONS = 3
+"""Toolkit actions listed under each finding in the terminal summary (the rest counted)."""
+
+
+def summary_text(
+    findings: Sequence[Finding],
+    *,
+    indicators: int,
+    notes: Sequence[str] = (),
+    warnings: Sequence[str] = (),
+) -> str:
+    """The terminal summary: the findings as sentences with their toolkit actions."""
+    from gpequity.findings import MIN_GROUP_SIZE
+
+    lines = [f"Health needs assessment: {indicators} indicators computed."]
+    if findings:
+        lines.append(
+            "Findings, the largest gaps (groups worse than everyone else, "
+            f"{MIN_GROUP_SIZE} or more in the group; most patients to act on first):"
+        )
+        for n, f in enumerate(findings, 1):
+            lines.append(f"  {n}. {f.sentence}")
+            if f.actions:
+                shown = [
+                    f"{a.code or a.key} {a.title} ({a.tier_name})"
+                    for a in f.actions[:SUMMARY_ACTIONS]
+                ]
+                more = len(f.actions) - SUMMARY_ACTIONS
+                tail = f"; and {more} more" if more > 0 else ""
+                lines.append(f"     Toolkit actions: {'; '.join(shown)}{tail}")
+    else:
+        lines.append(
+            f"No group of {MIN_GROUP_SIZE} or more is worse than everyone else on any "
+            "indicator with a better direction."
+        )
+    if warnings:
+        lines.append("About the data:")
+        lines.extend(f"  - {w}" for w in warnings)
+    if notes:
+        lines.append("Notes:")
+        lines.extend(f"  - {n}" for n in notes)
+    return "\n".join(lines)
 
 
 def _info(definitions: Sequence[Indicator]) -> list[results.IndicatorInfo]:
