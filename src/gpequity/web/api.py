@@ -9,6 +9,7 @@ from gpequity import __version__
 from gpequity.web.assessment.api import router as assessment_router
 from gpequity.web.catalogue.api import router as catalogue_router
 from gpequity.web.focus.api import router as focus_router
+from gpequity.web.hna.api import router as hna_router
 from gpequity.web.orgs.api import router as orgs_router
 from gpequity.web.plans.api import router as plans_router
 from gpequity.web.reports.api import router as reports_router
@@ -29,5 +30,6 @@ api.add_router("/orgs/", assessment_router)
 api.add_router("/orgs/", focus_router)
 api.add_router("/orgs/", plans_router)
 api.add_router("/orgs/", reports_router)
+api.add_router("/orgs/", hna_router)
 
 __all__ = ["api", "django_auth"]

@@ -45,12 +45,16 @@ class RunForm(forms.Form):
         data = super().clean()
         parts = [data.get(f"as_of_{p}", "").strip() for p in ("day", "month", "year")]
         if not all(parts):
-            self.add_error("as_of_day", "Enter the date the extract was taken, with a day, month and year")
+            self.add_error(
+                "as_of_day", "Enter the date the extract was taken, with a day, month and year"
+            )
         else:
             try:
                 when = dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
             except ValueError:
-                self.add_error("as_of_day", "The as-of date must be a real date, for example 31 3 2026")
+                self.add_error(
+                    "as_of_day", "The as-of date must be a real date, for example 31 3 2026"
+                )
             else:
                 if when > timezone.localdate():
                     self.add_error("as_of_day", "The as-of date must be today or in the past")

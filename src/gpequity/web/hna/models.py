@@ -108,6 +108,9 @@ class IndicatorResult(models.Model):
             models.UniqueConstraint(fields=["run", "position"], name="hna_indicator_row_position")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.grouping} {self.group}"
+
 
 class GradientResult(models.Model):
     """One row of the DATA.md ``gradients`` table of a run."""
@@ -129,6 +132,9 @@ class GradientResult(models.Model):
             models.UniqueConstraint(fields=["run", "position"], name="hna_gradient_row_position")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.indicator} gradient by {self.grouping}"
+
 
 class RenderedChart(models.Model):
     """A chart's SVG, rendered once: results never change, and rendering takes a while.
@@ -136,10 +142,11 @@ class RenderedChart(models.Model):
     ``key`` names the chart and everything it was drawn from (run ids, indicator, grouping).
     """
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+"
-    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     run = models.ForeignKey(Run, null=True, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200, unique=True)
     svg = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -124,24 +124,24 @@ def group_chart(d: Indicator, grouping: str, rows: list[dict[str, Any]], overall
     x = alt.X("value:Q", title=_axis_title(d), scale=alt.Scale(zero=d.kind == "proportion"))
     base = alt.Chart(data)
     layers = [
-        base.mark_rule(color=GREY, size=2).encode(x=alt.X("lower:Q", title=_axis_title(d)),
-                                                   x2="upper:Q", y=y),
+        base.mark_rule(color=GREY, size=2).encode(
+            x=alt.X("lower:Q", title=_axis_title(d)), x2="upper:Q", y=y
+        ),
         base.mark_point(filled=True, size=80, color=BLUE, shape="diamond").encode(x=x, y=y),
     ]
     parts = [
         f"{row.group} {format_value(row.value / (100 if d.kind == 'proportion' else 1), d.kind)}"
         for row in data.itertuples()
     ]
-    label = (
-        f"{d.title} by {grouping_label(grouping).lower()}, with 95% intervals: "
-        + "; ".join(parts)
+    label = f"{d.title} by {grouping_label(grouping).lower()}, with 95% intervals: " + "; ".join(
+        parts
     )
     if overall is not None and not _missing(overall["value"]):
         rule = pd.DataFrame({"value": [_scale(d, overall["value"])]})
-        layers.append(
-            alt.Chart(rule).mark_rule(color=DARK, strokeDash=[4, 3]).encode(x="value:Q")
+        layers.append(alt.Chart(rule).mark_rule(color=DARK, strokeDash=[4, 3]).encode(x="value:Q"))
+        label += (
+            f". The dashed line is the whole practice: {format_value(overall['value'], d.kind)}."
         )
-        label += f". The dashed line is the whole practice: {format_value(overall['value'], d.kind)}."
     chart = alt.layer(*layers).properties(width=420, height=max(60, 28 * len(data)))
     return chart_to_svg(chart, label=label)
 
@@ -238,28 +238,26 @@ def gradient_chart(d: Indicator, rows: list[dict[str, Any]], g: dict[str, Any] |
         )
         before += share
     data = pd.DataFrame(points)
-    x = alt.X("rank:Q", title="Population rank, most deprived (0) to least deprived (1)",
-              scale=alt.Scale(domain=[0, 1]))
+    x = alt.X(
+        "rank:Q",
+        title="Population rank, most deprived (0) to least deprived (1)",
+        scale=alt.Scale(domain=[0, 1]),
+    )
     layers = [
-        alt.Chart(data).mark_rule(color=GREY, size=2).encode(
-            x=x, y=alt.Y("lower:Q", title=_axis_title(d)), y2="upper:Q"
-        ),
-        alt.Chart(data).mark_point(filled=True, size=70, color=BLUE).encode(
-            x=x, y=alt.Y("value:Q", title=_axis_title(d))
-        ),
+        alt.Chart(data)
+        .mark_rule(color=GREY, size=2)
+        .encode(x=x, y=alt.Y("lower:Q", title=_axis_title(d)), y2="upper:Q"),
+        alt.Chart(data)
+        .mark_point(filled=True, size=70, color=BLUE)
+        .encode(x=x, y=alt.Y("value:Q", title=_axis_title(d))),
     ]
-    label = (
-        f"{d.title} by IMD decile, most deprived first: "
-        + "; ".join(
-            f"{p['decile']} {format_value(p['value'] / (100 if d.kind == 'proportion' else 1), d.kind)}"
-            for p in points
-        )
+    label = f"{d.title} by IMD decile, most deprived first: " + "; ".join(
+        f"{p['decile']} {format_value(p['value'] / (100 if d.kind == 'proportion' else 1), d.kind)}"
+        for p in points
     )
     fit = _fitted(d, g) if g else None
     if fit is not None:
-        line = pd.DataFrame(
-            [{"rank": r / 20, "value": _scale(d, fit(r / 20))} for r in range(21)]
-        )
+        line = pd.DataFrame([{"rank": r / 20, "value": _scale(d, fit(r / 20))} for r in range(21)])
         layers.append(
             alt.Chart(line).mark_line(color=DARK, strokeDash=[6, 3]).encode(x=x, y="value:Q")
         )
@@ -306,8 +304,12 @@ def grouping_tables(run: Run, d: Indicator) -> list[dict[str, Any]]:
                 }
             )
         key = f"group:{run.pk}:{d.id}:{grouping}"
-        svg = cached_svg(run, run.organisation, key,
-                         lambda items=items, g=grouping: group_chart(d, g, items, overall))
+        svg = cached_svg(
+            run,
+            run.organisation,
+            key,
+            lambda items=items, g=grouping: group_chart(d, g, items, overall),
+        )
         sections.append(
             {
                 "grouping": grouping,
@@ -332,8 +334,9 @@ def gradient_section(run: Run, d: Indicator) -> dict[str, Any] | None:
         return None
     grads = {g["grouping"]: g for g in selectors.gradient_rows(run, d.id)}
     g = grads.get("imd_decile")
-    svg = cached_svg(run, run.organisation, f"gradient:{run.pk}:{d.id}",
-                     lambda: gradient_chart(d, rows, g))
+    svg = cached_svg(
+        run, run.organisation, f"gradient:{run.pk}:{d.id}", lambda: gradient_chart(d, rows, g)
+    )
     present = {r["group"]: r for r in rows}
     table = [
         {
@@ -347,12 +350,20 @@ def gradient_section(run: Run, d: Indicator) -> dict[str, Any] | None:
     return {
         "chart": svg,
         "rows": table,
-        "words": gradient_words(d, g) if g else [
-            "The gradient cannot be calculated: it needs patients in every IMD decile."
-        ],
-        "quintile_words": gradient_words(d, grads["imd_quintile"]) if "imd_quintile" in grads
+        "words": gradient_words(d, g) if g else [_no_gradient(run, d.id, "imd_decile")],
+        "quintile_words": gradient_words(d, grads["imd_quintile"])
+        if "imd_quintile" in grads
         else [],
     }
+
+
+def _no_gradient(run: Run, indicator: str, grouping: str) -> str:
+    """Why a gradient is missing, from the engine's own note."""
+    prefix = f"{indicator}: no {grouping} gradient ("
+    for note in run.notes or []:
+        if note.startswith(prefix):
+            return f"The gradient cannot be calculated: {note[len(prefix) :].rstrip(')')}."
+    return "The gradient cannot be calculated: it needs patients in every IMD decile."
 
 
 def csv_bytes(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
@@ -375,8 +386,11 @@ RECORDING = ("ethnicity_recorded", "language_recorded", "smoking_status_recorded
 
 def _row(rows, indicator, grouping, group):
     return next(
-        (r for r in rows if (r["indicator"], r["grouping"], r["group"]) ==
-         (indicator, grouping, group)),
+        (
+            r
+            for r in rows
+            if (r["indicator"], r["grouping"], r["group"]) == (indicator, grouping, group)
+        ),
         None,
     )
 
@@ -389,8 +403,11 @@ def overview(run: Run) -> dict[str, Any]:
     defs = definitions(run)
     by_id = {d.id: d for d in defs}
     everyone = next(
-        (_row(rows, d.id, "overall", "all") for d in defs
-         if d.id in ("ethnicity_recorded", "ld_register", "carer_register")),
+        (
+            _row(rows, d.id, "overall", "all")
+            for d in defs
+            if d.id in ("ethnicity_recorded", "ld_register", "carer_register")
+        ),
         None,
     )
     list_size = everyone["denominator"] if everyone else None
@@ -406,7 +423,8 @@ def overview(run: Run) -> dict[str, Any]:
                 "title": d.title,
                 "overall": shown_value(_row(rows, ind, "overall", "all"), d.kind),
                 "focus": shown_value(_row(rows, ind, "focus_group", "in"), d.kind)
-                if run.focus_criteria else "",
+                if run.focus_criteria
+                else "",
             }
         )
     blank = ((run.validation or {}).get("completeness") or {}).get("blank_share") or {}
@@ -482,10 +500,15 @@ def trend_chart(d: Indicator, lines: list[dict[str, Any]]) -> str:
         .encode(
             x=alt.X("date:T", title="As of"),
             y=alt.Y("value:Q", title=_axis_title(d), scale=alt.Scale(zero=False)),
-            color=alt.Color("line:N", sort=order, scale=alt.Scale(domain=order, range=colours),
-                            legend=alt.Legend(title=None, orient="bottom", columns=1)),
-            strokeDash=alt.StrokeDash("line:N", sort=order,
-                                      scale=alt.Scale(domain=order, range=dashes), legend=None),
+            color=alt.Color(
+                "line:N",
+                sort=order,
+                scale=alt.Scale(domain=order, range=colours),
+                legend=alt.Legend(title=None, orient="bottom", columns=1),
+            ),
+            strokeDash=alt.StrokeDash(
+                "line:N", sort=order, scale=alt.Scale(domain=order, range=dashes), legend=None
+            ),
         )
         .properties(width=460, height=220)
     )
@@ -504,8 +527,12 @@ def trends(organisation, run_ids: list[str], defs: list[Indicator]) -> list[dict
         lines = trend_lines(organisation, d)
         if not lines:
             continue
-        svg = cached_svg(None, organisation, f"trend:{tag}:{d.id}",
-                         lambda d=d, lines=lines: trend_chart(d, lines))
+        svg = cached_svg(
+            None,
+            organisation,
+            f"trend:{tag}:{d.id}",
+            lambda d=d, lines=lines: trend_chart(d, lines),
+        )
         dates = sorted({p["as_of"] for line in lines for p in line["points"]})
         table = [
             {
@@ -514,8 +541,11 @@ def trends(organisation, run_ids: list[str], defs: list[Indicator]) -> list[dict
                     {
                         "label": line["label"],
                         "value": next(
-                            (format_value(p["value"], d.kind) for p in line["points"]
-                             if p["as_of"] == day),
+                            (
+                                format_value(p["value"], d.kind)
+                                for p in line["points"]
+                                if p["as_of"] == day
+                            ),
                             "Not measured",
                         ),
                     }
@@ -545,9 +575,7 @@ def plan_keys(organisation) -> dict[str, int]:
     """Action keys already in the plan, with their item ids."""
     from gpequity.web.plans.models import PlanItem
 
-    return dict(
-        PlanItem.objects.filter(organisation=organisation).values_list("action_key", "pk")
-    )
+    return dict(PlanItem.objects.filter(organisation=organisation).values_list("action_key", "pk"))
 
 
 def profile(report: dict[str, Any]) -> list[str]:

@@ -105,8 +105,13 @@ def run_body(run_id: str, attempt: int) -> str:
         return run.status  # a stale task, or already done
     now = timezone.now()
     if not _update(
-        run.pk, attempt, status=RunStatus.VALIDATING, started_at=now, heartbeat_at=now,
-        progress=0.0, message="Reading the extract",
+        run.pk,
+        attempt,
+        status=RunStatus.VALIDATING,
+        started_at=now,
+        heartbeat_at=now,
+        progress=0.0,
+        message="Reading the extract",
     ):
         return run.status
     purge_old_uploads()
@@ -120,8 +125,12 @@ def run_body(run_id: str, attempt: int) -> str:
         last[0], last[1] = clock, message
         status = RunStatus.VALIDATING if fraction < READ_SHARE else RunStatus.RUNNING
         _update(
-            run.pk, attempt, status=status, progress=max(0.0, min(fraction, 0.99)),
-            message=message[:300], heartbeat_at=timezone.now(),
+            run.pk,
+            attempt,
+            status=status,
+            progress=max(0.0, min(fraction, 0.99)),
+            message=message[:300],
+            heartbeat_at=timezone.now(),
         )
 
     try:
@@ -136,9 +145,14 @@ def run_body(run_id: str, attempt: int) -> str:
         droppable = None if run.drop_bad_rows else _droppable(path, exc.report)
         n = exc.report.error_count
         _update(
-            run.pk, attempt, status=RunStatus.INVALID, progress=1.0,
+            run.pk,
+            attempt,
+            status=RunStatus.INVALID,
+            progress=1.0,
             message=f"The extract has {n:,} problem{'s' if n != 1 else ''}: nothing was run",
-            validation=scrub(exc.report), droppable_rows=droppable, finished_at=timezone.now(),
+            validation=scrub(exc.report),
+            droppable_rows=droppable,
+            finished_at=timezone.now(),
             **({} if droppable else {"upload_folder": ""}),
         )
         if not droppable:
@@ -146,16 +160,23 @@ def run_body(run_id: str, attempt: int) -> str:
         return RunStatus.INVALID
     except FocusError as exc:
         _update(
-            run.pk, attempt, status=RunStatus.INVALID, progress=1.0,
+            run.pk,
+            attempt,
+            status=RunStatus.INVALID,
+            progress=1.0,
             message=f"The Focus criteria do not fit this extract: {str(exc)[:200]}",
-            finished_at=timezone.now(), upload_folder="",
+            finished_at=timezone.now(),
+            upload_folder="",
         )
         uploads.remove_folder(run.upload_folder.split("/", 1)[0])
         return RunStatus.INVALID
     except Exception:
         logger.exception("HNA run %s failed", run.pk)
         _update(
-            run.pk, attempt, status=RunStatus.FAILED, message=FAILED_MESSAGE,
+            run.pk,
+            attempt,
+            status=RunStatus.FAILED,
+            message=FAILED_MESSAGE,
             finished_at=timezone.now(),
         )
         return RunStatus.FAILED
@@ -208,8 +229,10 @@ def _store(run: Run, attempt: int, result: Any) -> None:
                     position=i,
                     indicator=r["indicator"],
                     grouping=r["grouping"],
-                    **{k: _num(r[k]) for k in ("sii", "sii_lower", "sii_upper", "rii",
-                                               "rii_lower", "rii_upper")},
+                    **{
+                        k: _num(r[k])
+                        for k in ("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper")
+                    },
                 )
                 for i, r in enumerate(result.gradient_rows)
             ],

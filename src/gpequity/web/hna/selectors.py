@@ -12,8 +12,18 @@ from gpequity.web.orgs.models import Organisation
 from .models import GradientResult, IndicatorResult, Run, RunStatus
 from .runs import mark_if_dead
 
-_INDICATOR_FIELDS = ("indicator", "grouping", "group", "numerator", "denominator", "value",
-                     "lower", "upper", "compared_with_rest", "suppressed")
+_INDICATOR_FIELDS = (
+    "indicator",
+    "grouping",
+    "group",
+    "numerator",
+    "denominator",
+    "value",
+    "lower",
+    "upper",
+    "compared_with_rest",
+    "suppressed",
+)
 _GRADIENT_FIELDS = core_results.GRADIENT_COLUMNS
 
 
@@ -37,7 +47,9 @@ def done_runs(organisation: Organisation) -> QuerySet[Run]:
 
 
 def latest_done(organisation: Organisation) -> Run | None:
-    return runs(organisation).filter(status=RunStatus.DONE).order_by("-as_of", "-created_at").first()
+    return (
+        runs(organisation).filter(status=RunStatus.DONE).order_by("-as_of", "-created_at").first()
+    )
 
 
 def _kinds(run: Run) -> dict[str, str]:
@@ -80,8 +92,17 @@ def series(
             grouping__in=groupings,
         )
         .order_by("run__as_of", "run__created_at")
-        .values("run_id", "run__as_of", "grouping", "group", "numerator", "denominator",
-                "value", "lower", "upper")
+        .values(
+            "run_id",
+            "run__as_of",
+            "grouping",
+            "group",
+            "numerator",
+            "denominator",
+            "value",
+            "lower",
+            "upper",
+        )
     )
     for r in qs:
         key = (r["grouping"], r["group"])

@@ -192,7 +192,7 @@ def run_delete(*, actor, run: Run) -> None:
 
 
 def run_discard_upload(*, actor, run: Run) -> None:
-    """"Fix and upload again": delete the kept extract of an invalid run now."""
+    """ "Fix and upload again": delete the kept extract of an invalid run now."""
     _check_edit(actor, run.organisation)
     if run.upload_folder and run.status in (RunStatus.INVALID, RunStatus.FAILED):
         _remove_extract(run.upload_folder)
@@ -228,9 +228,8 @@ def purge_old_uploads(now: dt.datetime | None = None) -> int:
     base = uploads.root()
     if base.is_dir():
         used = {
-            f.split("/", 1)[0] for f in Run.objects.exclude(upload_folder="").values_list(
-                "upload_folder", flat=True
-            )
+            f.split("/", 1)[0]
+            for f in Run.objects.exclude(upload_folder="").values_list("upload_folder", flat=True)
         }
         for child in base.iterdir():
             if child.name in used:
@@ -298,9 +297,7 @@ def finding_to_plan(
     if row is None or row.value is None:
         raise ValidationError("This run has no figure for that indicator and group")
     with transaction.atomic():
-        existing = PlanItem.objects.filter(
-            organisation=organisation, action_key=action_key
-        ).first()
+        existing = PlanItem.objects.filter(organisation=organisation, action_key=action_key).first()
         item = plan_services.plan_item_adopt(
             actor=actor, organisation=organisation, action_key=action_key
         )

@@ -92,7 +92,9 @@ class PrivateUploadHandler(FileUploadHandler):
             raise SkipFile()
         if self.folder is None:
             self.folder_name, self.folder = new_folder()
-        self._current = StoredFile(field_name, _safe_name(file_name), self.folder / field_name)
+        self._current = StoredFile(
+            field_name, _safe_name(file_name), self.folder / f"upload-{field_name}"
+        )
         self._fh = self._current.path.open("wb")
 
     def receive_data_chunk(self, raw_data, start):
@@ -148,7 +150,9 @@ def store_uploaded(files: dict[str, object]) -> tuple[str, dict[str, StoredFile]
         for field_name, upload in files.items():
             if upload is None:
                 continue
-            target = StoredFile(field_name, _safe_name(upload.name), folder / field_name)
+            target = StoredFile(
+                field_name, _safe_name(upload.name), folder / f"upload-{field_name}"
+            )
             with target.path.open("wb") as out:
                 for chunk in upload.chunks():
                     total += len(chunk)
@@ -255,8 +259,7 @@ def _kind(f: StoredFile) -> str:
     if lower.endswith(".csv") or lower.endswith(".txt"):
         return "csv"
     raise UploadRefused(
-        f"{f.name} is not a zip, CSV or Parquet file. Upload a zip of the extract, or "
-        "patients.csv",
+        f"{f.name} is not a zip, CSV or Parquet file. Upload a zip of the extract, or patients.csv",
         f.field,
     )
 

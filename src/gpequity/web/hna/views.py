@@ -262,7 +262,8 @@ def run_delete(request, ods_code, run_id):
 
 def _report_crumbs(org, run):
     return _crumbs(
-        org, (f"Report as of {run.as_of:%d %b %Y}", reverse("hna:report", args=[org.ods_code, run.pk]))
+        org,
+        (f"Report as of {run.as_of:%d %b %Y}", reverse("hna:report", args=[org.ods_code, run.pk])),
     )
 
 
@@ -309,13 +310,17 @@ def indicator(request, ods_code, run_id, indicator_id):
 def indicator_csv(request, ods_code, run_id, indicator_id):
     org, run = _done(request, ods_code, run_id)
     grouping = request.GET.get("grouping", "")
-    rows = [r for r in selectors.indicator_rows(run, indicator_id)
-            if not grouping or r["grouping"] == grouping]
+    rows = [
+        r
+        for r in selectors.indicator_rows(run, indicator_id)
+        if not grouping or r["grouping"] == grouping
+    ]
     if not rows:
         raise Http404("No such indicator or grouping")
     from gpequity.hna.results import INDICATOR_COLUMNS
 
-    name = f"{org.ods_code}-hna-{run.as_of:%Y-%m-%d}-{indicator_id}{'-' + grouping if grouping else ''}.csv"
+    suffix = f"-{grouping}" if grouping else ""
+    name = f"{org.ods_code}-hna-{run.as_of:%Y-%m-%d}-{indicator_id}{suffix}.csv"
     return _download(presenters.csv_bytes(rows, INDICATOR_COLUMNS), "text/csv; charset=utf-8", name)
 
 
@@ -381,7 +386,8 @@ def export_html(request, ods_code, run_id):
     ]
     html = render_to_string("hna/report_download.html", ctx, request=request)
     return _download(
-        html.encode("utf-8"), "text/html; charset=utf-8",
+        html.encode("utf-8"),
+        "text/html; charset=utf-8",
         f"{org.ods_code}-hna-{run.as_of:%Y-%m-%d}.html",
     )
 
