@@ -274,7 +274,7 @@ def expected_groups(grouping: str, seen: list[str]) -> list[str]:
     return [*order, *(g for g in seen if g not in order)]
 
 
-def grouping_tables(run: Run, d: Indicator) -> list[dict[str, Any]]:
+def grouping_tables(run: Run, d: Indicator, *, charts: bool = True) -> list[dict[str, Any]]:
     """One section per grouping: its rows (every expected group, with "no patients" where
     the group is empty), its chart and its CSV link."""
     rows = selectors.indicator_rows(run, d.id)
@@ -304,7 +304,7 @@ def grouping_tables(run: Run, d: Indicator) -> list[dict[str, Any]]:
                 }
             )
         key = f"group:{run.pk}:{d.id}:{grouping}"
-        svg = cached_svg(
+        svg = charts and cached_svg(
             run,
             run.organisation,
             key,

@@ -381,7 +381,7 @@ def export_html(request, ods_code, run_id):
     ctx = _report_context(request, org, run)
     ctx["standalone"] = True
     ctx["details"] = [
-        {"d": d, "sections": presenters.grouping_tables(run, d)}
+        {"d": d, "sections": presenters.grouping_tables(run, d, charts=False)}
         for d in presenters.definitions(run)
     ]
     html = render_to_string("hna/report_download.html", ctx, request=request)
