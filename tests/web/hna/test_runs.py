@@ -246,3 +246,20 @@ def test_results_are_for_the_practice_s_own_members_only(client, practice, peopl
         assert client.get(base(practice)).status_code == 404
         api = client.get(f"/api/orgs/{practice.ods_code}/hna/runs")
         assert api.status_code == 404
+
+
+def test_the_worker_draws_a_finished_run_s_charts_for_the_pages(client, practice, lead):
+    from gpequity.web.hna.models import RenderedChart
+
+    client.force_login(lead)
+    upload(client, practice, extract_zip())
+    run = Run.objects.get(organisation=practice)
+    assert not RenderedChart.objects.exists()  # the test settings leave it to the pages
+    drawn = runs.warm_charts(run, ["dna_rate"])
+    kept = RenderedChart.objects.filter(run=run).count()
+    assert drawn == kept > 5
+    page = client.get(base(practice) + f"runs/{run.pk}/indicators/dna_rate/").content.decode()
+    assert (
+        page.count('<div class="app-chart"><svg') == kept
+        and RenderedChart.objects.filter(run=run).count() == kept
+    )

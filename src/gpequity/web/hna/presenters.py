@@ -395,7 +395,10 @@ def _row(rows, indicator, grouping, group):
     )
 
 
-def overview(run: Run) -> dict[str, Any]:
+FINDINGS_SHOWN = 10
+
+
+def overview(run: Run, *, all_findings: bool = False) -> dict[str, Any]:
     """List size, Focus group size and share, completeness overall and in the Focus group."""
     from gpequity.findings import find
 
@@ -429,13 +432,16 @@ def overview(run: Run) -> dict[str, Any]:
         )
     blank = ((run.validation or {}).get("completeness") or {}).get("blank_share") or {}
     findings = find(rows, definitions=defs, pack=run.organisation.framework)
+    shown = findings if all_findings else findings[:FINDINGS_SHOWN]
     return {
         "list_size": list_size,
         "focus_size": focus_size,
         "focus_share": (focus_size / list_size) if list_size and focus_size is not None else None,
         "completeness": completeness,
         "imd_blank": blank.get("imd_decile"),
-        "findings": findings,
+        "findings": shown,
+        "finding_count": len(findings),
+        "more_findings": len(shown) < len(findings),
         "indicators": [
             {"d": d, "overall": shown_value(_row(rows, d.id, "overall", "all"), d.kind)}
             for d in defs

@@ -275,8 +275,10 @@ def report(request, ods_code, run_id):
     return render(request, "hna/report.html", ctx)
 
 
-def _report_context(request, org, run):
-    data = presenters.overview(run)
+def _report_context(request, org, run, *, all_findings: bool = False):
+    data = presenters.overview(
+        run, all_findings=all_findings or request.GET.get("findings") == "all"
+    )
     return {
         "org": org,
         "run": run,
@@ -378,7 +380,7 @@ def export_xlsx(request, ods_code, run_id):
 @login_required
 def export_html(request, ods_code, run_id):
     org, run = _done(request, ods_code, run_id)
-    ctx = _report_context(request, org, run)
+    ctx = _report_context(request, org, run, all_findings=True)
     ctx["standalone"] = True
     ctx["details"] = [
         {"d": d, "sections": presenters.grouping_tables(run, d, charts=False)}

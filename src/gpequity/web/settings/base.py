@@ -122,6 +122,7 @@ HNA_UNZIPPED_MAX_BYTES = int(
     os.environ.get("GPEQUITY_HNA_UNZIPPED_MAX_BYTES", 4 * 1024 * 1024 * 1024)
 )
 HNA_KEEP_UPLOAD_HOURS = 24
+HNA_WARM_CHARTS = True  # the worker draws a finished run's charts so its pages open at once
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 STORAGES = {
