@@ -91,6 +91,7 @@ def test_a_flag_pair_gives_one_finding_named_by_the_smaller_group():
     assert _key(f) == ("screened", "homeless", "yes")
     assert (f.group_label, f.rest_label) == ("recorded as homeless", "not recorded as homeless")
     assert f.group_is_worse and f.patients_to_act_on == 12
+    assert f.worse_group == "yes"
     assert f.sentence.startswith(
         "Screened is lower for patients recorded as homeless: 33.3% against 71.1% for "
         "patients not recorded as homeless, a gap of 37.8 points"
@@ -109,6 +110,7 @@ def test_the_smaller_group_names_the_finding_even_when_the_larger_is_worse():
     (f,) = find(_rows(counts, [SCREENED]), definitions=[SCREENED])
     assert _key(f) == ("screened", "focus_group", "in")
     assert f.comparison == "higher" and not f.group_is_worse
+    assert (f.worse_group, f.worse_group_label) == ("out", "not in the Focus group")
     assert (f.value, f.rest_value) == (0.9, 400 / 970)
     assert f.difference == pytest.approx(0.9 - 400 / 970)
     assert f.patients_to_act_on == 473

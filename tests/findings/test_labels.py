@@ -51,9 +51,13 @@ def test_every_grouping_has_a_heading_and_the_rest_is_named():
     assert rest_label("focus_group", "in") == "not in the Focus group"
     assert rest_label("homeless", "no") == "recorded as homeless"
     assert group_phrase("age_band", "65-79") == "for patients aged 65-79"
+    assert group_phrase("ethnic_group", "Black") == "for Black or Black British patients"
     assert (
-        group_phrase("ethnic_group", "Black") == "for patients in the Black or Black British group"
+        group_phrase("ethnic_group", "Mixed") == "for patients of Mixed or multiple ethnic groups"
     )
+    assert group_phrase("sex", "male") == "for male patients"
+    assert group_phrase("homeless", "yes") == "for patients recorded as homeless"
+    assert group_phrase("imd_quintile", "unknown") == "for patients whose deprivation is not known"
     assert rest_phrase("imd_quintile", "Q1") == "for everyone else"
     assert rest_phrase("focus_group", "in") == "outside the Focus group"
 

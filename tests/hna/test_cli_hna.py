@@ -59,7 +59,13 @@ def test_run_writes_tables_and_prints_a_summary(tmp_path):
     assert "Health needs assessment" in result.stdout
     assert "Open Government Licence" in result.stdout  # p3's decile came from the LSOA
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["gradients.csv", "gradients.json", "indicators.csv", "indicators.json"]
+    assert names == [
+        "gradients.csv",
+        "gradients.json",
+        "indicators.csv",
+        "indicators.json",
+        "run.json",
+    ]
     rows = json.loads((out / "indicators.json").read_text())
     bp = [r for r in rows if r["indicator"] == "bp_recorded_5y" and r["grouping"] == "overall"]
     assert (bp[0]["numerator"], bp[0]["denominator"]) == (1, 2)

@@ -322,13 +322,13 @@ def test_significant_gap_reaches_the_summary():
 def test_outputs_are_written_all_or_nothing(tmp_path, monkeypatch):
     r = run(_extract(BP_PATIENTS), as_of=AS_OF)
     out = r.write(tmp_path / "out")
-    assert sorted(p.name for p in out.iterdir()) == sorted(results.OUTPUT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*results.OUTPUT_FILES, "run.json"])
     rows = json.loads((out / "indicators.json").read_text())
     assert rows[0]["indicator"] == "ethnicity_recorded"
     assert set(rows[0]) == set(results.INDICATOR_COLUMNS)
     assert pd.read_csv(out / "indicators.csv").shape[0] == len(r.indicators)
 
-    def half_then_fail(folder, indicators, gradients):
+    def half_then_fail(folder, indicators, gradients, run_info):
         (folder / "indicators.csv").write_text("indicator\n")
         raise OSError("disk full")
 

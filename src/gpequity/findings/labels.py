@@ -65,6 +65,15 @@ _ETHNIC = {
     "Not stated": "ethnicity not stated",
     "Not recorded": "ethnicity not recorded",
 }
+_ETHNIC_PHRASE = {
+    "White": "for White patients",
+    "Mixed": "for patients of Mixed or multiple ethnic groups",
+    "Asian": "for Asian or Asian British patients",
+    "Black": "for Black or Black British patients",
+    "Other": "for patients of another ethnic group",
+    "Not stated": "for patients with ethnicity not stated",
+    "Not recorded": "for patients with ethnicity not recorded",
+}
 _SEX = {"female": "female", "male": "male", "other": "other sex", "unknown": "sex not known"}
 
 MIRRORED = (("yes", "no"), ("in", "out"))
@@ -152,9 +161,7 @@ def group_phrase(grouping: str, group: str) -> str:
             return "for patients whose deprivation is not known"
         return f"in the {label}" if "tenth" in label or "fifth" in label else f"in IMD {label}"
     if grouping == "ethnic_group":
-        if group in ("Not stated", "Not recorded"):
-            return f"for patients with {label}"
-        return f"for patients in the {label} group"
+        return _ETHNIC_PHRASE.get(group, f"for patients in the {label} group")
     if grouping == "sex":
         return (
             f"for patients with {label}"

@@ -67,9 +67,11 @@ class Finding:
     ``numerator`` and ``denominator`` are that group's, the ``rest_*`` fields everyone else's
     in the indicator's denominator. ``difference`` is group minus rest, with its 95% interval
     (Newcombe for proportions, Welch for means). ``group_is_worse`` is False only when the
-    larger group of a pair is the worse one. ``patients_to_act_on`` counts the worse side's
-    patients (or appointments, see ``unit``) that would have to move for it to match the
-    other side. ``sentence`` says it all in plain English.
+    larger group of a pair is the worse one; ``worse_group`` is the group whose row is worse
+    (``group`` itself, or the other group of the pair), the one to measure progress on.
+    ``patients_to_act_on`` counts the worse side's patients (or appointments, see ``unit``)
+    that would have to move for it to match the other side. ``sentence`` says it all in
+    plain English.
     """
 
     indicator: str
@@ -84,6 +86,8 @@ class Finding:
     rest_label: str
     comparison: str
     group_is_worse: bool
+    worse_group: str
+    worse_group_label: str
     value: float
     rest_value: float
     difference: float
@@ -120,7 +124,12 @@ class _Definition:
 
 
 def _definition(d: Any) -> _Definition:
-    """An ``Indicator`` (hna.indicators) or an ``IndicatorInfo`` (hna.results)."""
+    """An ``Indicator`` (hna.indicators), its data (a dict, as ``RunInfo.indicators`` keeps
+    it) or an ``IndicatorInfo`` (hna.results)."""
+    if isinstance(d, Mapping):
+        from gpequity.hna.indicators import Indicator
+
+        d = Indicator.model_validate(d)
     if hasattr(d, "referenced"):
         reads = frozenset(d.referenced())
     else:
@@ -295,6 +304,8 @@ def _candidate(
         rest_label=labels.rest_label(grouping, named["group"]),
         comparison=str(named["compared_with_rest"]),
         group_is_worse=group_is_worse,
+        worse_group=group,
+        worse_group_label=labels.group_label(grouping, group),
         value=value,
         rest_value=rest_value,
         difference=diff,
@@ -321,8 +332,9 @@ def find(
 ) -> list[Finding]:
     """The findings of a run, ranked: most patients to act on first, then the larger gap.
 
-    ``definitions`` are the run's indicator definitions (``HNAResult.definitions``, or
-    ``IndicatorInfo`` records); an indicator without ``higher_is_better`` gives none.
+    ``definitions`` are the run's indicator definitions (``HNAResult.definitions``, their
+    data as ``RunInfo.indicators`` keeps them, or ``IndicatorInfo`` records); an indicator
+    without ``higher_is_better`` gives none.
     ``pack`` is the framework pack (or its id) whose action cross-walk gives each finding's
     recommended actions; the default pack when not given. ``limit`` keeps the first few.
     """

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from gpequity import __version__
 from gpequity.hna import results
 from gpequity.hna.criteria import CriteriaError, Group, json_problem
 from gpequity.hna.engine import DuckDBSource, Plan, Progress, compute_counts, focus_criteria
 from gpequity.hna.indicators import Indicator, resolve
+from gpequity.hna.runinfo import RunInfo, definitions_data, extract_fingerprint
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -200,6 +202,9 @@ class HNAResult:
     warnings: list[str] = field(default_factory=list)
     imd_attribution: str | None = None
     shareable: bool = False
+    run_info: RunInfo | None = None
+    """What the run used (DATA.md "Results over time"): as-of date, extract fingerprint,
+    Focus criteria, indicator definitions, gpequity version."""
 
     @cached_property
     def indicators(self) -> pd.DataFrame:
@@ -264,9 +269,25 @@ class HNAResult:
             lines += [f"      {i.describe()}" for i in examples[:max_per_kind]]
         return "\n".join(lines)
 
+    def xlsx(self, pack: Any = None) -> bytes:
+        """The results as an XLSX workbook: Indicators, Gradients, Findings and Run sheets,
+        readable labels beside the ids, text escaped against formula injection."""
+        from gpequity.hna.xlsx import results_workbook
+
+        return results_workbook(
+            self.indicator_rows,
+            self.gradient_rows,
+            definitions=self.definitions,
+            findings=self.findings(pack=pack),
+            run_info=self.run_info,
+        )
+
     def write(self, out: str | Path) -> Path:
-        """Write indicators/gradients as CSV and JSON into ``out`` (all or nothing)."""
-        return results.write_outputs(out, self.indicator_rows, self.gradient_rows)
+        """Write indicators/gradients as CSV and JSON into ``out``, with ``run.json`` (what
+        the run used) beside them; all or nothing."""
+        return results.write_outputs(
+            out, self.indicator_rows, self.gradient_rows, run_info=self.run_info
+        )
 
 
 SUMMARY_ACTIONS = 3
@@ -343,8 +364,10 @@ def _count(
     engine: str,
     spark: Any,
     progress: Progress | None,
-) -> tuple[list[results.GroupCount], Plan]:
-    """Count on the chosen engine; on DuckDB, inside the loader's own connection if it has one."""
+) -> tuple[list[results.GroupCount], Plan, Group | None]:
+    """Count on the chosen engine; on DuckDB, inside the loader's own connection if it has one.
+
+    Also hands back the Focus criteria as parsed and checked (for the run's record)."""
     if hasattr(loaded, "duckdb_source"):  # Spark gets Parquet written from it
         con, p_schema, a_schema = loaded.duckdb_source()
         patients: Any = DuckDBSource(con, p_schema, a_schema)
@@ -353,7 +376,7 @@ def _count(
         patients, appointments = loaded.patients, loaded.appointments
         p_schema = patients.schema
     focus_group = _checked_focus(focus_data, p_schema.names)
-    return compute_counts(
+    counts, plan = compute_counts(
         patients,
         appointments,
         as_of=as_of,
@@ -363,6 +386,7 @@ def _count(
         spark=spark,
         progress=progress,
     )
+    return counts, plan, focus_group
 
 
 def run(
@@ -394,8 +418,9 @@ def run(
         if (columns := patient_columns_at_a_glance(extract)) is not None:
             _checked_focus(focus_data, columns)  # a misspelt column fails before the read
     loaded = _load(extract, drop_bad_rows, progress)
+    fingerprint = extract_fingerprint(extract) if isinstance(extract, str | Path) else None
     try:
-        counts, plan = _count(
+        counts, plan, focus_group = _count(
             loaded,
             as_of=as_of_date,
             focus_data=focus_data,
@@ -437,4 +462,14 @@ def run(
         + _completeness_warnings(completeness),
         imd_attribution=attribution,
         shareable=shareable,
+        run_info=RunInfo(
+            as_of=as_of_date,
+            extract_fingerprint=fingerprint,
+            focus=focus_group.to_dict() if focus_group is not None else None,
+            indicators=definitions_data(plan.indicators),
+            gpequity_version=__version__,
+            shareable=shareable,
+            drop_bad_rows=drop_bad_rows,
+            skipped=dict(plan.skipped),
+        ),
     )

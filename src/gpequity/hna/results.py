@@ -28,6 +28,7 @@ from gpequity.hna.columns import (
     NOT_RECORDED,
     SEX,
 )
+from gpequity.hna.runinfo import RUN_FILE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -381,9 +382,14 @@ def _write_table(folder: Path, name: str, rows: Sequence[Row], columns: Sequence
     (folder / f"{name}.json").write_text(text + "\n", encoding="utf-8")
 
 
-def _write_all(folder: Path, indicators: Sequence[Row], gradients: Sequence[Row]) -> None:
+def _write_all(
+    folder: Path, indicators: Sequence[Row], gradients: Sequence[Row], run_info: Any = None
+) -> None:
     _write_table(folder, "indicators", indicators, INDICATOR_COLUMNS)
     _write_table(folder, "gradients", gradients, GRADIENT_COLUMNS)
+    if run_info is not None:
+        text = json.dumps(run_info.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)
+        (folder / RUN_FILE).write_text(text + "\n", encoding="utf-8")
 
 
 OUTPUT_FILES = ("indicators.csv", "gradients.csv", "indicators.json", "gradients.json")
@@ -411,10 +417,13 @@ def check_output_folder(out: str | Path) -> Path:
     return target
 
 
-def write_outputs(out: str | Path, indicators: Sequence[Row], gradients: Sequence[Row]) -> Path:
-    """Write the four result files all-or-nothing.
+def write_outputs(
+    out: str | Path, indicators: Sequence[Row], gradients: Sequence[Row], *, run_info: Any = None
+) -> Path:
+    """Write the four result files (and ``run.json`` when ``run_info`` is given) all or
+    nothing.
 
-    Everything is written into a temporary folder beside ``out`` first; only when all four
+    Everything is written into a temporary folder beside ``out`` first; only when all the
     files are complete are they moved into place, so a failure never leaves partial output.
     """
     target = check_output_folder(out)
@@ -424,12 +433,15 @@ def write_outputs(out: str | Path, indicators: Sequence[Row], gradients: Sequenc
     target.parent.mkdir(parents=True, exist_ok=True)
     staging.mkdir()
     try:
-        _write_all(staging, indicators, gradients)
+        _write_all(staging, indicators, gradients, run_info)
         if not target.exists():
             os.replace(staging, target)
             return target
-        for name in OUTPUT_FILES:
+        names = (*OUTPUT_FILES, RUN_FILE) if run_info is not None else OUTPUT_FILES
+        for name in names:
             os.replace(staging / name, target / name)
+        if run_info is None:  # a record of an earlier run would not describe these tables
+            (target / RUN_FILE).unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
