@@ -16,6 +16,7 @@ from gpequity.hna import results as core_results
 from gpequity.web.hna import runs, uploads
 from gpequity.web.hna.models import IndicatorResult, Run
 
+from . import extracts
 from .conftest import FOCUS
 from .extracts import AS_OF, broken_patients, extract_zip, files, zipped
 
@@ -55,6 +56,10 @@ def test_an_upload_runs_in_the_background_and_lands_on_the_report(client, practi
     assert run.status == "done" and run.percent == 100 and run.as_of == AS_OF
     assert run.focus_criteria == FOCUS and run.focus_version == 1
     assert len(run.fingerprint) == 64 and run.gpequity_version
+    from gpequity.hna.runinfo import extract_fingerprint
+
+    assert run.fingerprint == run.run_info["extract_fingerprint"]
+    assert run.fingerprint == extract_fingerprint(extracts.folder())  # folder or zip alike
     assert run.upload_folder == "" and leftovers() == []  # the extract is gone
     assert IndicatorResult.objects.filter(run=run).count() > 100
 
@@ -86,10 +91,19 @@ def test_the_web_run_gives_the_cli_tables_byte_for_byte(client, practice, lead, 
     (tmp_path / "extract.zip").write_bytes(data)
     cli = hna.run(tmp_path / "extract.zip", as_of=AS_OF, focus=json.dumps(FOCUS))
     out = cli.write(tmp_path / "cli")
-    for name in core_results.OUTPUT_FILES:
+    for name in (*core_results.OUTPUT_FILES, "run.json"):
         got = client.get(base(practice) + f"runs/{run.pk}/files/{name}")
         assert got.status_code == 200
         assert got.content == (out / name).read_bytes(), name
+    import io
+
+    import openpyxl
+
+    book = client.get(base(practice) + f"runs/{run.pk}/results.xlsx")
+    sheets = openpyxl.load_workbook(io.BytesIO(book.content)).sheetnames
+    assert {"Indicators", "Gradients", "Findings", "Run"} <= set(sheets)
+    html = client.get(base(practice) + f"runs/{run.pk}/report.html")
+    assert "attachment" in html["Content-Disposition"] and b"The largest gaps" in html.content
     api = client.get(f"/api/orgs/{practice.ods_code}/hna/runs/{run.pk}/indicators").json()
     assert api == json.loads((out / "indicators.json").read_text())
     grads = client.get(f"/api/orgs/{practice.ods_code}/hna/runs/{run.pk}/gradients").json()
@@ -106,7 +120,7 @@ def test_an_invalid_extract_reports_its_problems_and_can_drop_the_bad_rows(clien
     assert run.droppable_rows["patients.csv"] == 3
     page = client.get(base(practice) + f"runs/{run.pk}/").content.decode()
     assert "The extract has problems" in page and "The extract has 3 problems" in page
-    assert "Leave out the 3 bad rows and run" in page or "Leave out the" in page
+    assert "Leave out the rows with problems and run" in page and "3 rows of patients.csv" in page
     assert ">2<" in page and "abc" in page and "robot" in page  # line and value
     assert "P0000001" not in page  # no patient identifiers
 

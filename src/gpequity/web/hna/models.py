@@ -49,6 +49,7 @@ class Run(models.Model):
     focus_version = models.PositiveIntegerField(null=True, blank=True)
     focus_description = models.TextField(blank=True)
     definitions = models.JSONField(default=list, blank=True)
+    run_info = models.JSONField(null=True, blank=True)  # gpequity.hna.runinfo.RunInfo
     gpequity_version = models.CharField(max_length=40, blank=True)
     validation = models.JSONField(null=True, blank=True)
     droppable_rows = models.JSONField(null=True, blank=True)  # {"patients.csv": n, ...}

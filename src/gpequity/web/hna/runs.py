@@ -144,6 +144,7 @@ def run_body(run_id: str, attempt: int) -> str:
         )
     except ExtractError as exc:
         droppable = None if run.drop_bad_rows else _droppable(path, exc.report)
+        _update(run.pk, attempt, fingerprint=_fingerprint(path))
         n = exc.report.error_count
         _update(
             run.pk,
@@ -209,6 +210,16 @@ def warm_charts(run: Run, indicators: list[str] | None = None) -> int:
     return drawn
 
 
+def _fingerprint(path) -> str:
+    """The extract's fingerprint as the CLI's run.json gives it (same for a zip and folder)."""
+    from gpequity.hna.runinfo import extract_fingerprint
+
+    try:
+        return extract_fingerprint(path)
+    except (ValueError, OSError):
+        return ""
+
+
 def _num(value: Any) -> Any:
     if value is None or (isinstance(value, float) and value != value):
         return None
@@ -216,7 +227,10 @@ def _num(value: Any) -> Any:
 
 
 def _store(run: Run, attempt: int, result: Any) -> None:
-    definitions = [d.model_dump(mode="json", exclude_defaults=True) for d in result.definitions]
+    from gpequity.hna.runinfo import definitions_data
+
+    definitions = definitions_data(result.definitions)
+    info = result.run_info.to_dict() if result.run_info is not None else None
     with transaction.atomic():
         locked = Run.objects.select_for_update().filter(pk=run.pk, attempt=attempt).first()
         if locked is None or locked.status not in ACTIVE:
@@ -263,6 +277,9 @@ def _store(run: Run, attempt: int, result: Any) -> None:
         locked.progress = 1.0
         locked.message = "Finished"
         locked.definitions = definitions
+        locked.run_info = info
+        if info and info.get("extract_fingerprint"):
+            locked.fingerprint = info["extract_fingerprint"]
         locked.validation = scrub(result.validation) if result.validation else None
         locked.notes = list(result.notes)
         locked.warnings = list(result.warnings)

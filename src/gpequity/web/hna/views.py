@@ -351,6 +351,7 @@ def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
 
 
 _EXPORTS = {
+    "run.json": "application/json",
     "indicators.csv": "text/csv; charset=utf-8",
     "gradients.csv": "text/csv; charset=utf-8",
     "indicators.json": "application/json",
@@ -363,7 +364,10 @@ def export(request, ods_code, run_id, name):
     org, run = _done(request, ods_code, run_id)
     if name not in _EXPORTS:
         raise Http404("No such export")
-    data = exports.cli_files(run)[name]
+    files = exports.cli_files(run)
+    if name not in files:
+        raise Http404("No such export")
+    data = files[name]
     return _download(data, _EXPORTS[name], f"{org.ods_code}-hna-{run.as_of:%Y-%m-%d}-{name}")
 
 
