@@ -19,8 +19,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _press(page, locator) -> None:
+    """Focus a link or button and press Enter: the keyboard's way, waiting for the next page."""
     locator.focus()
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_load_state()
 
 

@@ -90,7 +90,8 @@ def hna_runs(info) -> None:
                 as_of=as_of,
                 enqueue=False,
             )
-            runs.run_body(str(run.pk), run.attempt)
+            # Charts are drawn when a page first shows them, not here: that keeps the demo quick.
+            runs.run_body(str(run.pk), run.attempt, warm=False)
             run = Run.objects.get(pk=run.pk)
             if n == 0:
                 _plan_from_first(run, lead, find, presenters, selectors, services, PlanItem)

@@ -93,8 +93,9 @@ def _droppable(path, report) -> dict[str, int] | None:
     return counts
 
 
-def run_body(run_id: str, attempt: int) -> str:
-    """Run the assessment for one run; returns its final status."""
+def run_body(run_id: str, attempt: int, *, warm: bool | None = None) -> str:
+    """Run the assessment for one run; returns its final status. ``warm`` (default: the
+    ``HNA_WARM_CHARTS`` setting) draws the finished run's charts before returning."""
     from gpequity import hna
     from gpequity.hna.api import READ_SHARE, FocusError
     from gpequity.hna.validate import ExtractError
@@ -187,7 +188,7 @@ def run_body(run_id: str, attempt: int) -> str:
     run.refresh_from_db()
     if run.status == RunStatus.DONE:
         feed_plan(run)
-        if getattr(settings, "HNA_WARM_CHARTS", True):
+        if getattr(settings, "HNA_WARM_CHARTS", True) if warm is None else warm:
             warm_charts(run)
     return run.status
 
