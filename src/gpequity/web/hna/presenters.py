@@ -314,12 +314,19 @@ def grouping_tables(run: Run, d: Indicator, *, charts: bool = True) -> list[dict
             {
                 "grouping": grouping,
                 "label": grouping_label(grouping),
+                "phrase": _phrase(grouping_label(grouping)),
                 "rows": table,
                 "chart": svg,
                 "id": f"grouping-{grouping}".replace("_", "-"),
             }
         )
     return sections
+
+
+def _phrase(label: str) -> str:
+    """A heading label inside a sentence: first letter small unless it starts an acronym."""
+    first = label.split(" ", 1)[0]
+    return label if first.isupper() and len(first) > 1 else label[:1].lower() + label[1:]
 
 
 def _count(v: Any, kind: str) -> str:

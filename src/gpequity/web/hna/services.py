@@ -245,10 +245,11 @@ def purge_old_uploads(now: dt.datetime | None = None) -> int:
 
 
 def measure_value(indicator_kind: str, value: float) -> Decimal:
-    """A run's value as a plan measurement: percentages for proportions (as the plan shows
-    them), the value itself for means; three decimal places like the plan's fields."""
-    number = value * 100 if indicator_kind == "proportion" else value
-    return Decimal(repr(number)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+    """A run's value as a plan measurement: percentages to one decimal place for proportions
+    (as the plan shows them), the value itself to three places for means."""
+    if indicator_kind == "proportion":
+        return Decimal(repr(value * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return Decimal(repr(value)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
 
 
 def _row(run: Run, indicator: str, grouping: str, group: str) -> IndicatorResult | None:
