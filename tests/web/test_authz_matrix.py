@@ -37,6 +37,7 @@ from gpequity.web.engagement.models import Activity, EvaluationPlan
 from gpequity.web.feedback import services as feedback
 from gpequity.web.feedback.models import Channel, Feedback
 from gpequity.web.focus import services as focus
+from gpequity.web.hna.models import Run as HnaRun
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import Invitation, Membership, Role
 from gpequity.web.plans import services as plans
@@ -45,6 +46,8 @@ from gpequity.web.reports.export_json import org_export
 from gpequity.web.reports.models import ReportBuild
 from gpequity.web.reports.xlsx import export_workbook
 from tests.factories import ICBFactory, PCNFactory, PracticeFactory, UserFactory, member
+from tests.web.hna import extracts as hna_extracts
+from tests.web.hna.world import first_finding, hna_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.authz]
 
@@ -64,6 +67,8 @@ ROLES = {
     "staff": access.LEVELS[access.MANAGE],
 }
 STAFF_ONLY = 99  # catalogue import: site staff only
+PRACTICE_VIEW = 98  # exact HNA figures: view through a membership of the practice itself, or staff
+DIRECT_ROLES = ("viewer", "member", "equity_lead", "staff")
 
 
 @dataclass
@@ -134,6 +139,7 @@ def world() -> World:
     feedback.feedback_release_due(organisation=practice)
     w.extra["feedback_id"] = str(Feedback.objects.filter(organisation=practice).first().pk)
     w.extra["feedback_token"] = channel.link_token
+    w.extra["hna"] = hna_world(practice, lead)
     w.build_id = str(
         ReportBuild.objects.create(
             organisation=practice, requested_by=lead, status="done", pdf=PDF, size=len(PDF)
@@ -278,6 +284,9 @@ def fingerprint(w: World) -> str:
             )
         ),
         "case_studies": sorted(CaseStudy.objects.values_list("id", "state", "version")),
+        "hna_runs": sorted(
+            HnaRun.objects.values_list("status", "attempt", "upload_folder", "drop_bad_rows")
+        ),
     }
     return json.dumps(state, sort_keys=True, default=str)
 
@@ -289,7 +298,7 @@ class Route:
     post: int | None = None  # level needed to POST, None when POST is not part of the route
     data: Callable[[World], dict] | None = None
     api: bool = False
-    method: str = "post"  # for API writes: "put"
+    method: str = "post"  # for API writes: "put", or "multipart" for a file upload
 
 
 V, C, E, M = (
@@ -812,6 +821,71 @@ ROUTES: dict[str, Route] = {
     ),
 }
 
+
+def _run(w: World, state: str = "done") -> str:
+    return base(w) + f"hna/runs/{w.extra['hna'][state]}/"
+
+
+def _api_run(w: World, tail: str = "") -> str:
+    return f"/api/orgs/{w.practice.ods_code}/hna/runs/{w.extra['hna']['done']}{tail}"
+
+
+def _hna_upload(w: World) -> dict:
+    day = hna_extracts.AS_OF
+    return {
+        "extract": SimpleUploadedFile("extract.zip", hna_extracts.extract_zip()),
+        "as_of_day": str(day.day),
+        "as_of_month": str(day.month),
+        "as_of_year": str(day.year),
+        "focus": "saved",
+    }
+
+
+PV = PRACTICE_VIEW
+ROUTES.update(
+    {
+        # Health needs assessment: exact figures for the practice's own members only
+        "hna:list": Route(lambda w: base(w) + "hna/", get=PV),
+        "hna:run_new": Route(lambda w: base(w) + "hna/runs/new/", post=E, data=_hna_upload),
+        "hna:trends": Route(lambda w: base(w) + "hna/trends/", get=PV),
+        "hna:run": Route(lambda w: _run(w, "invalid"), get=PV),
+        "hna:run_status": Route(lambda w: _run(w, "failed") + "status/", get=PV),
+        "hna:run_drop": Route(lambda w: _run(w, "invalid") + "drop-bad-rows/", post=E),
+        "hna:run_retry": Route(lambda w: _run(w, "failed") + "retry/", post=E),
+        "hna:run_discard": Route(lambda w: _run(w, "invalid") + "discard/", post=E),
+        "hna:run_delete": Route(lambda w: _run(w, "failed") + "delete/", get=E, post=E),
+        "hna:report": Route(lambda w: _run(w) + "report/", get=PV),
+        "hna:export_html": Route(lambda w: _run(w) + "report.html", get=PV),
+        "hna:export_xlsx": Route(lambda w: _run(w) + "results.xlsx", get=PV),
+        "hna:export": Route(lambda w: _run(w) + "files/indicators.csv", get=PV),
+        "hna:add_to_plan": Route(
+            lambda w: _run(w) + "add-to-plan/",
+            post=E,
+            data=lambda w: first_finding(w.extra["hna"]["done"]),
+        ),
+        "hna:indicator": Route(lambda w: _run(w) + "indicators/dna_rate/", get=PV),
+        "hna:indicator_csv": Route(
+            lambda w: _run(w) + "indicators/dna_rate.csv?grouping=sex", get=PV
+        ),
+        "api:create_run": Route(
+            lambda w: f"/api/orgs/{w.practice.ods_code}/hna/runs",
+            post=E,
+            api=True,
+            method="multipart",
+            data=lambda w: {
+                "extract": SimpleUploadedFile("extract.zip", hna_extracts.extract_zip()),
+                "as_of": hna_extracts.AS_OF.isoformat(),
+            },
+        ),
+        "api:list_runs": Route(
+            lambda w: f"/api/orgs/{w.practice.ods_code}/hna/runs", get=PV, api=True
+        ),
+        "api:get_run": Route(lambda w: _api_run(w), get=PV, api=True),
+        "api:run_indicators": Route(lambda w: _api_run(w, "/indicators"), get=PV, api=True),
+        "api:run_gradients": Route(lambda w: _api_run(w, "/gradients"), get=PV, api=True),
+    }
+)
+
 # Open to everyone (no organisation data), or scoped to the user themself.
 PUBLIC = {
     "home",
@@ -897,6 +971,8 @@ def _client(w: World, role: str) -> Client:
 def _allowed(role: str, needed: int) -> bool:
     if needed == STAFF_ONLY:
         return role == "staff"
+    if needed == PRACTICE_VIEW:
+        return role in DIRECT_ROLES
     return ROLES[role] >= needed
 
 
@@ -955,7 +1031,9 @@ def test_write(world, name, role):
         preview = client.post(base(world) + "directory/import/", _oruk_upload(world))
         assert preview.status_code == 200
     before = fingerprint(world)
-    if route.api:
+    if route.method == "multipart":
+        response = client.post(path, data)
+    elif route.api:
         response = getattr(client, route.method)(
             path, data=json.dumps(data), content_type="application/json"
         )

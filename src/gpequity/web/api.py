@@ -13,6 +13,7 @@ from gpequity.web.catalogue.api import router as catalogue_router
 from gpequity.web.engagement.api import router as engagement_router
 from gpequity.web.feedback.api import router as feedback_router
 from gpequity.web.focus.api import router as focus_router
+from gpequity.web.hna.api import router as hna_router
 from gpequity.web.orgs.api import router as orgs_router
 from gpequity.web.plans.api import router as plans_router
 from gpequity.web.reports.api import router as reports_router
@@ -37,5 +38,6 @@ api.add_router("/orgs/", feedback_router)
 api.add_router("/case-studies", casestudies_router)
 api.add_router("/orgs/", casestudies_org_router)
 api.add_router("/orgs/", engagement_router)
+api.add_router("/orgs/", hna_router)
 
 __all__ = ["api", "django_auth"]

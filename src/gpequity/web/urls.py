@@ -45,6 +45,7 @@ urlpatterns = [
     path("orgs/<str:ods_code>/directory/", include("gpequity.web.directory.urls")),
     path("oruk/", include("gpequity.web.directory.oruk_urls")),
     path("orgs/<str:ods_code>/engagement/", include("gpequity.web.engagement.urls")),
+    path("orgs/<str:ods_code>/hna/", include("gpequity.web.hna.urls")),
     path("api/docs", core.api_docs, name="api_docs"),
     path("api/", api.urls),
     # NHS.UK frontend's CSS refers to its icons at /assets/images/...
