@@ -303,20 +303,32 @@ def test_tables_come_as_pandas_or_arrow_with_the_same_rows():
 def test_significant_gap_reaches_the_summary():
     r = run(_extract(_graded_patients()), as_of=AS_OF)
     text = r.summary()
-    assert "Ethnicity recorded: imd_decile 1" in text
-    assert text.index("imd_decile 1") < text.index("Notes") if "Notes" in text else True
+    # Q1 (deciles 1-2): 23 + 26 = 49 of 120 recorded; the rest 365 - 49 = 316 of 480.
+    # Matching the rest: 120 * 316 / 480 = 79, so 79 - 49 = 30 more patients.
+    first = r.findings()[0]
+    assert (first.indicator, first.grouping, first.group) == (
+        "ethnicity_recorded",
+        "imd_quintile",
+        "Q1",
+    )
+    assert first.patients_to_act_on == 30
+    assert (
+        "  1. Ethnicity recorded is lower in the most deprived fifth (Q1): 40.8% against "
+        "65.8% for everyone else" in text
+    )
+    assert "imd_decile" not in text.split("Notes:")[0]  # the readable label, not the id
 
 
 def test_outputs_are_written_all_or_nothing(tmp_path, monkeypatch):
     r = run(_extract(BP_PATIENTS), as_of=AS_OF)
     out = r.write(tmp_path / "out")
-    assert sorted(p.name for p in out.iterdir()) == sorted(results.OUTPUT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*results.OUTPUT_FILES, "run.json"])
     rows = json.loads((out / "indicators.json").read_text())
     assert rows[0]["indicator"] == "ethnicity_recorded"
     assert set(rows[0]) == set(results.INDICATOR_COLUMNS)
     assert pd.read_csv(out / "indicators.csv").shape[0] == len(r.indicators)
 
-    def half_then_fail(folder, indicators, gradients):
+    def half_then_fail(folder, indicators, gradients, run_info):
         (folder / "indicators.csv").write_text("indicator\n")
         raise OSError("disk full")
 

@@ -16,8 +16,6 @@ from gpequity.hna.results import (
     gradients_table,
     indicator_rows,
     indicators_table,
-    largest_gaps,
-    summary_text,
     write_outputs,
 )
 
@@ -93,36 +91,6 @@ def test_shareable_values_are_worked_out_from_the_rounded_counts():
     assert upc["numerator"] is None and upc["denominator"] == 300
     assert upc["value"] == 150.5 / 301
     assert exact[0]["value"] == 2039 / 2661  # the practice's own table stays exact
-
-
-def test_largest_gaps_leave_out_groups_too_small_to_rank():
-    table = indicator_rows(_counts(), INFO)
-    (small,) = [r for r in table if r["group"] == "other"]
-    assert small["compared_with_rest"] == "lower"  # significant, yet only 12 people
-    gaps = largest_gaps(table, INFO)
-    assert [(g[0], g[2]) for g in gaps] == [("screened", "male")]
-    assert [g[2] for g in largest_gaps(table, INFO, min_denominator=1)] == ["other", "male"]
-    summary = summary_text(table, INFO)
-    assert "sex male" in summary and "sex other" not in summary
-    assert "at least 30 people in the group and in the rest" in summary
-
-
-def test_largest_gaps_leave_out_groups_compared_with_too_few_others():
-    # A rare flag: the "no" group is nearly everyone, the rest the 11 with the flag.
-    counts = [
-        GroupCount("screened", "overall", "all", 700, 1000),
-        GroupCount("screened", "homeless", "no", 689, 989),
-        GroupCount("screened", "homeless", "yes", 11, 11),
-        GroupCount("screened", "sex", "male", 250, 420),
-        GroupCount("screened", "sex", "female", 450, 580),
-    ]
-    table = indicator_rows(counts, INFO)
-    (no,) = [r for r in table if (r["grouping"], r["group"]) == ("homeless", "no")]
-    assert no["compared_with_rest"] == "lower"  # significant, against 11 people
-    assert [g[2] for g in largest_gaps(table, INFO)] == ["male"]
-    assert [g[2] for g in largest_gaps(table, INFO, min_denominator=11)] == ["no", "male"]
-    summary = summary_text(table, INFO)
-    assert "sex male" in summary and "homeless no" not in summary
 
 
 def _decile_counts(indicator: str, values: dict[str, tuple[int, int]]) -> list[GroupCount]:

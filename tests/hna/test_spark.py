@@ -210,6 +210,7 @@ def test_cli_writes_the_same_files_with_either_engine(
         "gradients.json",
         "indicators.csv",
         "indicators.json",
+        "run.json",
     ]
     assert outputs["spark"] == outputs["duckdb"]
     continuity = b"continuity_upc,focus_group,in," in outputs["duckdb"]["indicators.csv"]

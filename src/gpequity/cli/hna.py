@@ -90,7 +90,9 @@ def _as_of(value: str) -> date:
 def run(
     extract: Path = typer.Argument(..., help="Extract folder or .zip."),
     as_of: str = typer.Option(..., "--as-of", help="Assessment date, YYYY-MM-DD."),
-    out: Path = typer.Option(..., "--out", help="Folder for indicators/gradients CSV and JSON."),
+    out: Path = typer.Option(
+        ..., "--out", help="Folder for indicators/gradients CSV and JSON, and run.json."
+    ),
     focus: str | None = typer.Option(
         None, "--focus", help="Focus Patient criteria: a JSON/YAML file or inline JSON."
     ),
@@ -163,7 +165,10 @@ def run(
         _print_error(f"cannot write the results to {out}: {exc.strerror or exc}")
         raise typer.Exit(2) from exc
     typer.echo(result.summary())
-    typer.echo(f"\nWrote indicators and gradients (CSV and JSON) to {written}")
+    typer.echo(
+        f"\nWrote indicators and gradients (CSV and JSON), and run.json (what the run used), "
+        f"to {written}"
+    )
 
 
 @app.command("indicators")

@@ -17,14 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from gpequity import __version__
 from gpequity.hna import results
 from gpequity.hna.criteria import CriteriaError, Group, json_problem
 from gpequity.hna.engine import DuckDBSource, Plan, Progress, compute_counts, focus_criteria
 from gpequity.hna.indicators import Indicator, resolve
+from gpequity.hna.runinfo import RunInfo, definitions_data, extract_fingerprint
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
+
+    from gpequity.findings import Finding
 
 BLANK_WARNING_SHARE = 0.2
 _WATCHED_COLUMNS = ("ethnicity", "imd_decile", "language", "smoker")
@@ -198,6 +202,9 @@ class HNAResult:
     warnings: list[str] = field(default_factory=list)
     imd_attribution: str | None = None
     shareable: bool = False
+    run_info: RunInfo | None = None
+    """What the run used (DATA.md "Results over time"): as-of date, extract fingerprint,
+    Focus criteria, indicator definitions, gpequity version."""
 
     @cached_property
     def indicators(self) -> pd.DataFrame:
@@ -219,10 +226,19 @@ class HNAResult:
     def info(self) -> list[results.IndicatorInfo]:
         return _info(self.definitions)
 
+    def findings(self, limit: int | None = None, pack: Any = None) -> list[Finding]:
+        """The run's findings (DATA.md "Findings"), ranked; see ``gpequity.findings.find``."""
+        from gpequity.findings import find
+
+        return find(self.indicator_rows, definitions=self.definitions, pack=pack, limit=limit)
+
     def summary(self, limit: int = 10) -> str:
-        """A short plain-English summary: largest gaps, data warnings, notes."""
-        text = results.summary_text(
-            self.indicator_rows, self.info(), notes=self.notes, warnings=self.warnings, limit=limit
+        """A short plain-English summary: the findings, data warnings, notes."""
+        text = summary_text(
+            self.findings(limit=limit),
+            indicators=len(self.definitions),
+            notes=self.notes,
+            warnings=self.warnings,
         )
         left_out = self.left_out()
         if left_out:
@@ -253,9 +269,69 @@ class HNAResult:
             lines += [f"      {i.describe()}" for i in examples[:max_per_kind]]
         return "\n".join(lines)
 
+    def xlsx(self, pack: Any = None) -> bytes:
+        """The results as an XLSX workbook: Indicators, Gradients, Findings and Run sheets,
+        readable labels beside the ids, text escaped against formula injection."""
+        from gpequity.hna.xlsx import results_workbook
+
+        return results_workbook(
+            self.indicator_rows,
+            self.gradient_rows,
+            definitions=self.definitions,
+            findings=self.findings(pack=pack),
+            run_info=self.run_info,
+        )
+
     def write(self, out: str | Path) -> Path:
-        """Write indicators/gradients as CSV and JSON into ``out`` (all or nothing)."""
-        return results.write_outputs(out, self.indicator_rows, self.gradient_rows)
+        """Write indicators/gradients as CSV and JSON into ``out``, with ``run.json`` (what
+        the run used) beside them; all or nothing."""
+        return results.write_outputs(
+            out, self.indicator_rows, self.gradient_rows, run_info=self.run_info
+        )
+
+
+SUMMARY_ACTIONS = 3
+"""Toolkit actions listed under each finding in the terminal summary (the rest counted)."""
+
+
+def summary_text(
+    findings: Sequence[Finding],
+    *,
+    indicators: int,
+    notes: Sequence[str] = (),
+    warnings: Sequence[str] = (),
+) -> str:
+    """The terminal summary: the findings as sentences with their toolkit actions."""
+    from gpequity.findings import MIN_GROUP_SIZE
+
+    lines = [f"Health needs assessment: {indicators} indicators computed."]
+    if findings:
+        lines.append(
+            "Findings, the largest gaps (groups worse than everyone else, "
+            f"{MIN_GROUP_SIZE} or more in the group; most patients to act on first):"
+        )
+        for n, f in enumerate(findings, 1):
+            lines.append(f"  {n}. {f.sentence}")
+            if f.actions:
+                shown = [
+                    f"{a.code or a.key} {a.title} ({a.tier_name})"
+                    for a in f.actions[:SUMMARY_ACTIONS]
+                ]
+                more = len(f.actions) - SUMMARY_ACTIONS
+                tail = f"; and {more} more" if more > 0 else ""
+                lines.append(f"     Toolkit actions: {'; '.join(shown)}{tail}")
+    else:
+        lines.append(
+            f"No group of {MIN_GROUP_SIZE} or more is worse than everyone else on any "
+            "indicator with a better direction."
+        )
+    if warnings:
+        lines.append("About the data:")
+        lines.extend(f"  - {w}" for w in warnings)
+    if notes:
+        lines.append("Notes:")
+        lines.extend(f"  - {n}" for n in notes)
+    return "\n".join(lines)
 
 
 def _info(definitions: Sequence[Indicator]) -> list[results.IndicatorInfo]:
@@ -288,8 +364,10 @@ def _count(
     engine: str,
     spark: Any,
     progress: Progress | None,
-) -> tuple[list[results.GroupCount], Plan]:
-    """Count on the chosen engine; on DuckDB, inside the loader's own connection if it has one."""
+) -> tuple[list[results.GroupCount], Plan, Group | None]:
+    """Count on the chosen engine; on DuckDB, inside the loader's own connection if it has one.
+
+    Also hands back the Focus criteria as parsed and checked (for the run's record)."""
     if hasattr(loaded, "duckdb_source"):  # Spark gets Parquet written from it
         con, p_schema, a_schema = loaded.duckdb_source()
         patients: Any = DuckDBSource(con, p_schema, a_schema)
@@ -298,7 +376,7 @@ def _count(
         patients, appointments = loaded.patients, loaded.appointments
         p_schema = patients.schema
     focus_group = _checked_focus(focus_data, p_schema.names)
-    return compute_counts(
+    counts, plan = compute_counts(
         patients,
         appointments,
         as_of=as_of,
@@ -308,6 +386,7 @@ def _count(
         spark=spark,
         progress=progress,
     )
+    return counts, plan, focus_group
 
 
 def run(
@@ -342,8 +421,9 @@ def run(
         if (columns := patient_columns_at_a_glance(extract)) is not None:
             _checked_focus(focus_data, columns)  # a misspelt column fails before the read
     loaded = _load(extract, drop_bad_rows, progress, limits)
+    fingerprint = extract_fingerprint(extract) if isinstance(extract, str | Path) else None
     try:
-        counts, plan = _count(
+        counts, plan, focus_group = _count(
             loaded,
             as_of=as_of_date,
             focus_data=focus_data,
@@ -385,4 +465,14 @@ def run(
         + _completeness_warnings(completeness),
         imd_attribution=attribution,
         shareable=shareable,
+        run_info=RunInfo(
+            as_of=as_of_date,
+            extract_fingerprint=fingerprint,
+            focus=focus_group.to_dict() if focus_group is not None else None,
+            indicators=definitions_data(plan.indicators),
+            gpequity_version=__version__,
+            shareable=shareable,
+            drop_bad_rows=drop_bad_rows,
+            skipped=dict(plan.skipped),
+        ),
     )

@@ -1,4 +1,4 @@
-"""Results of the HNA: the DATA.md ``indicators`` and ``gradients`` tables, summary, files.
+"""Results of the HNA: the DATA.md ``indicators`` and ``gradients`` tables, and their files.
 
 The engine and the twin both hand over the same small list of ``GroupCount`` rows (a
 numerator and denominator per indicator and group); everything statistical happens here,
@@ -28,6 +28,7 @@ from gpequity.hna.columns import (
     NOT_RECORDED,
     SEX,
 )
+from gpequity.hna.runinfo import RUN_FILE
 from gpequity.spreadsheets import csv_cell
 
 if TYPE_CHECKING:
@@ -103,16 +104,6 @@ class IndicatorInfo:
     title: str = ""
     higher_is_better: bool | None = None
     reads: frozenset[str] = frozenset()
-
-
-# The column each grouping is built from: a gap in an indicator that reads that very column
-# (ethnicity recorded, by ethnic group) is true by definition and not worth reporting.
-GROUPING_SOURCE = {
-    "ethnic_group": "ethnicity",
-    "imd_quintile": "imd_decile",
-    "imd_decile": "imd_decile",
-    "age_band": "age",
-}
 
 
 def _group_key(grouping: str, group: str) -> tuple[int, int, str]:
@@ -360,101 +351,6 @@ def apply_disclosure(
     return shared, kept
 
 
-# --------------------------------------------------------------------------- summary
-
-
-MIN_RANKED_DENOMINATOR = 30
-"""Comparisons with fewer people than this on either side are not ranked among the largest
-gaps: a handful of people give large differences by chance alone, and would push real gaps
-off a short list. Both sides count: the "no" row of a rare flag is nearly everyone, compared
-with the few who have the flag."""
-
-
-def largest_gaps(
-    indicators: Sequence[Row],
-    info: Sequence[IndicatorInfo],
-    limit: int = 10,
-    *,
-    min_denominator: int = MIN_RANKED_DENOMINATOR,
-) -> list[tuple[str, str, str, float, float, float]]:
-    """Groups significantly worse than the rest, largest absolute difference first.
-
-    Returns (indicator, grouping, group, group value, rest value, difference); only
-    indicators with a direction (higher_is_better set) can be worse, and only groups whose
-    denominator, and the rest's, are at least ``min_denominator`` are ranked.
-    """
-    direction = {i.id: i.higher_is_better for i in info}
-    reads = {i.id: i.reads for i in info}
-    totals = {r["indicator"]: r for r in indicators if r["grouping"] == "overall"}
-    gaps = []
-    for row in indicators:
-        indicator, grouping = row["indicator"], row["grouping"]
-        better = direction.get(indicator)
-        if better is None or grouping == "overall" or indicator not in totals:
-            continue
-        if GROUPING_SOURCE.get(grouping, grouping) in reads.get(indicator, ()):
-            continue
-        worse = "lower" if better else "higher"
-        if row["compared_with_rest"] != worse or row["suppressed"]:
-            continue
-        if _missing(row["denominator"]) or row["denominator"] < min_denominator:
-            continue
-        total = totals[indicator]
-        cells = (total["numerator"], total["denominator"], row["numerator"], row["denominator"])
-        if any(_missing(c) for c in cells):
-            continue  # withheld by disclosure control
-        rest_den = total["denominator"] - row["denominator"]
-        if rest_den < max(min_denominator, 1):
-            continue
-        rest = (float(total["numerator"]) - float(row["numerator"])) / rest_den
-        value = float(row["value"])
-        gaps.append((indicator, grouping, row["group"], value, rest, value - rest))
-    gaps.sort(key=lambda g: abs(g[5]), reverse=True)
-    return gaps[:limit]
-
-
-def _pct(kind: str, value: float) -> str:
-    return f"{value:.1%}" if kind == "proportion" else f"{value:.3f}"
-
-
-def summary_text(
-    indicators: Sequence[Row],
-    info: Sequence[IndicatorInfo],
-    *,
-    notes: Sequence[str] = (),
-    warnings: Sequence[str] = (),
-    limit: int = 10,
-) -> str:
-    """A short plain-English summary for the terminal."""
-    kinds = {i.id: i.kind for i in info}
-    titles = {i.id: i.title or i.id for i in info}
-    lines = [f"Health needs assessment: {len(info)} indicators computed."]
-    gaps = largest_gaps(indicators, info, limit)
-    if gaps:
-        lines.append(
-            "Largest gaps (groups significantly worse than the rest of the denominator; "
-            f"at least {MIN_RANKED_DENOMINATOR} people in the group and in the rest):"
-        )
-        for ind, grouping, group, value, rest, _diff in gaps:
-            k = kinds[ind]
-            lines.append(
-                f"  - {titles[ind]}: {grouping} {group} {_pct(k, value)} vs {_pct(k, rest)} "
-                "for everyone else"
-            )
-    else:
-        lines.append(
-            f"No group of {MIN_RANKED_DENOMINATOR} or more is significantly worse than the rest "
-            "on any indicator."
-        )
-    if warnings:
-        lines.append("About the data:")
-        lines.extend(f"  - {w}" for w in warnings)
-    if notes:
-        lines.append("Notes:")
-        lines.extend(f"  - {n}" for n in notes)
-    return "\n".join(lines)
-
-
 # --------------------------------------------------------------------------- files
 
 
@@ -487,9 +383,14 @@ def _write_table(folder: Path, name: str, rows: Sequence[Row], columns: Sequence
     (folder / f"{name}.json").write_text(text + "\n", encoding="utf-8")
 
 
-def _write_all(folder: Path, indicators: Sequence[Row], gradients: Sequence[Row]) -> None:
+def _write_all(
+    folder: Path, indicators: Sequence[Row], gradients: Sequence[Row], run_info: Any = None
+) -> None:
     _write_table(folder, "indicators", indicators, INDICATOR_COLUMNS)
     _write_table(folder, "gradients", gradients, GRADIENT_COLUMNS)
+    if run_info is not None:
+        text = json.dumps(run_info.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)
+        (folder / RUN_FILE).write_text(text + "\n", encoding="utf-8")
 
 
 OUTPUT_FILES = ("indicators.csv", "gradients.csv", "indicators.json", "gradients.json")
@@ -517,10 +418,13 @@ def check_output_folder(out: str | Path) -> Path:
     return target
 
 
-def write_outputs(out: str | Path, indicators: Sequence[Row], gradients: Sequence[Row]) -> Path:
-    """Write the four result files all-or-nothing.
+def write_outputs(
+    out: str | Path, indicators: Sequence[Row], gradients: Sequence[Row], *, run_info: Any = None
+) -> Path:
+    """Write the four result files (and ``run.json`` when ``run_info`` is given) all or
+    nothing.
 
-    Everything is written into a temporary folder beside ``out`` first; only when all four
+    Everything is written into a temporary folder beside ``out`` first; only when all the
     files are complete are they moved into place, so a failure never leaves partial output.
     """
     target = check_output_folder(out)
@@ -530,12 +434,15 @@ def write_outputs(out: str | Path, indicators: Sequence[Row], gradients: Sequenc
     target.parent.mkdir(parents=True, exist_ok=True)
     staging.mkdir()
     try:
-        _write_all(staging, indicators, gradients)
+        _write_all(staging, indicators, gradients, run_info)
         if not target.exists():
             os.replace(staging, target)
             return target
-        for name in OUTPUT_FILES:
+        names = (*OUTPUT_FILES, RUN_FILE) if run_info is not None else OUTPUT_FILES
+        for name in names:
             os.replace(staging / name, target / name)
+        if run_info is None:  # a record of an earlier run would not describe these tables
+            (target / RUN_FILE).unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
