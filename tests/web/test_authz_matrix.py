@@ -224,6 +224,21 @@ def _workbook_upload(w: World) -> dict:
     }
 
 
+def _orgs_csv(w: World) -> dict:
+    pcn = w.practice.parent.ods_code
+    text = f"ods_code,name,kind,parent_ods_code\nB33333,Loaded Surgery,practice,{pcn}\n"
+    return {"file": SimpleUploadedFile("orgs.csv", text.encode(), content_type="text/csv")}
+
+
+# Writes that only stage or drop an upload in the session: allowed, but change nothing stored.
+STAGING_WRITES = {
+    "reports:import",
+    "reports:import_cancel",
+    "staff:bulk_upload",
+    "staff:bulk_cancel",
+}
+
+
 ROUTES: dict[str, Route] = {
     # Organisation pages
     "orgs:dashboard": Route(lambda w: base(w), get=V),
@@ -317,6 +332,26 @@ ROUTES: dict[str, Route] = {
     "catalogue:import_upload": Route(lambda w: "/toolkit/import/", get=STAFF_ONLY),
     "catalogue:import_preview": Route(lambda w: "/toolkit/import/preview/", get=STAFF_ONLY),
     "catalogue:import_history": Route(lambda w: "/toolkit/import/history/", get=STAFF_ONLY),
+    # Site staff area (organisations and their first leads)
+    "staff:index": Route(lambda w: "/staff/", get=STAFF_ONLY),
+    "staff:org_new": Route(
+        lambda w: "/staff/organisations/new/",
+        get=STAFF_ONLY,
+        post=STAFF_ONLY,
+        data=lambda w: {
+            "kind": "practice",
+            "ods_code": "B22222",
+            "name": "New Surgery",
+            "parent": w.practice.parent.ods_code,
+            "lead_email": "first.lead@example.org",
+        },
+    ),
+    "staff:bulk_upload": Route(
+        lambda w: "/staff/organisations/load/", get=STAFF_ONLY, post=STAFF_ONLY, data=_orgs_csv
+    ),
+    "staff:bulk_preview": Route(lambda w: "/staff/organisations/load/check/", get=STAFF_ONLY),
+    "staff:bulk_apply": Route(lambda w: "/staff/organisations/load/apply/", post=STAFF_ONLY),
+    "staff:bulk_cancel": Route(lambda w: "/staff/organisations/load/cancel/", post=STAFF_ONLY),
     # API
     "api:get_org": Route(lambda w: f"/api/orgs/{w.practice.ods_code}", get=V, api=True),
     "api:get_assessment": Route(
@@ -457,6 +492,10 @@ def test_write(world, name, role):
         data = _apply_data(client, world)
     if name == "reports:import":
         data = _workbook_upload(world)
+    if name in ("staff:bulk_apply", "staff:bulk_cancel") and _allowed(role, route.post):
+        assert client.post("/staff/organisations/load/", _orgs_csv(world)).status_code == 302
+        html = client.get("/staff/organisations/load/check/").content.decode()
+        data = {"fingerprint": html.split('name="fingerprint" value="')[1].split('"')[0]}
     before = fingerprint(world)
     if route.api:
         response = getattr(client, route.method)(
@@ -467,7 +506,7 @@ def test_write(world, name, role):
     after = fingerprint(world)
     if _allowed(role, route.post):
         assert response.status_code < 400, response.status_code
-        if name not in ("reports:import", "reports:import_cancel"):
+        if name not in STAGING_WRITES:
             assert after != before, "an allowed write changed nothing: is the payload valid?"
     else:
         _assert_refused(response, role, api=route.api, needed=route.post)

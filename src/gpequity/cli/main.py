@@ -20,7 +20,11 @@ app = typer.Typer(
 )
 app.add_typer(catalogue.app, name="catalogue", help="Browse, import and export framework packs.")
 app.add_typer(hna.app, name="hna", help="Validate an extract and run the health needs assessment.")
-app.add_typer(org.app, name="org", help="Administer organisations (export, import).")
+app.add_typer(
+    org.app,
+    name="org",
+    help="Administer organisations (create, add members, load, export, import).",
+)
 app.command("synth")(synth.synth)
 web.register(app)
 

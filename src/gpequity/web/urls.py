@@ -39,6 +39,7 @@ urlpatterns = [
     path("orgs/<str:ods_code>/focus/", include("gpequity.web.focus.urls")),
     path("orgs/<str:ods_code>/plan/", include("gpequity.web.plans.urls")),
     path("orgs/<str:ods_code>/reports/", include("gpequity.web.reports.urls")),
+    path("staff/", include("gpequity.web.staff.urls")),
     path("api/docs", core.api_docs, name="api_docs"),
     path("api/", api.urls),
     # NHS.UK frontend's CSS refers to its icons at /assets/images/...

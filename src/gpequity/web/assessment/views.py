@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from gpequity.web.core.firststeps import first_steps
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import OrgKind
 from gpequity.web.plans import selectors as plan_selectors
@@ -67,6 +68,10 @@ def dashboard(request, ods_code: str):
         can_contribute=access.can(request.user, org, access.CONTRIBUTE),
         statuses=Status.choices,
     )
+    if access.can(request.user, org, access.CONTRIBUTE):
+        steps = first_steps(org)
+        if not all(s.done for s in steps):
+            ctx["first_steps"] = steps
     return render(request, "assessment/dashboard.html", ctx)
 
 

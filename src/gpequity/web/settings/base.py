@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "gpequity.web.focus",
     "gpequity.web.plans",
     "gpequity.web.reports",
+    "gpequity.web.staff",
 ]
 
 MIDDLEWARE = [
