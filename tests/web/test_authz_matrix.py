@@ -409,6 +409,11 @@ PUBLIC = {
     "api:list_actions",
     "api:get_action",
     "api:list_orgs",  # the user's own organisations only
+    # The signed-in user's own settings: API tokens and reminders (tests/web/accounts)
+    "accounts:settings",
+    "accounts:token_new",
+    "accounts:token_revoke",
+    "accounts:reminders",
     "",  # /assets/: the design system's icons
 }
 

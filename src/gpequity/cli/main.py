@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from . import catalogue, hna, org, synth, web
+from . import catalogue, hna, org, synth, token, web
 
 app = typer.Typer(
     name="gpequity",
@@ -25,6 +25,7 @@ app.add_typer(
     name="org",
     help="Administer organisations (create, add members, load, export, import).",
 )
+app.add_typer(token.app, name="token", help="Personal API tokens for scripts.")
 app.command("synth")(synth.synth)
 web.register(app)
 

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "gpequity.web.plans",
     "gpequity.web.reports",
     "gpequity.web.staff",
+    "gpequity.web.accounts",
 ]
 
 MIDDLEWARE = [
