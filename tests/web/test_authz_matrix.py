@@ -118,8 +118,9 @@ def world() -> World:
         actor=lead, item=mine, expected_version=mine.version, changes={"owner": users["member"]}
     )
     w.member_item_id = mine.pk
-    plans.measurement_add(actor=lead, item=item, measured_on=TODAY, value=Decimal("5"))
-    plans.cycle_add(actor=lead, item=item, plan="Call patients before their appointment.")
+    m = plans.measurement_add(actor=lead, item=item, measured_on=TODAY, value=Decimal("5"))
+    c = plans.cycle_add(actor=lead, item=item, plan="Call patients before their appointment.")
+    w.extra.update(measurement_id=m.pk, cycle_id=c.pk)
     w.membership_id = Membership.objects.get(user=users["viewer"]).pk
     w.build_id = str(
         ReportBuild.objects.create(
@@ -308,6 +309,36 @@ ROUTES: dict[str, Route] = {
         post=E,
         data=lambda w: {"measured_on": "2026-10-01", "value": "4.5", "note": ""},
     ),
+    "plans:cycle_edit": Route(
+        lambda w: base(w) + f"plan/{w.item_id}/cycles/{w.extra['cycle_id']}/edit/",
+        get=E,
+        post=E,
+        data=lambda w: {"plan": "Call patients the day before.", "do": "Called 40 patients"},
+    ),
+    "plans:cycle_delete": Route(
+        lambda w: base(w) + f"plan/{w.item_id}/cycles/{w.extra['cycle_id']}/delete/",
+        get=E,
+        post=E,
+        data=lambda w: {},
+    ),
+    "plans:measurement_edit": Route(
+        lambda w: base(w) + f"plan/{w.item_id}/measurements/{w.extra['measurement_id']}/edit/",
+        get=E,
+        post=E,
+        data=lambda w: {
+            "measured_on-day": "2",
+            "measured_on-month": "11",
+            "measured_on-year": "2026",
+            "value": "6",
+            "note": "Recounted",
+        },
+    ),
+    "plans:measurement_delete": Route(
+        lambda w: base(w) + f"plan/{w.item_id}/measurements/{w.extra['measurement_id']}/delete/",
+        get=E,
+        post=E,
+        data=lambda w: {},
+    ),
     # Reports and exports
     "reports:index": Route(lambda w: base(w) + "reports/", get=V),
     "reports:report": Route(lambda w: base(w) + "reports/equity-report/", get=V),
@@ -414,6 +445,8 @@ PUBLIC = {
     "accounts:token_new",
     "accounts:token_revoke",
     "accounts:reminders",
+    "help:index",  # help pages: no organisation data
+    "help:page",
     "",  # /assets/: the design system's icons
 }
 

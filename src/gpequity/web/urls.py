@@ -41,6 +41,7 @@ urlpatterns = [
     path("orgs/<str:ods_code>/reports/", include("gpequity.web.reports.urls")),
     path("staff/", include("gpequity.web.staff.urls")),
     path("account/", include("gpequity.web.accounts.urls")),
+    path("help/", include("gpequity.web.helpcentre.urls")),
     path("api/docs", core.api_docs, name="api_docs"),
     path("api/", api.urls),
     # NHS.UK frontend's CSS refers to its icons at /assets/images/...

@@ -382,7 +382,7 @@ def test_dashboard_answers_what_now_overdue_first_then_a_few_next_actions(practi
     assert page.index('id="plan-due"') < page.index('id="next-actions"')
     # No more than five next actions, with a link to the rest.
     nxt = page.split('id="next-actions"')[1].split("Where you are")[0]
-    assert 0 < nxt.count("<li class=\"nhsuk-task-list__item") <= 5
+    assert 0 < nxt.count('<li class="nhsuk-task-list__item') <= 5
 
 
 def test_oversight_users_see_no_practice_only_links(practice):

@@ -63,6 +63,7 @@ def item_row(item: PlanItem, on: dt.date) -> dict[str, Any]:
 def measurement_rows(measurements: list[Measurement]) -> list[dict[str, Any]]:
     return [
         {
+            "id": m.pk,
             "measured_on": m.measured_on,
             "value": number(m.value),
             "note": m.note,

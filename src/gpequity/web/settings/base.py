@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "gpequity.web.reports",
     "gpequity.web.staff",
     "gpequity.web.accounts",
+    "gpequity.web.helpcentre",
 ]
 
 MIDDLEWARE = [
