@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
         worker: bool = typer.Option(
             True,
             help="Also run the background worker (PDF builds). Use --no-worker when a separate "
-            "`gpequity manage db_worker` runs.",
+            "`.venv/bin/gpequity manage db_worker` runs.",
         ),
     ) -> None:
         """Apply migrations and serve the web app on the configured database."""
