@@ -152,3 +152,39 @@ def test_every_page_fits_a_375_px_phone(page, live_server):
         page.wait_for_load_state()
     assert walked >= 40, walked
     assert not too_wide, f"pages wider than 375 px: {too_wide}"
+
+
+def test_focus_builder_keeps_keyboard_focus_when_adding_a_condition(page, live_server):
+    from tests.factories import PracticeFactory, member
+
+    practice = PracticeFactory(name="Focus Surgery")
+    member(practice, "equity_lead", username="lead")
+    sign_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/orgs/{practice.ods_code}/focus/edit/")
+    before = page.locator(".gpequity-condition").count()
+    press(page, page.get_by_role("button", name="Add another condition"))
+    assert page.locator(".gpequity-condition").count() == before + 1
+    focused = page.evaluate(
+        "() => { const c = [...document.querySelectorAll('.gpequity-condition')].pop();"
+        " return c.contains(document.activeElement) && document.activeElement.tagName; }"
+    )
+    assert focused in ("SELECT", "INPUT"), focused
+    assert_accessible(page, context="focus builder after adding a condition")
+
+
+def test_file_upload_uses_the_design_systems_component(page, live_server):
+    UserFactory(username="admin", is_staff=True)
+    sign_in(page, live_server, "admin")
+    page.goto(live_server.url + "/staff/organisations/load/")
+    # The design system's file input (its drag-and-drop enhancement names the control in a
+    # way axe-core rejects, so the plain styled input is used).
+    assert page.locator(".nhsuk-file-upload input.nhsuk-file-upload__input").count() == 1
+    assert_accessible(page, context="bulk load page")
+    page.screenshot(path=f"{SHOTS}-file-upload-desktop.png")
+    page.get_by_label("Upload a CSV file").set_input_files(
+        files=[{"name": "orgs.csv", "mimeType": "text/csv", "buffer": b"ods_code,name\n"}]
+    )
+    press(page, page.get_by_role("button", name="Upload and check"))
+    assert page.title().startswith("Error: Load organisations")
+    assert "missing column(s): kind, parent_ods_code" in page.content()
+    assert_accessible(page, context="bulk load with errors")
