@@ -96,7 +96,7 @@ def _find_action(pack: Pack, ref: str) -> Action:
     if same:
         keys = ", ".join(a.key for a in same)
         raise _fail(f"code {ref!r} is used by several actions ({keys}); give the key")
-    raise _fail(f"no action {ref!r} in pack {pack.id!r}; see `gpequity catalogue list`")
+    raise _fail(f"no action {ref!r} in pack {pack.id!r}; see `.venv/bin/gpequity catalogue list`")
 
 
 @app.command("packs")

@@ -24,7 +24,8 @@ def django_setup(settings: str | None = None) -> None:
 
 
 def _start_worker() -> subprocess.Popen:
-    """The background-task worker (report PDFs; ADR 9), as a child process of the server."""
+    """The background-task worker (report PDFs, ADR 9; daily reminders, ADR 23), as a child
+    process of the server."""
     # The child inherits DJANGO_SETTINGS_MODULE, set by django_setup().
     return subprocess.Popen([sys.executable, "-m", "django", "db_worker", "--interval", "0.5"])
 
@@ -32,6 +33,10 @@ def _start_worker() -> subprocess.Popen:
 def _runserver(host: str, port: int, *, worker: bool = True) -> None:
     from django.core.management import call_command
 
+    if worker:
+        from gpequity.web.plans.reminders import ensure_scheduled
+
+        ensure_scheduled()  # the daily plan reminders, run by the worker
     child = _start_worker() if worker else None
     if child is not None:
         typer.echo(f"Background worker started (process {child.pid}).")
@@ -79,7 +84,7 @@ def register(app: typer.Typer) -> None:
         worker: bool = typer.Option(
             True,
             help="Also run the background worker (PDF builds). Use --no-worker when a separate "
-            "`gpequity manage db_worker` runs.",
+            "`.venv/bin/gpequity manage db_worker` runs.",
         ),
     ) -> None:
         """Apply migrations and serve the web app on the configured database."""

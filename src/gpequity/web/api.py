@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ninja import NinjaAPI
-from ninja.security import django_auth
 
 from gpequity import __version__
 from gpequity.web.assessment.api import router as assessment_router
@@ -40,4 +39,4 @@ api.add_router("/orgs/", casestudies_org_router)
 api.add_router("/orgs/", engagement_router)
 api.add_router("/orgs/", hna_router)
 
-__all__ = ["api", "django_auth"]
+__all__ = ["api"]

@@ -34,7 +34,8 @@ class DemoInfo:
             lines.append(f"Synthetic extract: {self.extract_dir}")
             lines.append(f"Its health needs assessment: {self.hna_dir}")
             lines.append(
-                f"Try: gpequity hna run {self.extract_dir} --as-of {self.as_of} --out results/"
+                f"Try: .venv/bin/gpequity hna run {self.extract_dir} --as-of {self.as_of} "
+                "--out results/"
             )
         return lines
 

@@ -46,6 +46,9 @@ urlpatterns = [
     path("oruk/", include("gpequity.web.directory.oruk_urls")),
     path("orgs/<str:ods_code>/engagement/", include("gpequity.web.engagement.urls")),
     path("orgs/<str:ods_code>/hna/", include("gpequity.web.hna.urls")),
+    path("staff/", include("gpequity.web.staff.urls")),
+    path("account/", include("gpequity.web.accounts.urls")),
+    path("help/", include("gpequity.web.helpcentre.urls")),
     path("api/docs", core.api_docs, name="api_docs"),
     path("api/", api.urls),
     # NHS.UK frontend's CSS refers to its icons at /assets/images/...

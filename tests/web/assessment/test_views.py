@@ -246,7 +246,7 @@ def test_dashboard_shows_tier_position_and_what_is_left(practice, lead):
     assert "2 of 5 in place or embedded (40%)" in page
     assert (
         f'href="/orgs/{practice.ods_code}/assessment/actions/acc_01/"'
-        not in page.split("What next")[1].split("Progress by tier")[0]
+        not in page.split("Next steps to")[1].split("Progress by tier")[0]
     )
     for link in ("focus/", "plan/", "reports/", "members/"):
         assert f'href="/orgs/{practice.ods_code}/{link}"' in page
@@ -359,3 +359,36 @@ def test_action_page_offers_add_to_plan_to_editors_and_links_once_adopted(practi
     assert response.status_code == 302
     page = client_for(teammate).get(url).content.decode()
     assert "This action is in the practice's plan" in page and "plan/adopt/acc_01/" not in page
+
+
+def test_dashboard_answers_what_now_overdue_first_then_a_few_next_actions(practice, lead):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gpequity.web.plans import services as plans
+
+    today = timezone.localdate()
+    late = plans.plan_item_adopt(actor=lead, organisation=practice, action_key="acc_01")
+    plans.plan_item_update(
+        actor=lead,
+        item=late,
+        expected_version=late.version,
+        changes={"due_date": today - dt.timedelta(days=3), "title": "Ring the missed patients"},
+    )
+    page = client_for(lead).get(f"/orgs/{practice.ods_code}/").content.decode()
+    attention = page.split('id="plan-due"')[1].split('id="next-actions"')[0]
+    assert "Overdue (1)" in attention and "Ring the missed patients" in attention
+    assert page.index('id="plan-due"') < page.index('id="next-actions"')
+    # No more than five next actions, with a link to the rest.
+    nxt = page.split('id="next-actions"')[1].split("Where you are")[0]
+    assert 0 < nxt.count('<li class="nhsuk-task-list__item') <= 5
+
+
+def test_oversight_users_see_no_practice_only_links(practice):
+    from tests.factories import member as make_member
+
+    network_lead = make_member(practice.parent, "network_lead")
+    page = client_for(network_lead).get(f"/orgs/{practice.ods_code}/").content.decode()
+    assert "My actions" not in page and "First steps" not in page
+    assert f"/orgs/{practice.ods_code}/plan/mine/" not in page

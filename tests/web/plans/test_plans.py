@@ -351,3 +351,72 @@ def test_digest_mails_each_owner_once_per_practice(practice, lead, nurse):
     assert "Far" not in riverside.body and "Closed" not in riverside.body
     assert "Hill task" in by_subject["Hillside"].body
     assert json.dumps(riverside.body)
+
+
+def test_cycles_and_measurements_are_corrected_and_deleted_with_an_audit_trail(client):
+    import datetime as dt
+    from decimal import Decimal
+
+    from gpequity.web.audit.models import AuditEvent
+    from gpequity.web.plans import services as plan_services
+    from gpequity.web.plans.models import Cycle, Measurement, PlanItem
+    from tests.factories import PracticeFactory, member
+
+    practice = PracticeFactory()
+    lead = member(practice, "equity_lead")
+    viewer = member(practice, "viewer")
+    item = plan_services.plan_item_adopt(actor=lead, organisation=practice, action_key="acc_01")
+    cycle = plan_services.cycle_add(actor=lead, item=item, plan="Ask at registration")
+    m = plan_services.measurement_add(
+        actor=lead, item=item, measured_on=dt.date(2026, 1, 31), value=Decimal("63")
+    )
+    base = f"/orgs/{practice.ods_code}/plan/{item.pk}/"
+    client.force_login(viewer)
+    assert client.post(base + f"cycles/{cycle.pk}/edit/", {"plan": "x"}).status_code == 403
+    assert client.post(base + f"measurements/{m.pk}/delete/").status_code == 403
+
+    client.force_login(lead)
+    page = client.get(base).content.decode()
+    assert f"{base}cycles/{cycle.pk}/edit/" in page and f"{base}measurements/{m.pk}/edit/" in page
+    form = client.get(base + f"cycles/{cycle.pk}/edit/").content.decode()
+    assert "Ask at registration" in form and "Delete" in form
+    response = client.post(
+        base + f"cycles/{cycle.pk}/edit/",
+        {"plan": "Ask at registration", "do": "Asked for two weeks", "study": "Most answered"},
+    )
+    assert response.status_code == 302
+    cycle.refresh_from_db()
+    assert (cycle.do, cycle.study) == ("Asked for two weeks", "Most answered")
+    event = AuditEvent.objects.get(entity="plan_cycle", verb="updated")
+    assert event.before["do"] == "" and event.after["do"] == "Asked for two weeks"
+
+    bad = client.post(
+        base + f"measurements/{m.pk}/edit/",
+        {
+            "measured_on-day": "31",
+            "measured_on-month": "2",
+            "measured_on-year": "2026",
+            "value": "6",
+        },
+    )
+    assert bad.status_code == 400 and "Enter a real date" in bad.content.decode()
+    assert "<title>Error: Change a measurement" in bad.content.decode()
+    client.post(
+        base + f"measurements/{m.pk}/edit/",
+        {
+            "measured_on-day": "28",
+            "measured_on-month": "2",
+            "measured_on-year": "2026",
+            "value": "67.5",
+        },
+    )
+    m.refresh_from_db()
+    assert (m.measured_on, m.value) == (dt.date(2026, 2, 28), Decimal("67.5"))
+
+    assert "Delete cycle 1?" in client.get(base + f"cycles/{cycle.pk}/delete/").content.decode()
+    client.post(base + f"cycles/{cycle.pk}/delete/")
+    client.post(base + f"measurements/{m.pk}/delete/")
+    assert not Cycle.objects.exists() and not Measurement.objects.exists()
+    deleted = AuditEvent.objects.filter(verb="deleted").values_list("entity", flat=True)
+    assert sorted(deleted) == ["plan_cycle", "plan_measurement"]
+    assert PlanItem.objects.filter(pk=item.pk).exists()

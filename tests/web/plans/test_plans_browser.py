@@ -13,6 +13,14 @@ from tests.factories import PracticeFactory, member
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def fill_date(page, legend: str, day: str, month: str, year: str) -> None:
+    """Type a date into the NHS date input (three boxes) named by its legend."""
+    group = page.get_by_role("group", name=legend)
+    group.get_by_label("Day").fill(day)
+    group.get_by_label("Month").fill(month)
+    group.get_by_label("Year").fill(year)
+
+
 def activate(page, control) -> None:
     """Move focus to a link or button and press Enter, as a keyboard user would."""
     control.focus()
@@ -36,7 +44,7 @@ def test_adopt_action_then_record_cycle_and_measurements(page, live_server):
     activate(page, page.get_by_role("button", name="Add 'Inclusive registration' to the plan"))
     assert_accessible(page, context="edit plan item")
 
-    page.get_by_label("Due date").fill("2026-12-31")
+    fill_date(page, "Due date", "31", "12", "2026")
     page.get_by_label("Objective").fill("Record ethnicity for 80% of patients by December")
     page.get_by_label("Baseline").fill("62")
     page.get_by_label("Target").fill("80")
@@ -55,13 +63,14 @@ def test_adopt_action_then_record_cycle_and_measurements(page, live_server):
     page.get_by_label("Do: what did you do?").fill("Reception asked for two weeks")
     page.get_by_label("Study: what did you learn?").fill("Most people were happy to answer")
     page.get_by_label("Act: what did you decide").fill("Make it routine")
-    page.get_by_label("Started on").fill("2026-01-05")
+    fill_date(page, "Started on", "5", "1", "2026")
     activate(page, page.get_by_role("button", name="Save"))
     assert Cycle.objects.filter(plan_item=item, number=1).exists()
 
     for day, value in (("2026-01-31", "63"), ("2026-02-28", "67.5"), ("2026-03-31", "71")):
         activate(page, page.get_by_role("link", name="Record a measurement"))
-        page.get_by_label("Date measured").fill(day)
+        year, month, dd = day.split("-")
+        fill_date(page, "Date measured", dd, month, year)
         page.get_by_label("Value").fill(value)
         with page.expect_navigation():
             page.get_by_label("Value").press("Enter")
@@ -70,6 +79,18 @@ def test_adopt_action_then_record_cycle_and_measurements(page, live_server):
     assert "3 measurements" in chart.get_attribute("aria-label")
     assert page.get_by_role("table", name="Measurements of Ethnicity recorded").is_visible()
     assert page.get_by_text("Make it routine").is_visible()
+
+    # A measurement typed wrongly is corrected, by keyboard, and the change is audited.
+    activate(page, page.get_by_role("link", name="Change the measurement of 28 Feb 2026"))
+    assert_accessible(page, context="change measurement")
+    page.get_by_label("Value").fill("76.5")
+    activate(page, page.get_by_role("button", name="Save"))
+    assert "Measurement saved" in page.content()
+    assert sorted(str(v) for v in Measurement.objects.values_list("value", flat=True)) == [
+        "63.000",
+        "71.000",
+        "76.500",
+    ]
     assert_accessible(page, context="plan item with chart")
     page.screenshot(path="/tmp/plan_item.png", full_page=True)
 
@@ -79,7 +100,8 @@ def test_adopt_action_then_record_cycle_and_measurements(page, live_server):
     assert_accessible(page, context="due lists")
     page.goto(base + "?status=in_progress")
     assert_accessible(page, context="plan list filtered")
-    assert AuditEvent.objects.filter(entity="plan_measurement").count() == 3
+    verbs = AuditEvent.objects.filter(entity="plan_measurement").values_list("verb", flat=True)
+    assert sorted(verbs) == ["created", "created", "created", "updated"]
 
 
 def test_measurement_form_is_accessible_with_errors(page, live_server):

@@ -191,3 +191,23 @@ def test_missing_file_is_a_form_error(client, filled):
     response = client.post(f"/orgs/{org.ods_code}/reports/import/")
     assert response.status_code == 400
     assert "Choose the workbook to upload" in response.content.decode()
+
+
+def test_plan_csv_shows_names_and_indicator_titles_with_ids_at_the_end(client, filled):
+    import csv
+    import io
+
+    from gpequity.catalogue import vocab
+    from gpequity.web.plans.models import PlanItem
+
+    org, lead, helper, actions = filled
+    item = PlanItem.objects.filter(organisation=org).first()
+    key = next(iter(vocab.INDICATORS))
+    PlanItem.objects.filter(pk=item.pk).update(owner=lead, measure_indicator=key)
+    client.force_login(lead)
+    text = client.get(f"/orgs/{org.ods_code}/reports/plan.csv").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    row = next(r for r in rows if r["Action Key"] == item.action_key)
+    assert row["Owner"] == lead.get_full_name() and row["Owner username"] == lead.username
+    assert row["Measure indicator"] == vocab.INDICATORS[key]
+    assert row["Measure indicator key"] == key

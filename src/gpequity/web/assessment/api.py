@@ -1,7 +1,8 @@
 """REST endpoints of the assessment area (mounted at /api/orgs/ by gpequity.web.api).
 
-Session authentication with CSRF on writes (ninja's ``django_auth``). Every endpoint starts
-with the access layer: no view permission means 404, view without contribute means 403.
+A personal API token (Authorization: Bearer) or the browser session with CSRF on writes
+(gpequity.web.core.apiauth.ORG_AUTH). Every endpoint starts with the access layer: no view
+permission means 404, view without contribute means 403.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from django.http import Http404
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
-from ninja.security import django_auth
 
+from gpequity.web.core.apiauth import ORG_AUTH
 from gpequity.web.orgs import access
 
 from . import selectors, services
 from .models import AssessmentEntry
 from .selectors import Position, ProgressRow
 
-router = Router(tags=["assessment"], auth=django_auth)
+router = Router(tags=["assessment"], auth=ORG_AUTH)
 HISTORY_MAX = 200
 
 

@@ -12,8 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from gpequity.web.core.dashboard import sections_for as dashboard_sections
+from gpequity.web.core.firststeps import first_steps
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import OrgKind
+from gpequity.web.plans import presenters as plan_presenters
 from gpequity.web.plans import selectors as plan_selectors
 
 from . import presenters, selectors, services
@@ -39,9 +42,14 @@ def _assessment_crumb(org):
     return ("Self-assessment", reverse("assessment:overview", args=[org.ods_code]))
 
 
+NEXT_ACTIONS_SHOWN = 5
+DUE_SHOWN = 5
+
+
 @login_required
 def dashboard(request, ods_code: str):
-    """Where are we and what next: tier reached, what is left, progress, recent changes."""
+    """What now: plan items overdue or due soon, the areas' own sections (HNA findings,
+    engagement), the next few actions to the next tier, then where the practice stands."""
     org = access.get_org(request.user, ods_code, access.VIEW)
     ctx = {"org": org, "breadcrumbs": [("My organisations", reverse("orgs:list"))]}
     if org.kind != OrgKind.PRACTICE:
@@ -49,24 +57,33 @@ def dashboard(request, ods_code: str):
         return render(request, "assessment/dashboard_group.html", ctx)
     position = selectors.position_for(org)
     next_tier = position.next_tier
+    left = position.left_in(next_tier.key) if next_tier else []
+    can_contribute = access.can(request.user, org, access.CONTRIBUTE)
     ctx.update(
         position=position,
         next_tier=next_tier,
+        left_count=len(left),
         left=[
             {
                 "action": a,
                 "url": presenters.action_url(org, a.key),
                 "tag": presenters.status_tag(position.status(a.key)),
             }
-            for a in (position.left_in(next_tier.key) if next_tier else [])
+            for a in left[:NEXT_ACTIONS_SHOWN]
         ],
         tiers=presenters.progress_rows(position.by_tier),
         themes=presenters.progress_rows(position.by_theme),
         overall=presenters.progress_rows([position.overall])[0],
-        recent=presenters.event_rows(selectors.recent_changes(org), position.pack, org),
-        can_contribute=access.can(request.user, org, access.CONTRIBUTE),
+        recent=presenters.event_rows(selectors.recent_changes(org, limit=5), position.pack, org),
+        can_contribute=can_contribute,
         statuses=Status.choices,
+        due=plan_presenters.due_summary(org, shown=DUE_SHOWN),
+        sections=dashboard_sections(request.user, org),
     )
+    if can_contribute:
+        steps = first_steps(org)
+        if not all(s.done for s in steps):
+            ctx["first_steps"] = steps
     return render(request, "assessment/dashboard.html", ctx)
 
 

@@ -14,15 +14,15 @@ from django.http import Http404
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
-from ninja.security import django_auth
 
 from gpequity.casestudies import workflow
+from gpequity.web.core.apiauth import ORG_AUTH
 from gpequity.web.orgs import access
 
 from . import presenters, selectors, services
 
 router = Router(tags=["case studies"])
-org_router = Router(tags=["case studies"], auth=django_auth)
+org_router = Router(tags=["case studies"], auth=ORG_AUTH)
 
 
 class CaseStudyOut(Schema):
@@ -144,7 +144,7 @@ def _reviewer(request) -> None:
     "/review-queue",
     response=list[OwnCaseStudyOut],
     summary="Case studies waiting for a reviewer (reviewers only)",
-    auth=django_auth,
+    auth=ORG_AUTH,
 )
 def review_queue(request):
     _reviewer(request)
@@ -163,7 +163,7 @@ def get_case_study(request, case_id: int):
     "/{case_id}/review",
     response={200: OwnCaseStudyOut, 403: MessageOut, 422: MessageOut},
     summary="A reviewer's decision: start_review, request_changes, publish, reconfirm, archive",
-    auth=django_auth,
+    auth=ORG_AUTH,
 )
 def review_case_study(request, case_id: int, payload: ReviewIn):
     _reviewer(request)

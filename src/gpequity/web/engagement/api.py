@@ -16,16 +16,16 @@ from django.http import Http404
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
-from ninja.security import django_auth
 
 from gpequity import engagement as eg
+from gpequity.web.core.apiauth import ORG_AUTH
 from gpequity.web.orgs import access
 from gpequity.web.plans.models import PlanItem
 
 from . import presenters, selectors, services
 from .models import Activity, Insight
 
-router = Router(tags=["engagement"], auth=django_auth)
+router = Router(tags=["engagement"], auth=ORG_AUTH)
 
 
 class MessageOut(Schema):

@@ -8,13 +8,13 @@ import uuid
 
 from django.core.exceptions import PermissionDenied
 from ninja import Router, Schema
-from ninja.security import django_auth
 
+from gpequity.web.core.apiauth import ORG_AUTH
 from gpequity.web.orgs import access
 
 from . import selectors
 
-router = Router(tags=["feedback"], auth=django_auth)
+router = Router(tags=["feedback"], auth=ORG_AUTH)
 
 
 class MessageOut(Schema):

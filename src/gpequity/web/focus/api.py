@@ -6,13 +6,13 @@ import datetime as dt
 from typing import Any
 
 from ninja import Router, Schema
-from ninja.security import django_auth
 
+from gpequity.web.core.apiauth import ORG_AUTH
 from gpequity.web.orgs import access
 
 from . import presenters, selectors
 
-router = Router(tags=["focus"], auth=django_auth)
+router = Router(tags=["focus"], auth=ORG_AUTH)
 
 
 class FocusVersionOut(Schema):

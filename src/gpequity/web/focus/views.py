@@ -77,7 +77,12 @@ def focus_edit(request, ods_code: str):
         raise PermissionDenied("Only the equity lead can change the Focus group")
     current = selectors.focus_current(org)
     conflict = None
+    focus_on = ""  # after "add a condition": where the new condition is, for keyboard focus
     if request.method == "POST":
+        if "add_row" in request.POST or request.POST.get("preset"):
+            focus_on = "top"
+        elif request.POST.get("add_condition", "").isdigit():
+            focus_on = f"group-{request.POST['add_condition']}"
         meta = FocusMetaForm(request.POST)
         parts = apply_action(draft_from_post(request.POST), request.POST)
         if parts is not None:  # an add or remove button: redraw with everything typed
@@ -126,6 +131,7 @@ def focus_edit(request, ods_code: str):
         "presets": [(key, label) for key, label, *_ in PRESETS],
         "current": current,
         "conflict": conflict,
+        "focus_on": focus_on,
         "breadcrumbs": presenters.breadcrumbs(
             org, ("Focus Patient group", f"/orgs/{org.ods_code}/focus/")
         ),

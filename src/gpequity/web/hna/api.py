@@ -16,13 +16,13 @@ from django.urls import reverse
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from ninja.security import django_auth
 
+from gpequity.web.core.apiauth import ORG_AUTH
 from gpequity.web.orgs import access
 
 from . import selectors, services, uploads
 
-router = Router(tags=["health needs assessment"], auth=django_auth)
+router = Router(tags=["health needs assessment"], auth=ORG_AUTH)
 
 
 class RunCreated(Schema):

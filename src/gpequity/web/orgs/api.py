@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ninja import Router, Schema
-from ninja.security import django_auth
+
+from gpequity.web.core.apiauth import ORG_AUTH
 
 from . import access
 
-router = Router(tags=["organisations"], auth=django_auth)
+router = Router(tags=["organisations"], auth=ORG_AUTH)
 
 
 class OrgOut(Schema):

@@ -5,22 +5,13 @@ from __future__ import annotations
 from django import forms
 
 from gpequity.catalogue import vocab
+from gpequity.web.core.dates import NhsDateField
 
 from .models import Status
 
 
-class DateField(forms.DateField):
-    """A date typed into the browser's date control (ISO) or as dd/mm/yyyy."""
-
-    widget = forms.DateInput
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", ["%Y-%m-%d", "%d/%m/%Y"])
-        kwargs["error_messages"] = {
-            "invalid": "Enter a real date, for example 31/03/2026",
-            **kwargs.get("error_messages", {}),
-        }
-        super().__init__(**kwargs)
+class DateField(NhsDateField):
+    """A date in the NHS date input (day, month, year); also 2026-03-31 or 31/03/2026."""
 
 
 class OwnerChoiceField(forms.ModelChoiceField):

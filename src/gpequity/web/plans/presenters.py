@@ -63,6 +63,7 @@ def item_row(item: PlanItem, on: dt.date) -> dict[str, Any]:
 def measurement_rows(measurements: list[Measurement]) -> list[dict[str, Any]]:
     return [
         {
+            "id": m.pk,
             "measured_on": m.measured_on,
             "value": number(m.value),
             "note": m.note,
@@ -150,3 +151,21 @@ def item_api(item: PlanItem, on: dt.date) -> dict[str, Any]:
 
 def breadcrumbs(org, *extra: tuple[str, str]) -> list[tuple[str, str]]:
     return [(org.name, f"/orgs/{org.ods_code}/"), *extra]
+
+
+def due_summary(org, *, shown: int = 5) -> dict[str, Any]:
+    """Open plan items overdue, then due soon: the first few of each and the counts."""
+    from . import selectors
+
+    today = selectors.today()
+    items = selectors.plan_items(org)
+    overdue = list(selectors.overdue(items, on=today).order_by("due_date", "id"))
+    soon = list(selectors.due_soon(items, on=today).order_by("due_date", "id"))
+    return {
+        "overdue": [item_row(i, today) for i in overdue[:shown]],
+        "overdue_count": len(overdue),
+        "due_soon": [item_row(i, today) for i in soon[:shown]],
+        "due_soon_count": len(soon),
+        "days": selectors.DUE_SOON_DAYS,
+        "today": today,
+    }

@@ -261,3 +261,130 @@ def measurement_add(
         action_key=item.action_key,
     )
     return measurement
+
+
+def _cycle_state(cycle: Cycle) -> dict[str, Any]:
+    return {
+        "plan_item": cycle.plan_item_id,
+        "number": cycle.number,
+        "plan": cycle.plan,
+        "do": cycle.do,
+        "study": cycle.study,
+        "act": cycle.act,
+        "started_on": _json(cycle.started_on),
+        "completed_on": _json(cycle.completed_on),
+    }
+
+
+def _measurement_state(m: Measurement) -> dict[str, Any]:
+    return {
+        "plan_item": m.plan_item_id,
+        "measured_on": _json(m.measured_on),
+        "value": _json(Decimal(m.value)),
+        "note": m.note,
+    }
+
+
+@transaction.atomic
+def cycle_update(
+    *,
+    actor,
+    cycle: Cycle,
+    plan: str,
+    do: str = "",
+    study: str = "",
+    act: str = "",
+    started_on: dt.date | None = None,
+    completed_on: dt.date | None = None,
+) -> Cycle:
+    """Correct a cycle or add its Do, Study and Act later (owner with CONTRIBUTE, or EDIT)."""
+    item = cycle.plan_item
+    _check_contribute(actor, item)
+    if not plan.strip():
+        raise ValidationError({"plan": "Say what you planned to try"})
+    if started_on and completed_on and completed_on < started_on:
+        raise ValidationError({"completed_on": "The end date must be on or after the start"})
+    before = _cycle_state(cycle)
+    cycle.plan, cycle.do, cycle.study, cycle.act = (
+        plan.strip(),
+        do.strip(),
+        study.strip(),
+        act.strip(),
+    )
+    cycle.started_on, cycle.completed_on = started_on, completed_on
+    cycle.save()
+    after = _cycle_state(cycle)
+    if after != before:
+        audit_record(
+            actor=actor,
+            organisation=item.organisation,
+            entity="plan_cycle",
+            entity_id=cycle.pk,
+            verb="updated",
+            before=before,
+            after=after,
+            action_key=item.action_key,
+        )
+    return cycle
+
+
+@transaction.atomic
+def cycle_delete(*, actor, cycle: Cycle) -> None:
+    """Delete a cycle recorded by mistake; the others keep their numbers."""
+    item = cycle.plan_item
+    _check_contribute(actor, item)
+    audit_record(
+        actor=actor,
+        organisation=item.organisation,
+        entity="plan_cycle",
+        entity_id=cycle.pk,
+        verb="deleted",
+        before=_cycle_state(cycle),
+        action_key=item.action_key,
+    )
+    cycle.delete()
+
+
+@transaction.atomic
+def measurement_update(
+    *, actor, measurement: Measurement, measured_on: dt.date, value: Decimal, note: str = ""
+) -> Measurement:
+    item = measurement.plan_item
+    _check_contribute(actor, item)
+    before = _measurement_state(measurement)
+    measurement.measured_on, measurement.value, measurement.note = (
+        measured_on,
+        value,
+        note.strip(),
+    )
+    measurement.save()
+    measurement.refresh_from_db()
+    after = _measurement_state(measurement)
+    if after != before:
+        audit_record(
+            actor=actor,
+            organisation=item.organisation,
+            entity="plan_measurement",
+            entity_id=measurement.pk,
+            verb="updated",
+            before=before,
+            after=after,
+            action_key=item.action_key,
+        )
+    return measurement
+
+
+@transaction.atomic
+def measurement_delete(*, actor, measurement: Measurement) -> None:
+    item = measurement.plan_item
+    _check_contribute(actor, item)
+    audit_record(
+        actor=actor,
+        organisation=item.organisation,
+        entity="plan_measurement",
+        entity_id=measurement.pk,
+        verb="deleted",
+        before=_measurement_state(measurement),
+        action_key=item.action_key,
+    )
+    measurement.delete()

@@ -15,4 +15,16 @@ urlpatterns = [
     path("<int:item_id>/edit/", views.plan_edit, name="edit"),
     path("<int:item_id>/cycles/new/", views.cycle_new, name="cycle_new"),
     path("<int:item_id>/measurements/new/", views.measurement_new, name="measurement_new"),
+    path("<int:item_id>/cycles/<int:cycle_id>/edit/", views.cycle_edit, name="cycle_edit"),
+    path("<int:item_id>/cycles/<int:cycle_id>/delete/", views.cycle_delete, name="cycle_delete"),
+    path(
+        "<int:item_id>/measurements/<int:measurement_id>/edit/",
+        views.measurement_edit,
+        name="measurement_edit",
+    ),
+    path(
+        "<int:item_id>/measurements/<int:measurement_id>/delete/",
+        views.measurement_delete,
+        name="measurement_delete",
+    ),
 ]

@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from gpequity.catalogue import load_pack
@@ -14,7 +15,7 @@ from gpequity.web.orgs import access
 
 from . import presenters, selectors, services
 from .forms import ChooseActionForm, CycleForm, FilterForm, MeasurementForm, PlanItemForm
-from .models import PlanItem
+from .models import Cycle, Measurement, PlanItem
 
 
 def _crumbs(org, *extra):
@@ -252,18 +253,125 @@ def measurement_new(request, ods_code: str, item_id: int):
     return _progress_page(request, org, item, form, "Record a measurement")
 
 
-def _progress_page(request, org, item, form, heading: str):
+def _cycle_or_404(item: PlanItem, cycle_id: int) -> Cycle:
+    return get_object_or_404(Cycle, pk=cycle_id, plan_item=item)
+
+
+def _measurement_or_404(item: PlanItem, measurement_id: int) -> Measurement:
+    return get_object_or_404(Measurement, pk=measurement_id, plan_item=item)
+
+
+def _updatable_item(request, ods_code: str, item_id: int):
+    org = access.get_org(request.user, ods_code, access.VIEW)
+    item = _item_or_404(org, item_id)
+    if not services.may_update(request.user, item):
+        raise PermissionDenied("You can only record progress on plan items you own")
+    return org, item
+
+
+@login_required
+def cycle_edit(request, ods_code: str, item_id: int, cycle_id: int):
+    org, item = _updatable_item(request, ods_code, item_id)
+    cycle = _cycle_or_404(item, cycle_id)
+    initial = {
+        f: getattr(cycle, f) for f in ("plan", "do", "study", "act", "started_on", "completed_on")
+    }
+    form = CycleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.cycle_update(actor=request.user, cycle=cycle, **form.cleaned_data)
+        messages.success(request, f"Cycle {cycle.number} saved.")
+        return redirect("plans:item", ods_code=org.ods_code, item_id=item.pk)
+    return _progress_page(
+        request,
+        org,
+        item,
+        form,
+        f"Change cycle {cycle.number}",
+        delete_url=reverse("plans:cycle_delete", args=[org.ods_code, item.pk, cycle.pk]),
+    )
+
+
+@login_required
+def measurement_edit(request, ods_code: str, item_id: int, measurement_id: int):
+    org, item = _updatable_item(request, ods_code, item_id)
+    m = _measurement_or_404(item, measurement_id)
+    form = MeasurementForm(
+        request.POST or None,
+        initial={"measured_on": m.measured_on, "value": m.value, "note": m.note},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.measurement_update(actor=request.user, measurement=m, **form.cleaned_data)
+        messages.success(request, "Measurement saved.")
+        return redirect("plans:item", ods_code=org.ods_code, item_id=item.pk)
+    return _progress_page(
+        request,
+        org,
+        item,
+        form,
+        "Change a measurement",
+        delete_url=reverse("plans:measurement_delete", args=[org.ods_code, item.pk, m.pk]),
+    )
+
+
+def _confirm_delete(request, org, item, *, what: str, detail: str):
+    return render(
+        request,
+        "plans/confirm_delete.html",
+        {
+            "org": org,
+            "item": item,
+            "what": what,
+            "detail": detail,
+            "breadcrumbs": _crumbs(
+                org, _plan_crumb(org), (item.title, f"/orgs/{org.ods_code}/plan/{item.pk}/")
+            ),
+        },
+    )
+
+
+@login_required
+def cycle_delete(request, ods_code: str, item_id: int, cycle_id: int):
+    org, item = _updatable_item(request, ods_code, item_id)
+    cycle = _cycle_or_404(item, cycle_id)
+    if request.method == "POST":
+        services.cycle_delete(actor=request.user, cycle=cycle)
+        messages.success(request, f"Cycle {cycle.number} deleted.")
+        return redirect("plans:item", ods_code=org.ods_code, item_id=item.pk)
+    return _confirm_delete(
+        request, org, item, what=f"cycle {cycle.number}", detail=f"Plan: {cycle.plan}"
+    )
+
+
+@login_required
+def measurement_delete(request, ods_code: str, item_id: int, measurement_id: int):
+    org, item = _updatable_item(request, ods_code, item_id)
+    m = _measurement_or_404(item, measurement_id)
+    if request.method == "POST":
+        services.measurement_delete(actor=request.user, measurement=m)
+        messages.success(request, "Measurement deleted.")
+        return redirect("plans:item", ods_code=org.ods_code, item_id=item.pk)
+    return _confirm_delete(
+        request,
+        org,
+        item,
+        what="this measurement",
+        detail=f"{presenters.number(m.value)} on {m.measured_on:%-d %B %Y}",
+    )
+
+
+def _progress_page(request, org, item, form, heading: str, delete_url: str = ""):
     ctx = {
         "org": org,
         "item": item,
         "form": form,
         "heading": heading,
+        "delete_url": delete_url,
         "measure": presenters.measure_label(item),
         "breadcrumbs": _crumbs(
             org, _plan_crumb(org), (item.title, f"/orgs/{org.ods_code}/plan/{item.pk}/")
         ),
     }
-    return render(request, "plans/progress_form.html", ctx)
+    return render(request, "plans/progress_form.html", ctx, status=400 if form.errors else 200)
 
 
 def _pack_action(org, action_key: str):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from ninja import Router
-from ninja.security import django_auth
 
+from gpequity.web.core.apiauth import ORG_AUTH
 from gpequity.web.orgs import access
 
 from .export_json import org_export_bytes
 
-router = Router(tags=["reports"], auth=django_auth)
+router = Router(tags=["reports"], auth=ORG_AUTH)
 
 
 @router.get(

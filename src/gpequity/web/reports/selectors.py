@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from gpequity.catalogue import Action, Pack, load_pack
+from gpequity.catalogue import Action, Pack, load_pack, vocab
 from gpequity.web.assessment.models import AssessmentEntry, Snapshot, Status
 from gpequity.web.assessment.selectors import Position, position_for
 from gpequity.web.focus.models import FocusGroupVersion
@@ -111,7 +111,8 @@ class PlanRow:
 
     @property
     def measure(self) -> str:
-        return self.item.measure_text or self.item.measure_indicator
+        key = self.item.measure_indicator
+        return self.item.measure_text or vocab.INDICATORS.get(key, key)
 
     @property
     def has_numbers(self) -> bool:

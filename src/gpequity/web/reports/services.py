@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from gpequity.catalogue import vocab
 from gpequity.spreadsheets import csv_row
 from gpequity.web.assessment import services as assessment_services
 from gpequity.web.assessment.models import AssessmentEntry
@@ -138,19 +139,25 @@ def plan_csv(org: Organisation) -> bytes:
                 i.action_key,
                 code,
                 i.title,
-                i.owner.get_username() if i.owner else "",
+                selectors.user_label(i.owner) if i.owner else "",
                 i.start_date.isoformat() if i.start_date else "",
                 i.due_date.isoformat() if i.due_date else "",
                 PlanStatus(i.status).label,
                 i.objective,
-                i.measure_indicator,
+                vocab.INDICATORS.get(i.measure_indicator, i.measure_indicator),
                 i.measure_text,
                 selectors.as_number(i.baseline),
                 selectors.as_number(i.target),
                 i.unit,
+                # Ids for machines, after the words people read.
+                i.owner.get_username() if i.owner else "",
+                i.measure_indicator,
             ]
         )
-    return _csv(xlsx.PLAN_HEADER, rows)
+    return _csv(PLAN_CSV_HEADER, rows)
+
+
+PLAN_CSV_HEADER = (*xlsx.PLAN_HEADER, "Owner username", "Measure indicator key")
 
 
 # --------------------------------------------------------------------------- import

@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "gpequity.web.directory",
     "gpequity.web.engagement",
     "gpequity.web.hna",
+    "gpequity.web.staff",
+    "gpequity.web.accounts",
+    "gpequity.web.helpcentre",
 ]
 
 MIDDLEWARE = [

@@ -5,11 +5,15 @@ from __future__ import annotations
 from django import forms, template
 from django.template.loader import render_to_string
 
+from gpequity.web.core.dates import NhsDateWidget, date_parts
+
 register = template.Library()
 
 
 def _kind(field) -> str:
     widget = field.field.widget
+    if isinstance(widget, NhsDateWidget):
+        return "nhsdate"
     if isinstance(widget, forms.CheckboxSelectMultiple):
         return "checkboxes"
     if isinstance(widget, forms.RadioSelect):
@@ -30,10 +34,11 @@ def _kind(field) -> str:
 @register.simple_tag
 def nhsuk_field(field, label_size: str = "", width: str = ""):
     """Render one bound field: label, hint, error message and control, NHS.UK style."""
-    return render_to_string(
-        "includes/field.html",
-        {"field": field, "kind": _kind(field), "label_size": label_size, "width": width},
-    )
+    kind = _kind(field)
+    ctx = {"field": field, "kind": kind, "label_size": label_size, "width": width}
+    if kind == "nhsdate":
+        ctx["parts"] = date_parts(field)
+    return render_to_string("includes/field.html", ctx)
 
 
 @register.simple_tag

@@ -10,3 +10,19 @@ for (const fieldset of document.querySelectorAll('fieldset[data-group-name]')) {
     }
   });
 }
+
+// After "Add a condition" redraws the page, put keyboard focus on the new condition's first
+// control (the last condition of that group, or of the top level), not the top of the page.
+const redrawn = document.querySelector('form[data-focus-on]');
+if (redrawn && !document.querySelector('.nhsuk-error-summary')) {
+  const where = redrawn.dataset.focusOn;
+  const scope = where === 'top' ? redrawn : document.getElementById(where);
+  const conditions = scope
+    ? [...scope.querySelectorAll('.gpequity-condition')].filter(
+        (c) => where !== 'top' || !c.closest('fieldset[data-group-name]'),
+      )
+    : [];
+  const last = conditions[conditions.length - 1];
+  const control = last && last.querySelector('select, input:not([type=hidden])');
+  if (control) control.focus();
+}

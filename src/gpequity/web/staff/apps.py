@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StaffConfig(AppConfig):
+    name = "gpequity.web.staff"
+    label = "staff"
+    verbose_name = "Site staff area"
