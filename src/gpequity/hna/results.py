@@ -83,7 +83,9 @@ class GroupCount:
     """One indicator in one group: what the engine (or the twin) computes.
 
     For a mean, ``numerator`` is the sum of per-patient values and ``sum_sq`` the sum of
-    their squares (enough for the interval and the Welch comparison).
+    their squares (enough for the interval and the Welch comparison). A mean without
+    ``sum_sq`` (counts added up from stored ``indicators`` rows, which do not carry it) gets
+    no interval and is not compared.
     """
 
     indicator: str
@@ -112,12 +114,16 @@ def _group_key(grouping: str, group: str) -> tuple[int, int, str]:
 
 def _interval(kind: str, c: GroupCount) -> tuple[float, float]:
     if kind == "mean":
-        return stats.mean_interval_from_sums(c.denominator, float(c.numerator), c.sum_sq or 0.0)
+        if c.sum_sq is None:
+            return (math.nan, math.nan)
+        return stats.mean_interval_from_sums(c.denominator, float(c.numerator), c.sum_sq)
     return stats.wilson_interval(int(c.numerator), c.denominator)
 
 
 def _compare(kind: str, c: GroupCount, total: GroupCount | None) -> str:
     if c.grouping == "overall" or total is None:
+        return "not_compared"
+    if kind == "mean" and (c.sum_sq is None or total.sum_sq is None):
         return "not_compared"
     if kind == "mean":
         return stats.compare_mean_with_rest(
