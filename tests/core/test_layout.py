@@ -17,8 +17,15 @@ CORE_MODULES = [
     "gpequity.hna.engine",
     "gpequity.stats",
     "gpequity.disclosure",
+    "gpequity.engagement",
     "gpequity.synth",
+    "gpequity.feedback",
+    "gpequity.feedback.scrub",
+    "gpequity.feedback.receipt",
+    "gpequity.oruk",
     "gpequity.cli.main",
+    "gpequity.casestudies.markdown",
+    "gpequity.casestudies.workflow",
 ]
 
 

@@ -28,8 +28,16 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from gpequity.web.assessment import services as assessment
 from gpequity.web.audit.models import AuditEvent
+from gpequity.web.casestudies import services as casestudies
+from gpequity.web.casestudies.models import CaseStudy
 from gpequity.web.catalogue.models import OfficialTextImport
+from gpequity.web.directory import services as directory
+from gpequity.web.engagement import services as engagement
+from gpequity.web.engagement.models import Activity, EvaluationPlan
+from gpequity.web.feedback import services as feedback
+from gpequity.web.feedback.models import Channel, Feedback
 from gpequity.web.focus import services as focus
+from gpequity.web.hna.models import Run as HnaRun
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import Invitation, Membership, Role
 from gpequity.web.plans import services as plans
@@ -38,6 +46,8 @@ from gpequity.web.reports.export_json import org_export
 from gpequity.web.reports.models import ReportBuild
 from gpequity.web.reports.xlsx import export_workbook
 from tests.factories import ICBFactory, PCNFactory, PracticeFactory, UserFactory, member
+from tests.web.hna import extracts as hna_extracts
+from tests.web.hna.world import first_finding, hna_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.authz]
 
@@ -57,6 +67,8 @@ ROLES = {
     "staff": access.LEVELS[access.MANAGE],
 }
 STAFF_ONLY = 99  # catalogue import: site staff only
+PRACTICE_VIEW = 98  # exact HNA figures: view through a membership of the practice itself, or staff
+DIRECT_ROLES = ("viewer", "member", "equity_lead", "staff")
 
 
 @dataclass
@@ -121,12 +133,117 @@ def world() -> World:
     plans.measurement_add(actor=lead, item=item, measured_on=TODAY, value=Decimal("5"))
     plans.cycle_add(actor=lead, item=item, plan="Call patients before their appointment.")
     w.membership_id = Membership.objects.get(user=users["viewer"]).pk
+    channel = feedback.channel_get_or_create(organisation=practice)
+    for text in ("Signs only in English", "No hearing loop", "Ramp blocked"):
+        feedback.feedback_submit(channel=channel, topic="access", role="", text=text)
+    feedback.feedback_release_due(organisation=practice)
+    w.extra["feedback_id"] = str(Feedback.objects.filter(organisation=practice).first().pk)
+    w.extra["feedback_token"] = channel.link_token
+    w.extra["hna"] = hna_world(practice, lead)
     w.build_id = str(
         ReportBuild.objects.create(
             organisation=practice, requested_by=lead, status="done", pdf=PDF, size=len(PDF)
         ).pk
     )
+    _case_studies(w, lead)
+    w.extra.update(_directory_world(practice, lead, users["viewer"]))
+    _engagement(w, lead)
     return w
+
+
+def _case_studies(w: World, lead) -> None:
+    """A draft ready to send, and one sent for review (issue 18)."""
+    ready = {
+        "title": "Evening clinics",
+        "action_keys": ["acc_01"],
+        "problem": "Shift workers could not come in the day.",
+        "what_was_done": "Two evening clinics a week.",
+        "outcomes": "More attended.",
+        "sponsorship": "None",
+        "consent_to_publish": True,
+    }
+    draft = casestudies.case_study_create(actor=lead, organisation=w.practice, fields=ready)
+    sent = casestudies.case_study_create(actor=lead, organisation=w.practice, fields=ready)
+    casestudies.case_study_transition(actor=lead, case_study=sent, action="submit")
+    w.extra["case_id"], w.extra["sent_id"] = draft.pk, sent.pk
+
+
+def _directory_world(practice, lead, viewer) -> dict:
+    from gpequity.oruk.records import Organisation as Provider
+    from gpequity.oruk.records import ServiceRecord
+
+    record = ServiceRecord(
+        name="Walk and talk",
+        status="active",
+        description="Weekly walks",
+        organization=Provider(name="Park friends", description="A charity"),
+    )
+    service = directory.service_save(actor=lead, owner=practice, record=record, public=True)
+    report = directory.problem_report_add(
+        actor=viewer, service=service, reported_from=practice, description="Old phone number"
+    )
+    return {"service_id": service.pk, "problem_id": report.pk}
+
+
+def _service_form(w: World) -> dict:
+    from gpequity.web.directory.models import Service
+
+    return {
+        "name": "Walk and talk",
+        "provider": "Park friends",
+        "description": "Weekly walks in the park",
+        "status": "active",
+        "free": "yes",
+        "opens_MO": "10:00",
+        "closes_MO": "12:00",
+        "version": str(Service.objects.get(pk=w.extra["service_id"]).version),
+    }
+
+
+def _oruk_upload(w: World) -> dict:
+    doc = {
+        "id": "0f0e6f8a-4b7e-4a4e-9a51-5f3c1f6a2b10",
+        "name": "Food bank",
+        "status": "active",
+        "organization_id": "6a4b1f2e-8c3d-4e5f-9a0b-1c2d3e4f5a6b",
+    }
+    data = json.dumps({"contents": [doc]}).encode()
+    return {"feed": SimpleUploadedFile("feed.json", data, content_type="application/json")}
+
+
+def _engagement(w: World, lead) -> None:
+    """An activity with a count, an answered insight, an evaluation plan with an indicator."""
+    a = engagement.activity_create(
+        actor=lead,
+        organisation=w.practice,
+        data={"title": "Drop-in", "start_date": TODAY, "level": "consult"},
+    )
+    reach = engagement.reach_set(actor=lead, activity=a, grouping="core20", group="Q1", count=3)
+    i = engagement.insight_create(
+        actor=lead, organisation=w.practice, theme="Parking", raised_on=TODAY, owner=lead
+    )
+    engagement.insight_respond(actor=lead, insight=i, response="will_act", responded_on=TODAY)
+    p = engagement.evaluation_plan_create(
+        actor=lead, organisation=w.practice, data={"title": "Drop-ins", "activities": [a]}
+    )
+    ind = engagement.indicator_add(
+        actor=lead, plan=p, data={"name": "Visitors", "kind": "process", "source": "count"}
+    )
+    w.extra.update(activity=a.pk, reach=reach.pk, insight=i.pk, plan=p.pk, indicator=ind.pk)
+
+
+def _eng(w: World, tail: str = "") -> str:
+    return base(w) + "engagement/" + tail
+
+
+def _activity_post(w: World) -> dict:
+    return {
+        "title": "Walk and talk",
+        "start_date": "2026-10-01",
+        "level": "involve",
+        "payment": "none",
+        "version": str(Activity.objects.get(pk=w.extra["activity"]).version),
+    }
 
 
 def _edited_workbook(practice) -> bytes:
@@ -157,6 +274,19 @@ def fingerprint(w: World) -> str:
         "audit": AuditEvent.objects.count(),
         "imports": OfficialTextImport.objects.count(),
         "report_builds": ReportBuild.objects.count(),
+        "feedback": sorted(
+            (str(f.pk), f.status, f.we_did, f.show_to_team, f.messages.count())
+            for f in Feedback.objects.filter(organisation=w.practice)
+        ),
+        "feedback_channel": list(
+            Channel.objects.filter(organisation=w.practice).values_list(
+                "link_token", "min_batch", "max_wait_days", "readers"
+            )
+        ),
+        "case_studies": sorted(CaseStudy.objects.values_list("id", "state", "version")),
+        "hna_runs": sorted(
+            HnaRun.objects.values_list("status", "attempt", "upload_folder", "drop_bad_rows")
+        ),
     }
     return json.dumps(state, sort_keys=True, default=str)
 
@@ -168,7 +298,7 @@ class Route:
     post: int | None = None  # level needed to POST, None when POST is not part of the route
     data: Callable[[World], dict] | None = None
     api: bool = False
-    method: str = "post"  # for API writes: "put"
+    method: str = "post"  # for API writes: "put", or "multipart" for a file upload
 
 
 V, C, E, M = (
@@ -313,10 +443,255 @@ ROUTES: dict[str, Route] = {
     "reports:import_preview": Route(lambda w: base(w) + "reports/import/preview/", get=E),
     "reports:import_apply": Route(lambda w: base(w) + "reports/import/apply/", post=E),
     "reports:import_cancel": Route(lambda w: base(w) + "reports/import/cancel/", post=E),
+    # Staff feedback, the practice's side (reading: equity leads only by default)
+    "feedback:inbox": Route(lambda w: base(w) + "feedback/", get=M),
+    "feedback:item": Route(lambda w: base(w) + f"feedback/{w.extra['feedback_id']}/", get=M),
+    "feedback:reply": Route(
+        lambda w: base(w) + f"feedback/{w.extra['feedback_id']}/reply/",
+        post=M,
+        data=lambda w: {"text": "Thank you, we are looking into it."},
+    ),
+    "feedback:update": Route(
+        lambda w: base(w) + f"feedback/{w.extra['feedback_id']}/update/",
+        post=M,
+        data=lambda w: {
+            "status": "acted_on",
+            "plan_items": [str(w.item_id)],
+            "we_did": "Added Polish signs",
+            "show_to_team": "on",
+            "version": str(Feedback.objects.get(pk=w.extra["feedback_id"]).version),
+        },
+    ),
+    "feedback:settings": Route(
+        lambda w: base(w) + "feedback/settings/",
+        get=M,
+        post=M,
+        data=lambda w: {"readers": "team", "min_batch": "4", "max_wait_days": "21"},
+    ),
+    "feedback:link": Route(lambda w: base(w) + "feedback/address/", get=M),
+    "feedback:link_replace": Route(
+        lambda w: base(w) + "feedback/address/replace/", post=M, data=lambda w: {}
+    ),
+    "feedback:poster": Route(lambda w: base(w) + "feedback/address/poster/", get=M),
+    "feedback:you_said": Route(lambda w: base(w) + "feedback/you-said-we-did/", get=V),
+    # Directory of local services
+    "directory:search": Route(lambda w: base(w) + "directory/", get=V),
+    "directory:service_new": Route(
+        lambda w: base(w) + "directory/services/new/", get=E, post=E, data=_service_form
+    ),
+    "directory:service": Route(
+        lambda w: base(w) + f"directory/services/{w.extra['service_id']}/", get=V
+    ),
+    "directory:service_edit": Route(
+        lambda w: base(w) + f"directory/services/{w.extra['service_id']}/edit/",
+        get=E,
+        post=E,
+        data=_service_form,
+    ),
+    "directory:service_checked": Route(
+        lambda w: base(w) + f"directory/services/{w.extra['service_id']}/checked/", post=E
+    ),
+    "directory:service_print": Route(
+        lambda w: base(w) + f"directory/services/{w.extra['service_id']}/print/", get=V
+    ),
+    "directory:problem_new": Route(
+        lambda w: base(w) + f"directory/services/{w.extra['service_id']}/report/",
+        get=V,
+        post=V,
+        data=lambda w: {"description": "The phone number has changed"},
+    ),
+    "directory:shortlist_toggle": Route(
+        lambda w: base(w) + f"directory/services/{w.extra['service_id']}/shortlist/", post=V
+    ),
+    "directory:shortlist": Route(lambda w: base(w) + "directory/shortlist/", get=V),
+    "directory:problems": Route(lambda w: base(w) + "directory/problems/", get=V),
+    "directory:problem_close": Route(
+        lambda w: base(w) + f"directory/problems/{w.extra['problem_id']}/close/",
+        post=E,
+        data=lambda w: {"resolution": "Fixed the number"},
+    ),
+    "directory:import": Route(
+        lambda w: base(w) + "directory/import/", get=E, post=E, data=_oruk_upload
+    ),
+    "directory:import_apply": Route(lambda w: base(w) + "directory/import/apply/", post=E),
+    "directory:export_json": Route(lambda w: base(w) + "directory/export.json", get=V),
+    "directory:export_csv": Route(lambda w: base(w) + "directory/export.csv", get=V),
+    "directory:export_xlsx": Route(lambda w: base(w) + "directory/export.xlsx", get=V),
+    # Engagement
+    "engagement:dashboard": Route(lambda w: _eng(w), get=V),
+    "engagement:activities": Route(lambda w: _eng(w, "activities/"), get=V),
+    "engagement:activity_new": Route(
+        lambda w: _eng(w, "activities/new/"), get=E, post=E, data=_activity_post
+    ),
+    "engagement:activity": Route(lambda w: _eng(w, f"activities/{w.extra['activity']}/"), get=V),
+    "engagement:activity_edit": Route(
+        lambda w: _eng(w, f"activities/{w.extra['activity']}/edit/"),
+        get=E,
+        post=E,
+        data=_activity_post,
+    ),
+    "engagement:reach_new": Route(
+        lambda w: _eng(w, f"activities/{w.extra['activity']}/reach/new/"),
+        get=E,
+        post=E,
+        data=lambda w: {"group": "language:", "language": "Polish", "count": "4", "target": ""},
+    ),
+    "engagement:reach_remove": Route(
+        lambda w: _eng(w, f"activities/{w.extra['activity']}/reach/{w.extra['reach']}/remove/"),
+        post=E,
+        data=lambda w: {},
+    ),
+    "engagement:activity_review": Route(
+        lambda w: _eng(w, f"activities/{w.extra['activity']}/review/"),
+        get=E,
+        post=E,
+        data=lambda w: {"went_well": "Good turnout", "reviewed_on": "2026-11-03"},
+    ),
+    "engagement:partners": Route(
+        lambda w: _eng(w, "partners/"),
+        get=V,
+        post=E,
+        data=lambda w: {"name": "Riverside Foodbank", "kind": "vcse"},
+    ),
+    "engagement:insights": Route(lambda w: _eng(w, "insights/"), get=V),
+    "engagement:insight_new": Route(
+        lambda w: _eng(w, "insights/new/"),
+        get=E,
+        post=E,
+        data=lambda w: {
+            "theme": "Hearing loop broken",
+            "times_raised": "2",
+            "raised_on": "2026-11-01",
+        },
+    ),
+    "engagement:insight": Route(lambda w: _eng(w, f"insights/{w.extra['insight']}/"), get=V),
+    "engagement:insight_respond": Route(
+        lambda w: _eng(w, f"insights/{w.extra['insight']}/respond/"),
+        get=E,
+        post=E,
+        data=lambda w: {
+            "response": "partly",
+            "response_reason": "Council land",
+            "responded_on": "2026-11-05",
+        },
+    ),
+    "engagement:insight_close": Route(
+        lambda w: _eng(w, f"insights/{w.extra['insight']}/close/"),
+        get=E,
+        post=E,
+        data=lambda w: {"loop_closed_on": "2026-11-06", "loop_methods": ["text", "website"]},
+    ),
+    "engagement:evaluations": Route(lambda w: _eng(w, "evaluation/"), get=V),
+    "engagement:evaluation_new": Route(
+        lambda w: _eng(w, "evaluation/new/"), get=E, post=E, data=lambda w: {"title": "Walks"}
+    ),
+    "engagement:evaluation": Route(lambda w: _eng(w, f"evaluation/{w.extra['plan']}/"), get=V),
+    "engagement:evaluation_edit": Route(
+        lambda w: _eng(w, f"evaluation/{w.extra['plan']}/edit/"),
+        get=E,
+        post=E,
+        data=lambda w: {
+            "title": "Drop-ins, evaluated",
+            "impact": "Fewer missed appointments",
+            "version": str(EvaluationPlan.objects.get(pk=w.extra["plan"]).version),
+        },
+    ),
+    "engagement:indicator_new": Route(
+        lambda w: _eng(w, f"evaluation/{w.extra['plan']}/indicators/new/"),
+        get=E,
+        post=E,
+        data=lambda w: {"name": "Felt listened to", "kind": "experience", "source": "survey"},
+    ),
+    "engagement:measurement_new": Route(
+        lambda w: _eng(
+            w, f"evaluation/{w.extra['plan']}/indicators/{w.extra['indicator']}/measurements/new/"
+        ),
+        get=E,
+        post=E,
+        data=lambda w: {"measured_on": "2026-11-01", "value": "12", "note": ""},
+    ),
+    "engagement:activities_csv": Route(lambda w: _eng(w, "activities.csv"), get=V),
+    "engagement:reach_csv": Route(lambda w: _eng(w, "reach.csv"), get=V),
+    "engagement:insights_csv": Route(lambda w: _eng(w, "you-said-we-did.csv"), get=V),
+    "engagement:xlsx": Route(lambda w: _eng(w, "engagement.xlsx"), get=V),
+    "engagement:evidence": Route(lambda w: _eng(w, "evidence/"), get=V),
+    "engagement:import": Route(
+        lambda w: _eng(w, "import/"),
+        get=E,
+        post=E,
+        data=lambda w: {
+            "file": SimpleUploadedFile(
+                "export.json", json.dumps(org_export(w.practice)).encode("utf-8")
+            ),
+            "confirm": "on",
+        },
+    ),
     # Catalogue import (site staff only)
     "catalogue:import_upload": Route(lambda w: "/toolkit/import/", get=STAFF_ONLY),
     "catalogue:import_preview": Route(lambda w: "/toolkit/import/preview/", get=STAFF_ONLY),
     "catalogue:import_history": Route(lambda w: "/toolkit/import/history/", get=STAFF_ONLY),
+    # Case studies (issue 18): the organisation's own, and the reviewers' pages
+    "casestudies:org_list": Route(lambda w: base(w) + "case-studies/", get=V),
+    "casestudies:new": Route(
+        lambda w: base(w) + "case-studies/new/",
+        get=C,
+        post=C,
+        data=lambda w: {"version": "0", "title": "Carers' drop-in"},
+    ),
+    "casestudies:from_plan": Route(
+        lambda w: base(w) + f"case-studies/from-plan/{w.item_id}/", post=C, data=lambda w: {}
+    ),
+    "casestudies:own": Route(lambda w: base(w) + f"case-studies/{w.extra['case_id']}/", get=V),
+    "casestudies:edit": Route(
+        lambda w: base(w) + f"case-studies/{w.extra['case_id']}/edit/",
+        get=C,
+        post=C,
+        data=lambda w: {"version": "1", "title": "Evening clinics for shift workers"},
+    ),
+    "casestudies:transition": Route(
+        lambda w: base(w) + f"case-studies/{w.extra['case_id']}/transition/",
+        post=E,
+        data=lambda w: {"action": "submit"},
+    ),
+    "casestudies:note": Route(
+        lambda w: base(w) + f"case-studies/{w.extra['case_id']}/notes/",
+        post=C,
+        data=lambda w: {"note": "Shall we add the costs?"},
+    ),
+    "casestudies:queue": Route(lambda w: "/case-studies/review/", get=STAFF_ONLY),
+    "casestudies:review": Route(
+        lambda w: f"/case-studies/review/{w.extra['sent_id']}/",
+        get=STAFF_ONLY,
+        post=STAFF_ONLY,
+        data=lambda w: {"action": "start_review"},
+    ),
+    "casestudies:reviewers": Route(
+        lambda w: "/case-studies/reviewers/",
+        get=STAFF_ONLY,
+        post=STAFF_ONLY,
+        data=lambda w: {"username": w.users["outsider"].username},
+    ),
+    "api:list_org_case_studies": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/case-studies", get=V, api=True
+    ),
+    "api:get_org_case_study": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/case-studies/{w.extra['case_id']}",
+        get=V,
+        api=True,
+    ),
+    "api:submit_case_study": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/case-studies/{w.extra['case_id']}/submit",
+        post=E,
+        api=True,
+        data=lambda w: {},
+    ),
+    "api:review_queue": Route(lambda w: "/api/case-studies/review-queue", get=STAFF_ONLY, api=True),
+    "api:review_case_study": Route(
+        lambda w: f"/api/case-studies/{w.extra['sent_id']}/review",
+        post=STAFF_ONLY,
+        api=True,
+        data=lambda w: {"action": "start_review"},
+    ),
     # API
     "api:get_org": Route(lambda w: f"/api/orgs/{w.practice.ods_code}", get=V, api=True),
     "api:get_assessment": Route(
@@ -340,10 +715,176 @@ ROUTES: dict[str, Route] = {
     "api:get_plan_item": Route(
         lambda w: f"/api/orgs/{w.practice.ods_code}/plan/{w.item_id}", get=V, api=True
     ),
+    "api:list_feedback": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/feedback", get=M, api=True
+    ),
+    "api:list_engagement_activities": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/activities", get=V, api=True
+    ),
+    "api:create_engagement_activity": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/activities",
+        post=E,
+        api=True,
+        data=lambda w: {
+            "title": "Stall at the fun day",
+            "start_date": "2026-08-01",
+            "level": "inform",
+            "methods": ["event"],
+            "hours": "3",
+        },
+    ),
+    "api:get_engagement_activity": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/activities/{w.extra['activity']}",
+        get=V,
+        api=True,
+    ),
+    "api:list_engagement_reach": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/reach", get=V, api=True
+    ),
+    "api:set_engagement_reach": Route(
+        lambda w: (
+            f"/api/orgs/{w.practice.ods_code}/engagement/activities/{w.extra['activity']}/reach"
+        ),
+        post=E,
+        api=True,
+        data=lambda w: {"grouping": "age_band", "group": "80+", "count": 6, "target": 10},
+    ),
+    "api:list_engagement_insights": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/insights", get=V, api=True
+    ),
+    "api:create_engagement_insight": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/insights",
+        post=E,
+        api=True,
+        data=lambda w: {"theme": "Signs too small", "raised_on": "2026-10-10"},
+    ),
+    "api:get_engagement_insight": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/insights/{w.extra['insight']}",
+        get=V,
+        api=True,
+    ),
+    "api:respond_engagement_insight": Route(
+        lambda w: (
+            f"/api/orgs/{w.practice.ods_code}/engagement/insights/{w.extra['insight']}/response"
+        ),
+        post=E,
+        api=True,
+        data=lambda w: {
+            "response": "cannot_act",
+            "responded_on": "2026-11-04",
+            "response_reason": "The car park is not ours",
+        },
+    ),
+    "api:close_engagement_insight_loop": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/insights/{w.extra['insight']}/loop",
+        post=E,
+        api=True,
+        data=lambda w: {"loop_closed_on": "2026-11-07", "loop_methods": ["noticeboard"]},
+    ),
+    "api:list_evaluation_plans": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/evaluation-plans", get=V, api=True
+    ),
+    "api:get_evaluation_plan": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/evaluation-plans/{w.extra['plan']}",
+        get=V,
+        api=True,
+    ),
+    "api:create_evaluation_plan": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/evaluation-plans",
+        post=E,
+        api=True,
+        data=lambda w: {"title": "Walks", "logic_model": {"impact": "Fitter"}},
+    ),
+    "api:add_evaluation_indicator": Route(
+        lambda w: (
+            f"/api/orgs/{w.practice.ods_code}/engagement/evaluation-plans/"
+            f"{w.extra['plan']}/indicators"
+        ),
+        post=E,
+        api=True,
+        data=lambda w: {"name": "Walkers", "kind": "process", "source": "count"},
+    ),
+    "api:add_evaluation_measurement": Route(
+        lambda w: (
+            f"/api/orgs/{w.practice.ods_code}/engagement/evaluation-plans/"
+            f"{w.extra['plan']}/indicators/{w.extra['indicator']}/measurements"
+        ),
+        post=E,
+        api=True,
+        data=lambda w: {"measured_on": "2026-11-01", "value": "14"},
+    ),
+    "api:get_engagement_dashboard": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/engagement/dashboard", get=V, api=True
+    ),
     "api:export_json": Route(
         lambda w: f"/api/orgs/{w.practice.ods_code}/export.json", get=V, api=True
     ),
 }
+
+
+def _run(w: World, state: str = "done") -> str:
+    return base(w) + f"hna/runs/{w.extra['hna'][state]}/"
+
+
+def _api_run(w: World, tail: str = "") -> str:
+    return f"/api/orgs/{w.practice.ods_code}/hna/runs/{w.extra['hna']['done']}{tail}"
+
+
+def _hna_upload(w: World) -> dict:
+    day = hna_extracts.AS_OF
+    return {
+        "extract": SimpleUploadedFile("extract.zip", hna_extracts.extract_zip()),
+        "as_of_day": str(day.day),
+        "as_of_month": str(day.month),
+        "as_of_year": str(day.year),
+        "focus": "saved",
+    }
+
+
+PV = PRACTICE_VIEW
+ROUTES.update(
+    {
+        # Health needs assessment: exact figures for the practice's own members only
+        "hna:list": Route(lambda w: base(w) + "hna/", get=PV),
+        "hna:run_new": Route(lambda w: base(w) + "hna/runs/new/", post=E, data=_hna_upload),
+        "hna:trends": Route(lambda w: base(w) + "hna/trends/", get=PV),
+        "hna:run": Route(lambda w: _run(w, "invalid"), get=PV),
+        "hna:run_status": Route(lambda w: _run(w, "failed") + "status/", get=PV),
+        "hna:run_drop": Route(lambda w: _run(w, "invalid") + "drop-bad-rows/", post=E),
+        "hna:run_retry": Route(lambda w: _run(w, "failed") + "retry/", post=E),
+        "hna:run_discard": Route(lambda w: _run(w, "invalid") + "discard/", post=E),
+        "hna:run_delete": Route(lambda w: _run(w, "failed") + "delete/", get=E, post=E),
+        "hna:report": Route(lambda w: _run(w) + "report/", get=PV),
+        "hna:export_html": Route(lambda w: _run(w) + "report.html", get=PV),
+        "hna:export_xlsx": Route(lambda w: _run(w) + "results.xlsx", get=PV),
+        "hna:export": Route(lambda w: _run(w) + "files/indicators.csv", get=PV),
+        "hna:add_to_plan": Route(
+            lambda w: _run(w) + "add-to-plan/",
+            post=E,
+            data=lambda w: first_finding(w.extra["hna"]["done"]),
+        ),
+        "hna:indicator": Route(lambda w: _run(w) + "indicators/dna_rate/", get=PV),
+        "hna:indicator_csv": Route(
+            lambda w: _run(w) + "indicators/dna_rate.csv?grouping=sex", get=PV
+        ),
+        "api:create_run": Route(
+            lambda w: f"/api/orgs/{w.practice.ods_code}/hna/runs",
+            post=E,
+            api=True,
+            method="multipart",
+            data=lambda w: {
+                "extract": SimpleUploadedFile("extract.zip", hna_extracts.extract_zip()),
+                "as_of": hna_extracts.AS_OF.isoformat(),
+            },
+        ),
+        "api:list_runs": Route(
+            lambda w: f"/api/orgs/{w.practice.ods_code}/hna/runs", get=PV, api=True
+        ),
+        "api:get_run": Route(lambda w: _api_run(w), get=PV, api=True),
+        "api:run_indicators": Route(lambda w: _api_run(w, "/indicators"), get=PV, api=True),
+        "api:run_gradients": Route(lambda w: _api_run(w, "/gradients"), get=PV, api=True),
+    }
+)
 
 # Open to everyone (no organisation data), or scoped to the user themself.
 PUBLIC = {
@@ -362,6 +903,14 @@ PUBLIC = {
     "catalogue:theme",
     "catalogue:action",
     "catalogue:export",
+    "casestudies:library",  # published case studies only (tests/web/casestudies)
+    "casestudies:detail",
+    "casestudies:print",
+    "casestudies:pdf",
+    "casestudies:export_json",
+    "casestudies:export_csv",
+    "api:list_case_studies",
+    "api:get_case_study",
     "orgs:list",  # lists only the user's own organisations (tested in tests/web/orgs)
     "orgs:accept_invitation",  # needs the secret token (tested in tests/web/orgs)
     "api:openapi-json",
@@ -374,7 +923,25 @@ PUBLIC = {
     "api:list_actions",
     "api:get_action",
     "api:list_orgs",  # the user's own organisations only
+    # The open ORUK feed: public services only (tests/web/directory/test_oruk_api.py)
+    "oruk:root",
+    "oruk:openapi",
+    "oruk:services",
+    "oruk:service",
+    "oruk:service_at_locations",
+    "oruk:service_at_location",
+    "oruk:taxonomies",
+    "oruk:taxonomy",
+    "oruk:taxonomy_terms",
+    "oruk:taxonomy_term",
     "",  # /assets/: the design system's icons
+    # The writer's side of staff feedback: public on purpose, outside sessions (ADR 22);
+    # the form needs the practice's secret link token, a thread needs its receipt code
+    # (tested in tests/web/feedback).
+    "staff_feedback:protects",
+    "staff_feedback:write",
+    "staff_feedback:receipt",
+    "staff_feedback:answer",
 }
 
 
@@ -404,6 +971,8 @@ def _client(w: World, role: str) -> Client:
 def _allowed(role: str, needed: int) -> bool:
     if needed == STAFF_ONLY:
         return role == "staff"
+    if needed == PRACTICE_VIEW:
+        return role in DIRECT_ROLES
     return ROLES[role] >= needed
 
 
@@ -457,8 +1026,14 @@ def test_write(world, name, role):
         data = _apply_data(client, world)
     if name == "reports:import":
         data = _workbook_upload(world)
+    if name == "directory:import_apply" and _allowed(role, route.post):
+        # Apply acts on a feed previewed in this session.
+        preview = client.post(base(world) + "directory/import/", _oruk_upload(world))
+        assert preview.status_code == 200
     before = fingerprint(world)
-    if route.api:
+    if route.method == "multipart":
+        response = client.post(path, data)
+    elif route.api:
         response = getattr(client, route.method)(
             path, data=json.dumps(data), content_type="application/json"
         )
@@ -467,7 +1042,7 @@ def test_write(world, name, role):
     after = fingerprint(world)
     if _allowed(role, route.post):
         assert response.status_code < 400, response.status_code
-        if name not in ("reports:import", "reports:import_cancel"):
+        if name not in ("reports:import", "reports:import_cancel", "directory:import"):
             assert after != before, "an allowed write changed nothing: is the payload valid?"
     else:
         _assert_refused(response, role, api=route.api, needed=route.post)

@@ -48,10 +48,28 @@ def test_demo_command_builds_every_worked_example(tmp_path):
     assert count("select count(*) from assessment_evidence") >= 2
     assert count("select count(*) from assessment_snapshot") == 1
     assert count("select count(*) from focus_focusgroupversion") == 1
-    assert count("select count(*) from plans_planitem") == 3
+    assert count("select count(*) from plans_planitem") == 4  # one added from an HNA finding
     assert count("select count(*) from plans_cycle") >= 2
     assert count("select count(*) from plans_measurement") >= 8
     assert count("select count(*) from audit_auditevent") > 20
+    assert count("select count(*) from feedback_feedback") == 4
+    assert count("select count(*) from feedback_heldfeedback") == 1
+    assert count("select count(*) from feedback_message where from_practice") == 1
+    states = dict(db.execute("select state, count(*) from casestudies_casestudy group by state"))
+    assert states.get("published", 0) + states.get("review_due", 0) >= 6
+    assert states.get("in_review") == 1 and states.get("draft") == 1
+    levels = {v for (v,) in db.execute("select level from engagement_activity")}
+    assert levels == {"inform", "consult", "involve", "collaborate", "co_produce"}
+    assert count("select count(*) from engagement_insight where loop_closed_on is not null") >= 5
+    assert count("select count(*) from engagement_insight where response = ''") >= 2
+    assert count("select count(*) from engagement_evaluationmeasurement") >= 10
+    # Three HNA runs over a year; the planted gap put into the plan narrows run by run.
+    assert count("select count(*) from hna_run where status = 'done'") == 3
+    fed = db.execute(
+        "select m.value from plans_measurement m join plans_planitem p on p.id = m.plan_item_id "
+        "where m.source_run_id is not null and p.measure_group = 'Q1' order by m.measured_on"
+    ).fetchall()
+    assert len(fed) == 3 and fed[0][0] < fed[1][0] < fed[2][0]
 
     hna = tmp_path / "demo" / "hna"
     for name in ("indicators.csv", "gradients.csv", "indicators.json", "gradients.json"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from . import catalogue, hna, org, synth, web
+from . import catalogue, directory, feedback, hna, org, synth, web
 
 app = typer.Typer(
     name="gpequity",
@@ -21,6 +21,10 @@ app = typer.Typer(
 app.add_typer(catalogue.app, name="catalogue", help="Browse, import and export framework packs.")
 app.add_typer(hna.app, name="hna", help="Validate an extract and run the health needs assessment.")
 app.add_typer(org.app, name="org", help="Administer organisations (export, import).")
+app.add_typer(
+    feedback.app, name="feedback", help="Anonymous staff feedback: the address, releases."
+)
+app.add_typer(directory.app, name="directory", help="Import and export Open Referral UK feeds.")
 app.command("synth")(synth.synth)
 web.register(app)
 

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connections, transaction
 
+from gpequity.web.hna.demo import hna_runs
 from gpequity.web.orgs import services as org_services
 from gpequity.web.orgs.models import OrgKind, Role
 
@@ -298,4 +299,10 @@ def _extract(info: DemoInfo) -> None:
 
 
 # Each docstring's first line is printed as progress.
-DEMO_STEPS: list[Callable[[DemoInfo], None]] = [_assessment, _focus, _plan, _extract]
+DEMO_STEPS: list[Callable[[DemoInfo], None]] = [_assessment, _focus, _plan, _extract, hna_runs]
+DEMO_STEPS.append(__import__("gpequity.web.feedback.demo", fromlist=["x"]).demo_feedback)
+DEMO_STEPS.append(__import__("gpequity.web.casestudies.demo", fromlist=["_"]).case_studies)
+
+# The directory of local services (issue 17).
+DEMO_STEPS.append(__import__("gpequity.web.directory.demo", fromlist=["build"]).build)
+DEMO_STEPS.append(__import__("gpequity.web.engagement.demo", fromlist=["demo_step"]).demo_step)

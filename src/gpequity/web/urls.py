@@ -39,6 +39,13 @@ urlpatterns = [
     path("orgs/<str:ods_code>/focus/", include("gpequity.web.focus.urls")),
     path("orgs/<str:ods_code>/plan/", include("gpequity.web.plans.urls")),
     path("orgs/<str:ods_code>/reports/", include("gpequity.web.reports.urls")),
+    path("orgs/<str:ods_code>/feedback/", include("gpequity.web.feedback.urls")),
+    path("staff-feedback/", include("gpequity.web.feedback.public_urls")),
+    path("", include("gpequity.web.casestudies.urls")),
+    path("orgs/<str:ods_code>/directory/", include("gpequity.web.directory.urls")),
+    path("oruk/", include("gpequity.web.directory.oruk_urls")),
+    path("orgs/<str:ods_code>/engagement/", include("gpequity.web.engagement.urls")),
+    path("orgs/<str:ods_code>/hna/", include("gpequity.web.hna.urls")),
     path("api/docs", core.api_docs, name="api_docs"),
     path("api/", api.urls),
     # NHS.UK frontend's CSS refers to its icons at /assets/images/...

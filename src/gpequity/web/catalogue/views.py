@@ -153,9 +153,18 @@ def action(request, key: str):
         "attribution": presenters.attribution_line(pack, imported) if official else "",
         "is_staff": request.user.is_staff,
         "workspaces": _workspaces(request.user, pack, key),
+        "case_studies": _case_studies(key),
         "breadcrumbs": _crumbs(pack, (page.theme_name, presenters.theme_url(pack, found.theme))),
     }
     return _render(request, "catalogue/action.html", ctx)
+
+
+def _case_studies(key: str) -> list[dict]:
+    """Published case studies of this action (gpequity.web.casestudies)."""
+    from gpequity.web.casestudies import presenters as cs_presenters
+    from gpequity.web.casestudies import selectors as cs_selectors
+
+    return [cs_presenters.card(c) for c in cs_selectors.for_action(key)]
 
 
 def _workspaces(user, pack, key: str) -> list[dict]:

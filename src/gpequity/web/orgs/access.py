@@ -97,3 +97,29 @@ def visible_organisations(user) -> QuerySet[Organisation]:
 
 def practices_for(user) -> QuerySet[Organisation]:
     return visible_organisations(user).filter(kind=OrgKind.PRACTICE)
+
+
+def direct_level(user, org: Organisation) -> int:
+    """The user's level from a membership of ``org`` itself (staff: manage); roles held at
+    organisations above it count for nothing here."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return 0
+    if user.is_staff:
+        return LEVELS[MANAGE]
+    role = Membership.objects.filter(user=user, organisation=org).values_list("role", flat=True)
+    return ROLE_LEVEL.get(role.first(), 0)
+
+
+def can_direct(user, org: Organisation, perm: str) -> bool:
+    """``can`` without inheritance: for exact, practice-only figures such as HNA results,
+    which organisations above the practice may see only through disclosure control."""
+    return direct_level(user, org) >= LEVELS[perm]
+
+
+def get_practice_org(user, ods_code: str, perm: str = VIEW) -> Organisation:
+    """``get_org`` for practice-only data: the user needs ``perm`` through a direct
+    membership of the organisation (or is staff); otherwise 404, as for ``get_org``."""
+    org = Organisation.objects.filter(ods_code=ods_code).select_related("parent").first()
+    if org is None or not can_direct(user, org, perm):
+        raise Http404("No such organisation")
+    return org

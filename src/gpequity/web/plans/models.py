@@ -40,6 +40,10 @@ class PlanItem(models.Model):
     objective = models.TextField(blank=True)
     measure_indicator = models.CharField(max_length=64, blank=True)
     measure_text = models.CharField(max_length=300, blank=True)
+    # Set by "Add to plan" from an HNA finding (ADR 17): each later run of the practice adds
+    # a measurement of this indicator in this group. Blank: not fed by runs.
+    measure_grouping = models.CharField(max_length=64, blank=True)
+    measure_group = models.CharField(max_length=64, blank=True)
     baseline = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
     target = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
     unit = models.CharField(max_length=20, blank=True)
@@ -89,6 +93,10 @@ class Measurement(models.Model):
     measured_on = models.DateField()
     value = models.DecimalField(max_digits=12, decimal_places=3)
     note = models.CharField(max_length=300, blank=True)
+    # The HNA run this value came from (ADR 17); cleared if the run is deleted.
+    source_run = models.ForeignKey(
+        "hna.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="measurements"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -62,11 +62,21 @@ def plan_due(request, ods_code: str):
         "heading": "Overdue and due soon",
         "overdue": [presenters.item_row(i, today) for i in selectors.overdue(items)],
         "due_soon": [presenters.item_row(i, today) for i in selectors.due_soon(items)],
+        "insights_overdue": _overdue_insights(org, today),
         "days": selectors.DUE_SOON_DAYS,
         "show_owner": True,
         "breadcrumbs": _crumbs(org, _plan_crumb(org)),
     }
     return render(request, "plans/due.html", ctx)
+
+
+def _overdue_insights(org, today, owner=None) -> list:
+    """What people said that is waiting for a response past its due date (engagement log)."""
+    from gpequity.web.engagement import presenters as eng
+    from gpequity.web.engagement import selectors as eng_selectors
+
+    qs = eng_selectors.overdue_insights(org, today)
+    return [eng.insight_row(i, today) for i in (qs.filter(owner=owner) if owner else qs)]
 
 
 @login_required
@@ -80,6 +90,7 @@ def plan_mine(request, ods_code: str):
         "overdue": [presenters.item_row(i, today) for i in selectors.overdue(mine)],
         "due_soon": [presenters.item_row(i, today) for i in selectors.due_soon(mine)],
         "all_rows": [presenters.item_row(i, today) for i in mine],
+        "insights_overdue": _overdue_insights(org, today, owner=request.user),
         "days": selectors.DUE_SOON_DAYS,
         "show_owner": False,
         "breadcrumbs": _crumbs(org, _plan_crumb(org)),
@@ -134,8 +145,20 @@ def plan_item(request, ods_code: str, item_id: int):
         "chart": presenters.run_chart_svg(item, measurements),
         "can_update": services.may_update(request.user, item),
         "breadcrumbs": _crumbs(org, _plan_crumb(org)),
+        **_case_studies(request.user, org, item),
     }
     return render(request, "plans/item.html", ctx)
+
+
+def _case_studies(user, org, item: PlanItem) -> dict:
+    """Published case studies for the item's action, and whether the user can write one up."""
+    from gpequity.web.casestudies import presenters as cs_presenters
+    from gpequity.web.casestudies import selectors as cs_selectors
+
+    return {
+        "case_studies": [cs_presenters.card(c) for c in cs_selectors.for_action(item.action_key)],
+        "can_write_up": access.can(user, org, access.CONTRIBUTE),
+    }
 
 
 def _initial(item: PlanItem) -> dict:

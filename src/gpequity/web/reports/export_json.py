@@ -19,6 +19,8 @@ from django.utils import timezone
 from gpequity import __version__
 from gpequity.web.assessment.models import Evidence
 from gpequity.web.audit.services import audit_for
+from gpequity.web.directory.exports import org_export_part as directory_export
+from gpequity.web.engagement.exchange import engagement_export
 from gpequity.web.orgs.models import Organisation
 
 from . import selectors
@@ -116,6 +118,8 @@ def org_export(org: Organisation, *, now: datetime | None = None) -> dict[str, A
             }
             for m in selectors.measurements(org)
         ],
+        "directory": directory_export(org),
+        "engagement": engagement_export(org),
         "audit_events": [
             {
                 "at": _v(a.created_at),

@@ -45,7 +45,9 @@ PLAN_FIELDS = tuple(dict.fromkeys([*xlsx.PLAN_COLUMNS.values(), *xlsx.TIER_PLAN_
 
 
 def report_context(org: Organisation) -> dict[str, Any]:
-    return {"org": org, "report": selectors.report_for(org)}
+    from gpequity.web.engagement.presenters import report_section
+
+    return {"org": org, "report": selectors.report_for(org), "engagement": report_section(org)}
 
 
 def report_html(org: Organisation) -> str:

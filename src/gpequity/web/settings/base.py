@@ -33,9 +33,16 @@ INSTALLED_APPS = [
     "gpequity.web.focus",
     "gpequity.web.plans",
     "gpequity.web.reports",
+    "gpequity.web.feedback",
+    "gpequity.web.casestudies",
+    "gpequity.web.directory",
+    "gpequity.web.engagement",
+    "gpequity.web.hna",
 ]
 
 MIDDLEWARE = [
+    # First: routes /staff-feedback/ around sessions, CSRF, auth and messages (ADR 22).
+    "gpequity.web.feedback.middleware.AnonymousZoneMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -114,6 +121,14 @@ WHITENOISE_AUTOREFRESH = False
 # Uploaded evidence and imported spreadsheets: private, never served directly.
 MEDIA_ROOT = VAR_DIR / "private"
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+# Practice extracts for the health needs assessment (ADR 17): the upload, and what a zip may
+# unpack to; refused uploads keep nothing.
+HNA_UPLOAD_MAX_BYTES = int(os.environ.get("GPEQUITY_HNA_UPLOAD_MAX_BYTES", 500 * 1024 * 1024))
+HNA_UNZIPPED_MAX_BYTES = int(
+    os.environ.get("GPEQUITY_HNA_UNZIPPED_MAX_BYTES", 4 * 1024 * 1024 * 1024)
+)
+HNA_KEEP_UPLOAD_HOURS = 24
+HNA_WARM_CHARTS = True  # the worker draws a finished run's charts so its pages open at once
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 STORAGES = {
@@ -147,3 +162,7 @@ LOGGING = {
 # WhiteNoise serves collected files from STATIC_ROOT and, outside production, straight from
 # the finders; make sure the folder exists so a fresh checkout starts cleanly.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# Directory of local services: a listing unchecked this many months is "due a check", then
+# "out of date".
+DIRECTORY_STALE_MONTHS = (6, 12)

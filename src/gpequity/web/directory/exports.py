@@ -1,0 +1,136 @@
+"""The directory as an ORUK feed (JSON), CSV and XLSX, and its part of the organisation's
+JSON export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from gpequity.oruk import from_oruk, page_envelope
+from gpequity.oruk.records import ACCESS_ROUTES, STATUSES
+from gpequity.web.orgs.models import Organisation
+
+from . import presenters
+from .models import Service
+
+
+def own_services(org: Organisation):
+    return Service.objects.filter(owner=org).order_by("name", "pk")
+
+
+def oruk_page(org: Organisation) -> dict[str, Any]:
+    """Every service the organisation owns, in full, in the standard's page envelope: the
+    file `gpequity directory import` reads back."""
+    docs = [s.document for s in own_services(org)]
+    return page_envelope(docs, total=len(docs), page=1, per_page=max(1, len(docs)))
+
+
+def org_export_part(org: Organisation) -> dict[str, Any]:
+    """The directory in the organisation's JSON export: ORUK documents plus our own fields."""
+    return {
+        "services": [
+            {
+                "oruk": s.document,
+                "public": s.public,
+                "checked_on": s.checked_on.isoformat() if s.checked_on else None,
+                "checked_by": s.checked_by,
+                "changed_at": s.changed_at.isoformat(),
+                "changed_by": s.changed_by,
+                "source": s.source,
+            }
+            for s in own_services(org)
+        ]
+    }
+
+
+COLUMNS = (
+    "ORUK id",
+    "Name",
+    "Provided by",
+    "Status",
+    "Description",
+    "How to access",
+    "Referral route",
+    "Ages",
+    "Who it is for",
+    "Cost",
+    "Languages",
+    "Opening times",
+    "Wait",
+    "Phone",
+    "Email",
+    "Website",
+    "Address",
+    "Postcode",
+    "Categories",
+    "Last checked",
+    "Checked by",
+    "Last changed",
+    "Public",
+)
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """Escape a spreadsheet formula (OWASP CSV injection guidance)."""
+    return "'" + value if value.startswith(DANGEROUS) else value
+
+
+def rows(org: Organisation) -> list[list[str]]:
+    out = []
+    for s in own_services(org):
+        r = from_oruk(s.document)
+        p = presenters.contact_lines(r)
+        loc = presenters.address(r)
+        out.append(
+            [
+                r.id,
+                r.name,
+                r.organisation_name,
+                STATUSES.get(r.status, r.status),
+                r.description,
+                "; ".join(ACCESS_ROUTES.get(x, x) for x in r.access_routes),
+                r.application_process,
+                presenters.ages(r),
+                r.eligibility_description,
+                presenters.cost(r),
+                ", ".join(presenters.languages(r)),
+                "; ".join(presenters.opening_times(r)),
+                r.wait_time,
+                p.get("phone", ""),
+                p.get("email", ""),
+                p.get("website", ""),
+                loc[0],
+                loc[1],
+                ", ".join(t.name for t in r.terms),
+                s.checked_on.isoformat() if s.checked_on else "",
+                s.checked_by,
+                s.changed_at.date().isoformat(),
+                "yes" if s.public else "no",
+            ]
+        )
+    return out
+
+
+def csv_bytes(org: Organisation) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(COLUMNS)
+    for row in rows(org):
+        w.writerow([_cell(c) for c in row])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(org: Organisation) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Directory"
+    ws.append(list(COLUMNS))
+    for row in rows(org):
+        ws.append([_cell(c) for c in row])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,111 @@
+"""Reads of the HNA area, always scoped to one practice (ADR 17)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from gpequity.hna import results as core_results
+from gpequity.web.orgs.models import Organisation
+
+from .models import GradientResult, IndicatorResult, Run, RunStatus
+from .runs import mark_if_dead
+
+_INDICATOR_FIELDS = (
+    "indicator",
+    "grouping",
+    "group",
+    "numerator",
+    "denominator",
+    "value",
+    "lower",
+    "upper",
+    "compared_with_rest",
+    "suppressed",
+)
+_GRADIENT_FIELDS = core_results.GRADIENT_COLUMNS
+
+
+def runs(organisation: Organisation) -> QuerySet[Run]:
+    return Run.objects.filter(organisation=organisation).select_related("created_by")
+
+
+def run_list(organisation: Organisation) -> list[Run]:
+    """The practice's runs, newest as-of first, any dead worker's run marked failed."""
+    return [mark_if_dead(r) for r in runs(organisation).defer("validation")]
+
+
+def run_get(organisation: Organisation, run_id) -> Run | None:
+    """One run of this practice; None for another practice's id (never leak it)."""
+    run = runs(organisation).filter(pk=run_id).first()
+    return mark_if_dead(run) if run is not None else None
+
+
+def done_runs(organisation: Organisation) -> QuerySet[Run]:
+    return runs(organisation).filter(status=RunStatus.DONE).order_by("as_of", "created_at")
+
+
+def latest_done(organisation: Organisation) -> Run | None:
+    return (
+        runs(organisation).filter(status=RunStatus.DONE).order_by("-as_of", "-created_at").first()
+    )
+
+
+def _kinds(run: Run) -> dict[str, str]:
+    return {d["id"]: d.get("kind", "proportion") for d in run.definitions or []}
+
+
+def indicator_rows(run: Run, indicator: str | None = None) -> list[dict[str, Any]]:
+    """The run's DATA.md ``indicators`` rows, typed as the engine gave them (counts as whole
+    numbers for proportions, sums as floats for means), in their stored order."""
+    kinds = _kinds(run)
+    qs = IndicatorResult.objects.filter(run=run)
+    if indicator is not None:
+        qs = qs.filter(indicator=indicator)
+    rows = []
+    for r in qs.order_by("position").values(*_INDICATOR_FIELDS):
+        if r["numerator"] is not None and kinds.get(r["indicator"], "proportion") != "mean":
+            r["numerator"] = int(r["numerator"])
+        rows.append(r)
+    return rows
+
+
+def gradient_rows(run: Run, indicator: str | None = None) -> list[dict[str, Any]]:
+    qs = GradientResult.objects.filter(run=run)
+    if indicator is not None:
+        qs = qs.filter(indicator=indicator)
+    return list(qs.order_by("position").values(*_GRADIENT_FIELDS))
+
+
+def series(
+    organisation: Organisation, indicator: str, pairs: list[tuple[str, str]]
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """For trends: each (grouping, group)'s rows over the practice's finished runs."""
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {p: [] for p in pairs}
+    groupings = {g for g, _ in pairs}
+    qs = (
+        IndicatorResult.objects.filter(
+            run__organisation=organisation,
+            run__status=RunStatus.DONE,
+            indicator=indicator,
+            grouping__in=groupings,
+        )
+        .order_by("run__as_of", "run__created_at")
+        .values(
+            "run_id",
+            "run__as_of",
+            "grouping",
+            "group",
+            "numerator",
+            "denominator",
+            "value",
+            "lower",
+            "upper",
+        )
+    )
+    for r in qs:
+        key = (r["grouping"], r["group"])
+        if key in out:
+            out[key].append(r)
+    return out
