@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gpequity import benchmark
@@ -57,6 +57,7 @@ def test_mean_limits_worked_by_hand():
     ns=st.lists(st.integers(1, 100_000), min_size=2, max_size=6, unique=True),
     method=st.sampled_from(["wilson", "normal"]),
 )
+@example(target=0.9999999999999999, ns=[1, 43], method="wilson")  # rounding at the top end
 def test_proportion_limits_nest_stay_in_range_and_narrow(target, ns, method):
     limits = benchmark.proportion_limits(target, sorted(ns), method=method)
     for lim in limits:

@@ -63,6 +63,9 @@ def proportion_limits(
             raise ValueError("denominators must be 1 or more")
         lo95, hi95 = _proportion_pair(target, n, 0.95, method)
         lo998, hi998 = _proportion_pair(target, n, 0.998, method)
+        # The wider limits hold the narrower ones; near 0 and 1 rounding could put the last
+        # bit the wrong way round (0.9999999999999999 against a clipped 1.0).
+        lo998, hi998 = min(lo998, lo95), max(hi998, hi95)
         out.append(FunnelLimits(int(n), lo95, hi95, lo998, hi998))
     return out
 
