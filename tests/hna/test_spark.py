@@ -375,3 +375,33 @@ def test_the_extract_is_handed_to_spark_in_the_scratch_folder(
     assert list(scratch.iterdir()) == []
     on_duckdb = run(folder, as_of="2025-03-31")
     assert on_spark.indicator_rows == on_duckdb.indicator_rows
+
+
+def test_a_system_extract_gives_the_same_files_on_either_engine(spark, tmp_path):
+    """DATA.md "System extracts": the practice tables, like the others, are byte for byte the
+    same from Spark as from DuckDB (the Python API, on Spark's own session)."""
+    from gpequity import hna
+    from gpequity.synth import generate
+
+    folder = tmp_path / "system"
+    generate(1500, seed=11, as_of=date(2025, 3, 31), out=folder, practices=3)
+    written = {}
+    for engine in ("duckdb", "spark"):
+        result = hna.run(
+            folder,
+            as_of="2025-03-31",
+            focus={"any": [{"imd_decile": {"le": 2}}]},
+            engine=engine,
+            spark=spark if engine == "spark" else None,
+        )
+        out = result.write(tmp_path / engine)
+        written[engine] = {
+            f.name: f.read_bytes() for f in sorted(out.iterdir()) if f.name != "run.json"
+        }
+    assert "practice_indicators.csv" in written["duckdb"]
+    assert written["spark"] == written["duckdb"]
+    codes = {
+        line.split(b",")[0]
+        for line in written["duckdb"]["practice_indicators.csv"].splitlines()[1:]
+    }
+    assert codes == {b"Y90001", b"Y90002", b"Y90003"}

@@ -165,9 +165,16 @@ def run(
         _print_error(f"cannot write the results to {out}: {exc.strerror or exc}")
         raise typer.Exit(2) from exc
     typer.echo(result.summary())
+    practices = ""
+    if result.practices is not None:
+        codes = {r["practice_code"] for r in result.practices.indicators}
+        practices = (
+            f", and practice_indicators and practice_gradients for {len(codes)} practices "
+            "(a system extract)"
+        )
     typer.echo(
-        f"\nWrote indicators and gradients (CSV and JSON), and run.json (what the run used), "
-        f"to {written}"
+        f"\nWrote indicators and gradients (CSV and JSON), and run.json (what the run used)"
+        f"{practices}, to {written}"
     )
 
 

@@ -34,6 +34,15 @@ def synth(
     format: Annotated[  # noqa: A002 - the option is called --format
         str, typer.Option("--format", help="csv or parquet.")
     ] = "csv",
+    practices: Annotated[
+        int,
+        typer.Option(
+            "--practices",
+            min=0,
+            help="Make a system (PCN or ICB) extract: patients spread over this many "
+            "practices, with a practice_code column.",
+        ),
+    ] = 0,
 ) -> None:
     """Write a synthetic practice extract (patients and appointments) for demos and tests."""
     from gpequity.synth import generate
@@ -64,6 +73,7 @@ def synth(
             appointments_per_patient=appointments_per_patient,
             format=format,  # type: ignore[arg-type]
             progress=progress,
+            practices=practices,
         )
 
     console.print(
@@ -74,7 +84,8 @@ def synth(
             if summary.appointments_path
             else " (no appointments)"
         )
-        + f" (seed {summary.seed}, as of {summary.as_of.isoformat()})."
+        + f" (seed {summary.seed}, as of {summary.as_of.isoformat()})"
+        + (f", spread over {practices} practices (practice_code)." if practices else ".")
     )
     table = Table(title="Planted inequalities", show_lines=False)
     table.add_column("indicator")

@@ -20,7 +20,15 @@ import yaml
 from gpequity import __version__
 from gpequity.hna import results
 from gpequity.hna.criteria import CriteriaError, Group, json_problem
-from gpequity.hna.engine import DuckDBSource, Plan, Progress, compute_counts, focus_criteria
+from gpequity.hna.engine import (
+    DuckDBSource,
+    Plan,
+    Progress,
+    compute_counts,
+    compute_system_counts,
+    focus_criteria,
+    is_system_extract,
+)
 from gpequity.hna.indicators import Indicator, resolve
 from gpequity.hna.runinfo import RunInfo, definitions_data, extract_fingerprint
 
@@ -205,6 +213,19 @@ class HNAResult:
     run_info: RunInfo | None = None
     """What the run used (DATA.md "Results over time"): as-of date, extract fingerprint,
     Focus criteria, indicator definitions, gpequity version."""
+    practices: results.PracticeTables | None = None
+    """For a system extract (patients with ``practice_code``): the ``practice_indicators``
+    and ``practice_gradients`` rows and their notes; None otherwise."""
+
+    @property
+    def practice_indicator_rows(self) -> list[results.Row] | None:
+        """DATA.md ``practice_indicators`` rows (system extracts only)."""
+        return self.practices.indicators if self.practices is not None else None
+
+    @property
+    def practice_gradient_rows(self) -> list[results.Row] | None:
+        """DATA.md ``practice_gradients`` rows (system extracts only)."""
+        return self.practices.gradients if self.practices is not None else None
 
     @cached_property
     def indicators(self) -> pd.DataFrame:
@@ -286,7 +307,11 @@ class HNAResult:
         """Write indicators/gradients as CSV and JSON into ``out``, with ``run.json`` (what
         the run used) beside them; all or nothing."""
         return results.write_outputs(
-            out, self.indicator_rows, self.gradient_rows, run_info=self.run_info
+            out,
+            self.indicator_rows,
+            self.gradient_rows,
+            run_info=self.run_info,
+            practices=self.practices,
         )
 
 
@@ -364,10 +389,13 @@ def _count(
     engine: str,
     spark: Any,
     progress: Progress | None,
-) -> tuple[list[results.GroupCount], Plan, Group | None]:
+) -> tuple[
+    list[results.GroupCount], Plan, Group | None, dict[str, list[results.GroupCount]] | None
+]:
     """Count on the chosen engine; on DuckDB, inside the loader's own connection if it has one.
 
-    Also hands back the Focus criteria as parsed and checked (for the run's record)."""
+    Also hands back the Focus criteria as parsed and checked (for the run's record), and for
+    a system extract each practice's counts (None otherwise)."""
     if hasattr(loaded, "duckdb_source"):  # Spark gets Parquet written from it
         con, p_schema, a_schema = loaded.duckdb_source()
         patients: Any = DuckDBSource(con, p_schema, a_schema)
@@ -376,17 +404,19 @@ def _count(
         patients, appointments = loaded.patients, loaded.appointments
         p_schema = patients.schema
     focus_group = _checked_focus(focus_data, p_schema.names)
-    counts, plan = compute_counts(
-        patients,
-        appointments,
-        as_of=as_of,
-        indicators=definitions,
-        focus=focus_group,
-        engine=engine,
-        spark=spark,
-        progress=progress,
-    )
-    return counts, plan, focus_group
+    kwargs = {
+        "as_of": as_of,
+        "indicators": definitions,
+        "focus": focus_group,
+        "engine": engine,
+        "spark": spark,
+        "progress": progress,
+    }
+    if is_system_extract(patients):
+        counts, plan, by_practice = compute_system_counts(patients, appointments, **kwargs)
+        return counts, plan, focus_group, by_practice
+    counts, plan = compute_counts(patients, appointments, **kwargs)
+    return counts, plan, focus_group, None
 
 
 def run(
@@ -423,7 +453,7 @@ def run(
     loaded = _load(extract, drop_bad_rows, progress, limits)
     fingerprint = extract_fingerprint(extract) if isinstance(extract, str | Path) else None
     try:
-        counts, plan, focus_group = _count(
+        counts, plan, focus_group, by_practice = _count(
             loaded,
             as_of=as_of_date,
             focus_data=focus_data,
@@ -440,9 +470,13 @@ def run(
     info = _info(plan.indicators)
     table = results.indicator_rows(counts, info)
     gradients, gradient_notes = results.gradient_rows(counts, info)
+    means = {d.id for d in plan.indicators if d.kind == "mean"}
     if shareable:
-        table, gradients = results.apply_disclosure(
-            table, gradients, mean_indicators={d.id for d in plan.indicators if d.kind == "mean"}
+        table, gradients = results.apply_disclosure(table, gradients, mean_indicators=means)
+    practices = None
+    if by_practice is not None:
+        practices = results.practice_tables(
+            by_practice, info, mean_indicators=means if shareable else None
         )
     notes = [f"{ind}: {why}" for ind, why in plan.skipped.items()]
     notes += plan.notes + gradient_notes
@@ -465,6 +499,7 @@ def run(
         + _completeness_warnings(completeness),
         imd_attribution=attribution,
         shareable=shareable,
+        practices=practices,
         run_info=RunInfo(
             as_of=as_of_date,
             extract_fingerprint=fingerprint,

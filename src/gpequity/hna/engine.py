@@ -349,9 +349,14 @@ CELL_KEYS = {
     **{flag: f"k_{flag}" for flag in FLAG_GROUPINGS},
 }
 AGE_BAND_UPPER = (17, 39, 64, 79)  # band i holds ages up to AGE_BAND_UPPER[i]; the rest 80+
+PRACTICE_COLUMN = "practice_code"
+"""DATA.md "System extracts": the patient's registered practice, in PCN and ICB extracts."""
+PRACTICE_KEY = "k_practice_code"
 
 
-def _group_keys(t: ir.Table, focus: ir.BooleanValue | None) -> dict[str, ir.Value]:
+def _group_keys(
+    t: ir.Table, focus: ir.BooleanValue | None, practice: bool = False
+) -> dict[str, ir.Value]:
     """Ibis cell keys (Spark path; mirrors ``_key_sql``)."""
     import ibis
 
@@ -367,10 +372,12 @@ def _group_keys(t: ir.Table, focus: ir.BooleanValue | None) -> dict[str, ir.Valu
         keys["k_focus"] = focus
     for flag in FLAG_GROUPINGS:
         keys[f"k_{flag}"] = t[flag].fill_null(False)
+    if practice:
+        keys[PRACTICE_KEY] = t[PRACTICE_COLUMN]
     return keys
 
 
-def _key_sql(kinds: Mapping[str, Kind], with_focus: bool) -> dict[str, str]:
+def _key_sql(kinds: Mapping[str, Kind], with_focus: bool, practice: bool = False) -> dict[str, str]:
     """SQL cell keys (DuckDB path; mirrors ``_group_keys``)."""
     age = ident("age")
     bands = " ".join(f"WHEN {age} <= {top} THEN {i}" for i, top in enumerate(AGE_BAND_UPPER))
@@ -384,6 +391,8 @@ def _key_sql(kinds: Mapping[str, Kind], with_focus: bool) -> dict[str, str]:
         keys["k_focus"] = ident(_FOCUS_COLUMN)
     for flag in FLAG_GROUPINGS:
         keys[f"k_{flag}"] = truthy(flag, kinds[flag])
+    if practice:
+        keys[PRACTICE_KEY] = ident(PRACTICE_COLUMN)
     return keys
 
 
@@ -747,8 +756,10 @@ def cells_sql(
     *,
     as_of: date,
     focus: Group | None,
+    practice: bool = False,
 ) -> str:
-    """The cells query: indicator sums per combination of every grouping's key.
+    """The cells query: indicator sums per combination of every grouping's key (and of the
+    practice, with ``practice``).
 
     With appointments it reads the table ``appointment_measures_sql`` builds first.
     """
@@ -760,7 +771,8 @@ def cells_sql(
     measures += [f"_a{x}{i}" for i, _ in appt_level for x in "dn"]
     patients_sql = _patients_sql(patients, appointments, relation, measures)
     kinds: dict[str, Kind] = {**kinds_of(patients), **_MEASURE_KINDS}
-    keys = [f"{expr} AS {ident(name)}" for name, expr in _key_sql(kinds, focus is not None).items()]
+    key_sql = _key_sql(kinds, focus is not None, practice)
+    keys = [f"{expr} AS {ident(name)}" for name, expr in key_sql.items()]
     select = ",\n  ".join([*keys, *_metric_sql(plan, kinds, as_of)])
     return f"WITH _t AS ({patients_sql})\nSELECT\n  {select}\nFROM _t GROUP BY ALL"
 
@@ -775,7 +787,11 @@ class DuckDBSource:
     appointments: pa.Schema | None
 
 
-def _duckdb_cells(source: DuckDBSource, plan: Plan, *, as_of: date, focus: Group | None) -> Cells:
+def _duckdb_cells(
+    source: DuckDBSource, plan: Plan, *, as_of: date, focus: Group | None, practice: bool = False
+) -> tuple[Cells, Cells | None]:
+    """The whole extract's cells, and with ``practice`` also the cells per practice (a
+    second query over the same appointment measures: the first stays exactly as without)."""
     con = source.con
     con.execute("SET enable_progress_bar = false")  # keep stdout for our own output
     con.execute("SET preserve_insertion_order = false")  # cells come in any order
@@ -786,7 +802,14 @@ def _duckdb_cells(source: DuckDBSource, plan: Plan, *, as_of: date, focus: Group
         con.execute(appointment_measures_sql(source.appointments, as_of, appt_level))
     query = cells_sql(source.patients, source.appointments, plan, as_of=as_of, focus=focus)
     try:
-        return Cells.from_numpy(con.execute(query).fetchnumpy())
+        cells = Cells.from_numpy(con.execute(query).fetchnumpy())
+        by_practice = None
+        if practice:
+            query = cells_sql(
+                source.patients, source.appointments, plan, as_of=as_of, focus=focus, practice=True
+            )
+            by_practice = Cells.from_numpy(con.execute(query).fetchnumpy())
+        return cells, by_practice
     finally:
         con.execute(f"DROP TABLE IF EXISTS {_APPT_MEASURES_TABLE}")
 
@@ -984,7 +1007,8 @@ def _spark_cells(
     focus: Group | None,
     spark: Any,
     say: Progress = lambda _message, _fraction: None,
-) -> Cells:
+    practice: bool = False,
+) -> tuple[Cells, Cells | None]:
     with _spark_errors():  # no Java stack trace reaches the user
         from gpequity.hna.criteria import to_ibis
 
@@ -1004,10 +1028,16 @@ def _spark_cells(
             p = p.mutate(**{_FOCUS_COLUMN: focus_expr})
         t = _with_measures(p, a, as_of, appt_level)
         focus_col = t[_FOCUS_COLUMN] if focus is not None else None
-        cells = t.group_by(**_group_keys(t, focus_col)).aggregate(**_ibis_metrics(t, plan, as_of))
+        metrics = _ibis_metrics(t, plan, as_of)
+        cells = t.group_by(**_group_keys(t, focus_col)).aggregate(**metrics)
         say("Spark is planning the count", 0.44)  # seconds before its first stage starts
         with _spark_progress(con._session, say, "Counting indicators in spark", 0.45, 0.85):
-            return Cells.from_arrow(cells.to_pyarrow())
+            whole = Cells.from_arrow(cells.to_pyarrow())
+            by_practice = None
+            if practice:
+                per = t.group_by(**_group_keys(t, focus_col, practice=True)).aggregate(**metrics)
+                by_practice = Cells.from_arrow(per.to_pyarrow())
+            return whole, by_practice
 
 
 def _spark_count(
@@ -1019,7 +1049,8 @@ def _spark_count(
     focus: Group | None,
     spark: Any,
     report: Progress,
-) -> Cells:
+    practice: bool = False,
+) -> tuple[Cells, Cells | None]:
     """The cells on Spark: a session started if none is given, and a ``DuckDBSource`` handed
     over as Parquet in the scratch folder (checked before a session is started)."""
     handover = isinstance(patients, DuckDBSource)
@@ -1031,7 +1062,7 @@ def _spark_count(
         if spark is None:
             report("Starting Spark", 0.32)  # a JVM: several seconds
             spark = spark_session()
-    kwargs = {"as_of": as_of, "focus": focus, "spark": spark, "say": report}
+    kwargs = {"as_of": as_of, "focus": focus, "spark": spark, "say": report, "practice": practice}
     if not handover:
         return _spark_cells(patients, appointments, plan, **kwargs)
     with tempfile.TemporaryDirectory(prefix="gpequity-spark-in-", dir=scratch) as folder:
@@ -1159,6 +1190,34 @@ def rollup(cells: Cells, plan: Plan, groupings: Sequence[str]) -> list[GroupCoun
     return rows
 
 
+def rollup_by_practice(
+    cells: Cells, plan: Plan, groupings: Sequence[str]
+) -> dict[str, list[GroupCount]]:
+    """``rollup`` for each practice's own cells (keyed by ``k_practice_code``), by practice
+    code in order. Each practice's cells are exactly those a run over its patients alone
+    would count, so its rows are that run's rows."""
+    import numpy as np
+
+    codes = cells.keys[PRACTICE_KEY]
+    if any(code is None for code in codes):
+        raise EngineError(
+            f"some patients have no {PRACTICE_COLUMN}: in a system extract every patient needs one"
+        )
+    where: dict[str, list[int]] = {}
+    for i, code in enumerate(codes):
+        where.setdefault(code, []).append(i)
+    out = {}
+    for code in sorted(where):
+        index = np.asarray(where[code], dtype=np.int64)
+        part = Cells(
+            keys={k: [v[i] for i in where[code]] for k, v in cells.keys.items()},
+            sums={m: col[index] for m, col in cells.sums.items()},
+            rows=len(index),
+        )
+        out[code] = rollup(part, plan, groupings)
+    return out
+
+
 def _counts_from(grouping: str, rec: Mapping[str, Any], plan: Plan) -> list[GroupCount]:
     out: list[GroupCount] = []
     for i, ind in enumerate(plan.indicators):
@@ -1201,6 +1260,74 @@ def compute_counts(
     to Parquet, which Spark reads in parallel rather than through this process).
     ``focus`` is Focus Patient criteria (a ``criteria.Group``, a dict or JSON text).
     """
+    rows, plan, _ = _compute(
+        patients,
+        appointments,
+        as_of=as_of,
+        indicators=indicators,
+        focus=focus,
+        engine=engine,
+        spark=spark,
+        progress=progress,
+        practice=False,
+    )
+    return rows, plan
+
+
+def compute_system_counts(
+    patients: pa.Table | DuckDBSource,
+    appointments: pa.Table | None = None,
+    *,
+    as_of: date,
+    indicators: Sequence[Indicator],
+    focus: Group | Mapping[str, Any] | str | None = None,
+    engine: str = "duckdb",
+    spark: Any = None,
+    progress: Progress | None = None,
+) -> tuple[list[GroupCount], Plan, dict[str, list[GroupCount]]]:
+    """``compute_counts`` for a system extract (DATA.md "System extracts"): the whole
+    extract's counts exactly as ``compute_counts`` gives them, and each practice's counts
+    (every grouping), by ``practice_code``."""
+    rows, plan, by_practice = _compute(
+        patients,
+        appointments,
+        as_of=as_of,
+        indicators=indicators,
+        focus=focus,
+        engine=engine,
+        spark=spark,
+        progress=progress,
+        practice=True,
+    )
+    assert by_practice is not None
+    return rows, plan, by_practice
+
+
+def is_system_extract(patients: pa.Table | DuckDBSource) -> bool:
+    """Whether the patients have a ``practice_code`` column with at least one value."""
+    if isinstance(patients, DuckDBSource):
+        if PRACTICE_COLUMN not in patients.patients.names:
+            return False
+        query = f"SELECT count({ident(PRACTICE_COLUMN)}) FROM gpequity_patients"
+        return bool(patients.con.execute(query).fetchone()[0])
+    if PRACTICE_COLUMN not in patients.schema.names:
+        return False
+    column = patients[PRACTICE_COLUMN]
+    return column.null_count < len(column)
+
+
+def _compute(
+    patients: pa.Table | DuckDBSource,
+    appointments: pa.Table | None,
+    *,
+    as_of: date,
+    indicators: Sequence[Indicator],
+    focus: Group | Mapping[str, Any] | str | None,
+    engine: str,
+    spark: Any,
+    progress: Progress | None,
+    practice: bool,
+) -> tuple[list[GroupCount], Plan, dict[str, list[GroupCount]] | None]:
     report = progress or (lambda _msg, _frac: None)
     if engine not in ENGINES:
         raise EngineError(f"unknown engine '{engine}' (use {' or '.join(ENGINES)})")
@@ -1209,6 +1336,8 @@ def compute_counts(
     else:
         p_schema = patients.schema
         a_schema = appointments.schema if appointments is not None else None
+    if practice and PRACTICE_COLUMN not in p_schema.names:
+        raise EngineError(f"a system extract needs a {PRACTICE_COLUMN} column in patients")
     plan = plan_indicators(
         indicators,
         patient_columns=p_schema.names,
@@ -1217,18 +1346,27 @@ def compute_counts(
     criteria = focus_criteria(focus, p_schema.names)
     report(f"Counting indicators in {engine}", 0.3)
     if engine == "spark":
-        cells = _spark_count(
-            patients, appointments, plan, as_of=as_of, focus=criteria, spark=spark, report=report
+        cells, per = _spark_count(
+            patients,
+            appointments,
+            plan,
+            as_of=as_of,
+            focus=criteria,
+            spark=spark,
+            report=report,
+            practice=practice,
         )
     elif isinstance(patients, DuckDBSource):
-        cells = _duckdb_cells(patients, plan, as_of=as_of, focus=criteria)
+        cells, per = _duckdb_cells(patients, plan, as_of=as_of, focus=criteria, practice=practice)
     else:
         source = _arrow_source(patients, appointments)
         try:
-            cells = _duckdb_cells(source, plan, as_of=as_of, focus=criteria)
+            cells, per = _duckdb_cells(source, plan, as_of=as_of, focus=criteria, practice=practice)
         finally:
             source.con.close()
     report("Adding up groups", 0.85)
-    rows = rollup(cells, plan, grouping_names(criteria is not None))
+    groupings = grouping_names(criteria is not None)
+    rows = rollup(cells, plan, groupings)
+    by_practice = rollup_by_practice(per, plan, groupings) if per is not None else None
     report("Aggregated", 0.9)
-    return rows, plan
+    return rows, plan, by_practice

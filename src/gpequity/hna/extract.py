@@ -991,6 +991,43 @@ def _report_checks(
     return int(bad_rows)
 
 
+PRACTICE_CODE = "practice_code"
+_PRACTICE_BIT = 62  # above every check's bit (at most 62 checks: bits 0 to 61)
+
+
+def _report_practice_codes(
+    con: duckdb.DuckDBPyConnection, loaded: _Loaded, report: ValidationReport
+) -> None:
+    """DATA.md "System extracts": once any patient row has a ``practice_code``, the extract
+    holds several practices and a row without one is an error (marked bad, so that
+    ``drop_bad_rows`` leaves it out like any other)."""
+    stored = next((st for st, name in loaded.stored() if name == PRACTICE_CODE), None)
+    if stored is None:
+        return
+    t = loaded.table
+    filled, blank = con.execute(
+        f"SELECT count({stored}), count(*) - count({stored}) FROM {t}"
+    ).fetchone()  # type: ignore[misc]
+    if not filled or not blank:
+        return
+    con.execute(
+        f"UPDATE {t} SET __bad = __bad | (CAST(1 AS BIGINT) << {_PRACTICE_BIT}) "
+        f"WHERE {stored} IS NULL"
+    )
+    examples = con.execute(
+        f"SELECT rowid FROM {t} WHERE {stored} IS NULL ORDER BY rowid LIMIT {report.max_examples}"
+    ).fetchall()
+    message = (
+        "blank, but other rows have a practice code: in a system extract every patient row "
+        "needs the code of its practice"
+    )
+    issues = [
+        Issue(loaded.source.label, loaded.line(rowid), PRACTICE_CODE, "", "missing", message)
+        for (rowid,) in examples
+    ]
+    report.add_group(issues, int(blank))
+
+
 def _report_duplicates(
     con: duckdb.DuckDBPyConnection, p: _Loaded, report: ValidationReport
 ) -> None:
@@ -1200,6 +1237,7 @@ def _open(
                     )
                 return report, None
             _report_checks(con, p, report)
+            _report_practice_codes(con, p, report)
             _report_duplicates(con, p, report)
             _completeness(con, p, report)
             _imd_facts(con, p, report)

@@ -62,6 +62,10 @@ GRADIENT_COLUMNS = (
     "rii_lower",
     "rii_upper",
 )
+PRACTICE_INDICATOR_COLUMNS = ("practice_code", *INDICATOR_COLUMNS)
+"""DATA.md "System extracts": ``practice_indicators``, the ``indicators`` columns after
+``practice_code``."""
+PRACTICE_GRADIENT_COLUMNS = ("practice_code", *GRADIENT_COLUMNS)
 SII_SIMULATIONS = 10_000
 GRADIENT_QUANTILES: dict[str, tuple[str, ...]] = {
     "imd_decile": tuple(str(d) for d in range(1, 11)),
@@ -84,7 +88,9 @@ class GroupCount:
     """One indicator in one group: what the engine (or the twin) computes.
 
     For a mean, ``numerator`` is the sum of per-patient values and ``sum_sq`` the sum of
-    their squares (enough for the interval and the Welch comparison).
+    their squares (enough for the interval and the Welch comparison). A mean without
+    ``sum_sq`` (counts added up from stored ``indicators`` rows, which do not carry it) gets
+    no interval and is not compared.
     """
 
     indicator: str
@@ -113,12 +119,16 @@ def _group_key(grouping: str, group: str) -> tuple[int, int, str]:
 
 def _interval(kind: str, c: GroupCount) -> tuple[float, float]:
     if kind == "mean":
-        return stats.mean_interval_from_sums(c.denominator, float(c.numerator), c.sum_sq or 0.0)
+        if c.sum_sq is None:
+            return (math.nan, math.nan)
+        return stats.mean_interval_from_sums(c.denominator, float(c.numerator), c.sum_sq)
     return stats.wilson_interval(int(c.numerator), c.denominator)
 
 
 def _compare(kind: str, c: GroupCount, total: GroupCount | None) -> str:
     if c.grouping == "overall" or total is None:
+        return "not_compared"
+    if kind == "mean" and (c.sum_sq is None or total.sum_sq is None):
         return "not_compared"
     if kind == "mean":
         return stats.compare_mean_with_rest(
@@ -195,7 +205,7 @@ def gradients_frame(rows: Sequence[Row]) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(rows), columns=list(GRADIENT_COLUMNS))
 
 
-_TEXT_COLUMNS = frozenset({"indicator", "grouping", "group", "compared_with_rest"})
+_TEXT_COLUMNS = frozenset({"practice_code", "indicator", "grouping", "group", "compared_with_rest"})
 _ARROW_TYPES = {
     **dict.fromkeys(GRADIENT_COLUMNS[2:], "float64"),
     "numerator": "float64",  # whole numbers for proportions, sums of scores for means
@@ -383,6 +393,11 @@ def _write_table(folder: Path, name: str, rows: Sequence[Row], columns: Sequence
     (folder / f"{name}.json").write_text(text + "\n", encoding="utf-8")
 
 
+def _write_practice_tables(folder: Path, practices: PracticeTables) -> None:
+    _write_table(folder, "practice_indicators", practices.indicators, PRACTICE_INDICATOR_COLUMNS)
+    _write_table(folder, "practice_gradients", practices.gradients, PRACTICE_GRADIENT_COLUMNS)
+
+
 def _write_all(
     folder: Path, indicators: Sequence[Row], gradients: Sequence[Row], run_info: Any = None
 ) -> None:
@@ -394,6 +409,46 @@ def _write_all(
 
 
 OUTPUT_FILES = ("indicators.csv", "gradients.csv", "indicators.json", "gradients.json")
+PRACTICE_FILES = (
+    "practice_indicators.csv",
+    "practice_gradients.csv",
+    "practice_indicators.json",
+    "practice_gradients.json",
+)
+
+
+@dataclass
+class PracticeTables:
+    """A system extract's per-practice tables (DATA.md "System extracts"), and the notes on
+    gradients that could not be fitted, each starting with its practice code."""
+
+    indicators: list[Row]
+    gradients: list[Row]
+    notes: list[str]
+
+
+def practice_tables(
+    by_practice: dict[str, list[GroupCount]],
+    info: Sequence[IndicatorInfo],
+    *,
+    mean_indicators: set[str] | None = None,
+) -> PracticeTables:
+    """Each practice's ``indicators`` and ``gradients`` rows, made exactly as for a run over
+    that practice alone, with ``practice_code`` first; practices in code order. With
+    ``mean_indicators`` given, each practice's rows go through disclosure control."""
+    indicators: list[Row] = []
+    gradients: list[Row] = []
+    notes: list[str] = []
+    for code in sorted(by_practice):
+        counts = by_practice[code]
+        rows = indicator_rows(counts, info)
+        grads, grad_notes = gradient_rows(counts, info)
+        if mean_indicators is not None:
+            rows, grads = apply_disclosure(rows, grads, mean_indicators=mean_indicators)
+        indicators += [{"practice_code": code, **r} for r in rows]
+        gradients += [{"practice_code": code, **g} for g in grads]
+        notes += [f"{code}: {n}" for n in grad_notes]
+    return PracticeTables(indicators, gradients, notes)
 
 
 class OutputFolderError(ValueError):
@@ -419,10 +474,15 @@ def check_output_folder(out: str | Path) -> Path:
 
 
 def write_outputs(
-    out: str | Path, indicators: Sequence[Row], gradients: Sequence[Row], *, run_info: Any = None
+    out: str | Path,
+    indicators: Sequence[Row],
+    gradients: Sequence[Row],
+    *,
+    run_info: Any = None,
+    practices: PracticeTables | None = None,
 ) -> Path:
-    """Write the four result files (and ``run.json`` when ``run_info`` is given) all or
-    nothing.
+    """Write the four result files (and ``run.json`` when ``run_info`` is given, and the
+    four ``practice_*`` files for a system extract) all or nothing.
 
     Everything is written into a temporary folder beside ``out`` first; only when all the
     files are complete are they moved into place, so a failure never leaves partial output.
@@ -435,14 +495,21 @@ def write_outputs(
     staging.mkdir()
     try:
         _write_all(staging, indicators, gradients, run_info)
+        if practices is not None:
+            _write_practice_tables(staging, practices)
         if not target.exists():
             os.replace(staging, target)
             return target
         names = (*OUTPUT_FILES, RUN_FILE) if run_info is not None else OUTPUT_FILES
+        if practices is not None:
+            names = (*names, *PRACTICE_FILES)
         for name in names:
             os.replace(staging / name, target / name)
         if run_info is None:  # a record of an earlier run would not describe these tables
             (target / RUN_FILE).unlink(missing_ok=True)
+        if practices is None:  # nor would an earlier system run's practice tables
+            for name in PRACTICE_FILES:
+                (target / name).unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target

@@ -382,6 +382,18 @@ def _appointments(
     )
 
 
+def practice_codes(n: int, practices: int, seed: int) -> pa.Array:
+    """A practice code for each of ``n`` patients: ``practices`` practices of uneven sizes
+    (each at least one patient), drawn from their own random stream so that the rest of the
+    extract is the same with or without them."""
+    rng = np.random.default_rng([seed, 19])
+    weights = rng.lognormal(0.0, 0.5, practices)
+    which = rng.choice(practices, size=n, p=weights / weights.sum())
+    which[rng.permutation(n)[:practices]] = np.arange(practices)  # nobody's practice is empty
+    codes = [f"Y{90001 + k}" for k in range(practices)]
+    return pa.array(np.asarray(codes, dtype=object)[which].tolist(), pa.string())
+
+
 def _coded(indices: np.ndarray, labels, mask: np.ndarray | None = None) -> pa.Array:
     """Strings from integer codes via a dictionary array: far faster than numpy string ops."""
     arr = pa.array(indices.astype(np.int32), mask=mask)
@@ -409,11 +421,15 @@ def generate(
     appointments_per_patient: float = 3.0,
     format: Literal["csv", "parquet"] = "csv",  # noqa: A002 - public keyword named by the brief
     progress: Progress | None = None,
+    practices: int = 0,
 ) -> SynthSummary:
     """Write ``patients.<format>`` and ``appointments.<format>`` into ``out``.
 
     ``appointments_per_patient`` is the mean number of appointments in the 12 months before
-    ``as_of`` (0 writes no appointments file). The same arguments always give the same files.
+    ``as_of`` (0 writes no appointments file). ``practices`` (1 or more) makes a system extract
+    (DATA.md "System extracts"): a ``practice_code`` column, every patient in one of that
+    many practices of different sizes, coded ``Y90001``, ``Y90002``...; everything else is as
+    without it. The same arguments always give the same files.
     """
     if n_patients < 1:
         raise ValueError("n_patients must be at least 1")
@@ -421,6 +437,8 @@ def generate(
         raise ValueError("appointments_per_patient must not be negative")
     if format not in ("csv", "parquet"):
         raise ValueError("format must be 'csv' or 'parquet'")
+    if practices < 0 or practices > n_patients:
+        raise ValueError("practices must be between 0 and the number of patients")
     report = progress or (lambda stage, fraction: None)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -428,6 +446,10 @@ def generate(
 
     report("patients", 0.0)
     patients, latent = _patients(n_patients, rng, as_of)
+    if practices:
+        patients = patients.append_column(
+            "practice_code", practice_codes(n_patients, practices, seed)
+        )
     report("patients", 0.3)
     patients_path = out / f"patients.{format}"
     _write(patients, patients_path, format)
