@@ -68,3 +68,34 @@ def test_feedback_past_its_due_date_waits_on_the_dashboard(client, practice, lea
     assert "Feedback waiting for a response" in page
     assert "The car park is full by nine" in page
     assert "Not due yet" not in page
+
+
+def test_open_problem_reports_show_on_the_owning_networks_dashboard(client):
+    from gpequity.oruk.records import Organisation as Provider
+    from gpequity.oruk.records import ServiceRecord
+    from gpequity.web.directory import services as directory
+
+    pcn = PCNFactory()
+    practice = PracticeFactory(parent=pcn)
+    network_lead = member(pcn, "network_lead")
+    nurse = member(practice, "member")
+    record = ServiceRecord(
+        name="Walk and talk",
+        status="active",
+        description="Weekly walks",
+        organization=Provider(name="Park friends", description="A charity"),
+    )
+    service = directory.service_save(actor=network_lead, owner=pcn, record=record, public=True)
+
+    page = _dashboard(client, network_lead, pcn)
+    assert "Problems reported with your directory listings" not in page
+
+    directory.problem_report_add(
+        actor=nurse, service=service, reported_from=practice, description="The phone number is old"
+    )
+    page = _dashboard(client, network_lead, pcn)
+    assert "Problems reported with your directory listings (1)" in page
+    assert "The phone number is old" in page
+    # The practice that reported it does not own the listing: nothing to fix on its dashboard.
+    page = _dashboard(client, member(practice, "equity_lead"), practice)
+    assert "Problems reported with your directory listings" not in page

@@ -54,6 +54,7 @@ def dashboard(request, ods_code: str):
     ctx = {"org": org, "breadcrumbs": [("My organisations", reverse("orgs:list"))]}
     if org.kind != OrgKind.PRACTICE:
         ctx["practices"] = presenters.member_positions(request.user, org)
+        ctx["sections"] = dashboard_sections(request.user, org)
         return render(request, "assessment/dashboard_group.html", ctx)
     position = selectors.position_for(org)
     next_tier = position.next_tier
