@@ -17,6 +17,18 @@ from tests.factories import PracticeFactory, member
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def fill_date(page, label: str, iso: str) -> None:
+    """Type a date: into the NHS date input's three boxes when the field has them."""
+    year, month, day = iso.split("-")
+    group = page.get_by_role("group", name=label)
+    if group.count():
+        group.get_by_label("Day").fill(str(int(day)))
+        group.get_by_label("Month").fill(str(int(month)))
+        group.get_by_label("Year").fill(year)
+    else:
+        page.get_by_label(label).fill(iso)
+
+
 def activate(page, control) -> None:
     """Move focus to a link or button and press Enter, as a keyboard user would."""
     control.focus()
@@ -58,7 +70,7 @@ def test_log_an_activity_then_say_we_did_and_close_the_loop_by_keyboard(page, li
     assert "There is a problem" in page.content()
     assert_accessible(page, context="activity form with errors")
     page.get_by_label("Title").fill("Health checks after Friday prayers")
-    page.get_by_label("Start date").fill("2026-10-02")
+    fill_date(page, "Start date", "2026-10-02")
     page.get_by_label("Purpose").fill("Plan blood pressure checks with the mosque's volunteers")
     page.get_by_label("Hours spent with people").fill("3.5")
     tick(page, "Inform: we told")
@@ -95,20 +107,20 @@ def test_log_an_activity_then_say_we_did_and_close_the_loop_by_keyboard(page, li
     assert_accessible(page, context="insight form")
     page.get_by_label("What people said").fill("Women would like a female nurse")
     page.get_by_label("How many times it came up").fill("6")
-    page.get_by_label("Date raised").fill("2026-10-02")
+    fill_date(page, "Date raised", "2026-10-02")
     page.get_by_label("Who will respond").select_option(
         label=page.evaluate(
             "() => document.querySelector('#id_owner option:nth-child(2)').textContent"
         )
     )
-    page.get_by_label("Respond by").fill("2026-10-30")
+    fill_date(page, "Respond by", "2026-10-30")
     activate(page, page.get_by_role("button", name="Save"))
     assert_accessible(page, context="insight page")
 
     activate(page, page.get_by_role("link", name="Record your response"))
     assert_accessible(page, context="response form")
     tick(page, "We can act on part of this")
-    page.get_by_label("Date of the response").fill("2026-10-09")
+    fill_date(page, "Date of the response", "2026-10-09")
     activate(page, page.get_by_role("button", name="Save"))
     assert "Say why you cannot act on this" in page.content()
     assert_accessible(page, context="response form with errors")
@@ -120,7 +132,7 @@ def test_log_an_activity_then_say_we_did_and_close_the_loop_by_keyboard(page, li
 
     activate(page, page.get_by_role("link", name="Close the loop"))
     assert_accessible(page, context="close the loop form")
-    page.get_by_label("Date you told people").fill("2026-10-16")
+    fill_date(page, "Date you told people", "2026-10-16")
     tick(page, "Meeting")
     tick(page, "Noticeboard")
     activate(page, page.get_by_role("button", name="Save"))

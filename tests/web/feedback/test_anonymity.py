@@ -23,7 +23,7 @@ from gpequity.web.audit.models import AuditEvent
 from gpequity.web.feedback import services
 from gpequity.web.feedback.middleware import DropAnonymousZoneRecords
 from gpequity.web.feedback.models import Feedback, HeldFeedback, Message
-from tests.factories import PASSWORD, PracticeFactory, member
+from tests.factories import PracticeFactory, member
 from tests.web.feedback.helpers import channel, read_thread, send
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,7 @@ def test_a_signed_in_writer_leaves_no_trace():
     ch.min_batch = 3
     ch.save()
     client = Client()
-    assert client.login(username="writer-zq7", password=PASSWORD)
+    client.force_login(writer)  # axes takes sign-ins through the sign-in page only
     session_key = client.cookies["sessionid"].value
     session_before = Session.objects.values().get(session_key=session_key)
     sessions_before = Session.objects.count()
