@@ -405,8 +405,7 @@ def insight_new(request, ods_code: str):
         try:
             i = services.insight_create(actor=request.user, organisation=org, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            _errors_to_form(form, exc)
         else:
             messages.success(request, "Saved. Record your response when you have one.")
             return redirect("engagement:insight", ods_code=org.ods_code, insight_id=i.pk)
@@ -460,8 +459,7 @@ def insight_respond(request, ods_code: str, insight_id: int):
         try:
             services.insight_respond(actor=request.user, insight=i, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            _errors_to_form(form, exc)
         else:
             messages.success(request, "Response saved.")
             return redirect("engagement:insight", ods_code=org.ods_code, insight_id=i.pk)
@@ -493,8 +491,7 @@ def insight_close(request, ods_code: str, insight_id: int):
         try:
             services.insight_close_loop(actor=request.user, insight=i, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            _errors_to_form(form, exc)
         else:
             messages.success(request, "Loop closed: people have been told what happened.")
             return redirect("engagement:insight", ods_code=org.ods_code, insight_id=i.pk)
@@ -640,8 +637,7 @@ def indicator_new(request, ods_code: str, plan_id: int):
         try:
             services.indicator_add(actor=request.user, plan=p, data=form.cleaned_data)
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            _errors_to_form(form, exc)
         else:
             messages.success(request, "Indicator added.")
             return redirect("engagement:evaluation", ods_code=org.ods_code, plan_id=p.pk)
