@@ -45,9 +45,10 @@ test: setup  ## The whole suite: SQLite (with browser tests), then PostgreSQL
 test-sqlite:
 	DJANGO_SETTINGS_MODULE=gpequity.web.settings.test $(BIN)/pytest -p xdist -n 2 --dist loadfile $(PYTEST_ARGS)
 
-# A throwaway PostgreSQL 15 cluster for the database-backed tests (pg_virtualenv sets PG*).
+# A throwaway PostgreSQL 15 cluster of its own for the database-backed tests (the script sets
+# PG*; unlike pg_virtualenv as root, it never meets another run's or a killed run's cluster).
 test-postgres:
-	pg_virtualenv -v 15 -o fsync=off env GPEQUITY_DATABASE=postgres \
+	scripts/throwaway-postgres env GPEQUITY_DATABASE=postgres \
 	  DJANGO_SETTINGS_MODULE=gpequity.web.settings.test \
 	  $(BIN)/pytest -p xdist -n 2 --dist loadfile -m "not browser and not spark" tests/web $(PYTEST_ARGS)
 

@@ -1,7 +1,7 @@
 """Search timing of the directory over 5,000 services (issue 17: under 300 ms).
 
 Builds a throwaway database (SQLite by default; PostgreSQL with GPEQUITY_DATABASE=postgres,
-e.g. under pg_virtualenv) with one PCN and a practice, 5,000 services made from the demo's
+e.g. under scripts/throwaway-postgres) with one PCN and a practice, 5,000 services made from the demo's
 synthetic feed (each of its 40 services repeated with new ids, names, languages, groups and
 postcodes so the filters select different shares), stored through the same column indexing
 as an import. Then times, median of --repeat runs after one warm-up:
