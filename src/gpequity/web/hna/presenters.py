@@ -459,10 +459,11 @@ def overview(run: Run, *, all_findings: bool = False) -> dict[str, Any]:
 # --------------------------------------------------------------------------- trends
 
 
-def trend_lines(organisation, d: Indicator) -> list[dict[str, Any]]:
-    """Overall, the Focus group, and the most deprived fifth against the rest, run by run."""
+def trend_lines(organisation, d: Indicator, run_ids: list[str] | None = None) -> list[dict]:
+    """Overall, the Focus group, and the most deprived fifth against the rest, run by run
+    (over ``run_ids`` when given, else every finished run)."""
     pairs = [("overall", "all"), ("focus_group", "in"), ("imd_quintile", "Q1")]
-    data = selectors.series(organisation, d.id, pairs)
+    data = selectors.series(organisation, d.id, pairs, run_ids)
     overall = {r["run_id"]: r for r in data[("overall", "all")]}
     lines = []
     for (grouping, group), label in (
@@ -533,11 +534,15 @@ def trend_chart(d: Indicator, lines: list[dict[str, Any]]) -> str:
     return chart_to_svg(chart, label=label)
 
 
-def trends(organisation, run_ids: list[str], defs: list[Indicator]) -> list[dict[str, Any]]:
+def trends(
+    organisation, run_ids: list[str], defs: list[Indicator], *, only: bool = False
+) -> list[dict[str, Any]]:
+    """Each indicator over the runs ``run_ids`` (all the practice's finished runs, in as-of
+    order). ``only`` keeps the lines to exactly those runs (a report of an earlier run)."""
     out = []
     tag = hashlib.sha256(",".join(run_ids).encode()).hexdigest()[:16]
     for d in defs:
-        lines = trend_lines(organisation, d)
+        lines = trend_lines(organisation, d, run_ids if only else None)
         if not lines:
             continue
         svg = cached_svg(

@@ -79,9 +79,13 @@ def gradient_rows(run: Run, indicator: str | None = None) -> list[dict[str, Any]
 
 
 def series(
-    organisation: Organisation, indicator: str, pairs: list[tuple[str, str]]
+    organisation: Organisation,
+    indicator: str,
+    pairs: list[tuple[str, str]],
+    run_ids: list[str] | None = None,
 ) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """For trends: each (grouping, group)'s rows over the practice's finished runs."""
+    """For trends: each (grouping, group)'s rows over the practice's finished runs (or only
+    over ``run_ids``, for a report that shows the runs up to its own)."""
     out: dict[tuple[str, str], list[dict[str, Any]]] = {p: [] for p in pairs}
     groupings = {g for g, _ in pairs}
     qs = (
@@ -90,6 +94,7 @@ def series(
             run__status=RunStatus.DONE,
             indicator=indicator,
             grouping__in=groupings,
+            **({"run_id__in": run_ids} if run_ids is not None else {}),
         )
         .order_by("run__as_of", "run__created_at")
         .values(
