@@ -143,11 +143,38 @@ def _timed(client, url: str) -> float:
     return time.perf_counter() - t0
 
 
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _profile(client, url: str, top: int = 25) -> None:
+    """cProfile of one warm view, the ``top`` functions by cumulative time."""
+    import cProfile
+    import io
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    client.get(url)
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(top)
+    print(out.getvalue())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--profile", default="", help="comma-separated pages to cProfile (list,overview,...)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     with tempfile.TemporaryDirectory(prefix="gpequity-hna-web-bench-") as tmp:
@@ -231,12 +258,19 @@ def main() -> None:
             "trends": f"{base}trends/",
         }
         print(f"\n# Report pages with {args.runs} runs stored, load {_load()}")
-        print("| page | cold ms (charts drawn) | warm ms (median of 5) |")
-        print("| --- | ---: | ---: |")
+        print("| page | cold ms (charts drawn) | warm ms (median of 5) | queries (warm) | load |")
+        print("| --- | ---: | ---: | ---: | --- |")
         for name, url in pages.items():
             cold = _timed(client, url)
             warm = statistics.median(_timed(client, url) for _ in range(5))
-            print(f"| {name} | {cold * 1000:.0f} | {warm * 1000:.0f} |", flush=True)
+            print(
+                f"| {name} | {cold * 1000:.0f} | {warm * 1000:.0f} | {_queries(client, url)} "
+                f"| {_load()} |",
+                flush=True,
+            )
+        for name in filter(None, args.profile.split(",")):
+            print(f"\n# cProfile of the warm {name} page")
+            _profile(client, pages[name])
 
 
 if __name__ == "__main__":
