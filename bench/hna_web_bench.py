@@ -173,6 +173,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument(
+        "--no-warm", action="store_true", help="skip timing the worker's chart warming"
+    )
+    parser.add_argument(
         "--profile", default="", help="comma-separated pages to cProfile (list,overview,...)"
     )
     args = parser.parse_args()
@@ -207,7 +210,9 @@ def main() -> None:
                 ratios.append(w[0] / c[0])
                 last_run = w[2]
             warm_text = "not measured"
-            if size == sizes[0]:  # the charts do not depend on the list size: once is enough
+            if (
+                size == sizes[0] and not args.no_warm
+            ):  # the charts do not depend on the list size: once is enough
                 t0 = time.perf_counter()
                 drawn = web_runs.warm_charts(Run.objects.get(pk=last_run))
                 warm_text = f"{time.perf_counter() - t0:.1f} ({drawn} charts)"
