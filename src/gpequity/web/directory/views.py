@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from gpequity.oruk import FeedError, from_oruk
+from gpequity.oruk import FeedError, ImportPlan, from_oruk
 from gpequity.oruk.feeds import MAX_BYTES, read_source
+from gpequity.oruk.listings import export_section, read_section
 from gpequity.oruk.records import ServiceRecord
 from gpequity.web.orgs import access
 
@@ -314,13 +315,11 @@ def import_upload(request, ods_code: str):
                 path = Path(tmp) / f"feed{suffix}"
                 path.write_bytes(upload.read())
                 try:
-                    feed = read_source(path)
+                    plan, pending = _preview(org, path, upload.name)
                 except FeedError as exc:
                     error = str(exc).replace(str(path), upload.name)
                 else:
-                    plan = services.preview_feed(owner=org, docs=feed.services)
-                    docs = json.dumps(feed.services)
-                    if len(docs) > SESSION_LIMIT:
+                    if len(pending["data"]) > SESSION_LIMIT:
                         plan, error = (
                             None,
                             (
@@ -329,7 +328,7 @@ def import_upload(request, ods_code: str):
                             ),
                         )
                     elif plan.ok and (plan.added or plan.changed):
-                        request.session[IMPORT_KEY] = {"name": upload.name, "docs": docs}
+                        request.session[IMPORT_KEY] = pending
     ctx = {
         "org": org,
         "form": form,
@@ -338,6 +337,35 @@ def import_upload(request, ods_code: str):
         "breadcrumbs": _crumbs(org, _dir_crumb(org)),
     }
     return render(request, "directory/import.html", ctx)
+
+
+def _preview(org, path, name: str):
+    """What the uploaded file would change, and what to keep in the session until applied:
+    an organisation export's directory, or an ORUK feed."""
+    section = export_section(path)
+    if section is not None:
+        listings, problems = read_section(section)
+        plan = (
+            ImportPlan(problems=problems)
+            if problems
+            else services.preview_listings(owner=org, listings=listings)
+        )
+        return plan, {"name": name, "kind": "export", "data": json.dumps(section)}
+    feed = read_source(path)
+    plan = services.preview_feed(owner=org, docs=feed.services)
+    return plan, {"name": name, "kind": "feed", "data": json.dumps(feed.services)}
+
+
+def _apply(request, org, pending):
+    data = json.loads(pending["data"])
+    if pending.get("kind") == "export":
+        listings, problems = read_section(data)
+        if problems:
+            raise services.FeedRefused(ImportPlan(problems=problems))
+        return services.import_listings(
+            actor=request.user, owner=org, listings=listings, source=pending["name"]
+        )
+    return services.import_feed(actor=request.user, owner=org, docs=data, source=pending["name"])
 
 
 @require_POST
@@ -349,9 +377,7 @@ def import_apply(request, ods_code: str):
         messages.error(request, "There is no previewed import to apply. Upload the file again.")
         return redirect("directory:import", ods_code=org.ods_code)
     try:
-        plan = services.import_feed(
-            actor=request.user, owner=org, docs=json.loads(pending["docs"]), source=pending["name"]
-        )
+        plan = _apply(request, org, pending)
     except services.FeedRefused:
         messages.error(request, "The file has problems; nothing was imported.")
         return redirect("directory:import", ods_code=org.ods_code)
