@@ -24,7 +24,7 @@ from gpequity.web.orgs import access
 
 from . import editing, exports, presenters, selectors, services
 from .forms import CloseProblemForm, ImportForm, ProblemForm, SearchForm, ServiceForm
-from .models import ProblemReport, TaxonomyTerm
+from .models import ProblemReport, Service, TaxonomyTerm
 
 PER_PAGE = 20
 IMPORT_KEY = "directory_import"
@@ -47,9 +47,8 @@ def _card(service, today):
 def search(request, ods_code: str):
     org = selectors.directory_org(request.user, ods_code)
     now = timezone.localtime()
-    form = SearchForm(
-        request.GET or None, terms=selectors.terms_in(org), languages=selectors.languages_in(org)
-    )
+    terms, languages = selectors.facets(org)
+    form = SearchForm(request.GET or None, terms=terms, languages=languages)
     params = selectors.Search()
     if form.is_valid():
         d = form.cleaned_data
@@ -64,12 +63,11 @@ def search(request, ods_code: str):
             open_now=d["open_now"],
             stale=d["stale"],
         )
-    found = selectors.search(org, params, now=now)
-    # Page over ids first (the database sorts small rows), then load the page's services.
-    paginator = Paginator(found.values_list("pk", flat=True), PER_PAGE)
+    # One query for the ordered ids (the database sorts small rows), then load one page.
+    paginator = Paginator(selectors.search_ids(org, params, now=now), PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     ids = list(page.object_list)
-    by_id = {s.pk: s for s in found.model.objects.filter(pk__in=ids).select_related("owner")}
+    by_id = {s.pk: s for s in Service.objects.filter(pk__in=ids).select_related("owner")}
     rows = [_card(by_id[pk], now.date()) for pk in ids]
     query = request.GET.copy()
     query.pop("page", None)
@@ -96,9 +94,11 @@ def service_detail(request, ods_code: str, pk: int):
     service = selectors.service_in(org, pk)
     today = timezone.localdate()
     can_edit = selectors.can_edit(request.user, service)
+    c = _card(service, today)
     ctx = {
         "org": org,
-        "c": _card(service, today),
+        "c": c,
+        "mailto": presenters.mailto(c, org.name, today),
         "can_edit": can_edit,
         "problems": list(selectors.open_problems(service.owner).filter(service=service))
         if can_edit
@@ -113,7 +113,9 @@ def service_detail(request, ods_code: str, pk: int):
 def service_print(request, ods_code: str, pk: int):
     org = selectors.directory_org(request.user, ods_code)
     service = selectors.service_in(org, pk)
-    ctx = {"org": org, "c": _card(service, timezone.localdate()), "printed": timezone.localdate()}
+    today = timezone.localdate()
+    c = _card(service, today)
+    ctx = {"org": org, "c": c, "printed": today, "mailto": presenters.mailto(c, org.name, today)}
     return render(request, "directory/print.html", ctx)
 
 
