@@ -326,7 +326,7 @@ def import_upload(request, ods_code: str):
                             None,
                             (
                                 f"{upload.name} is too large to import here; use "
-                                "`gpequity directory import` on the server."
+                                "`.venv/bin/gpequity directory import` on the server."
                             ),
                         )
                     elif plan.ok and (plan.added or plan.changed):
