@@ -190,6 +190,7 @@ MIDDLEWARE += [  # noqa: F405
     "gpequity.web.core.middleware.NumberTooLargeMiddleware",
     "gpequity.web.core.middleware.IdleTimeoutMiddleware",
     "axes.middleware.AxesMiddleware",
+    "gpequity.web.audit.middleware.AccessAuditMiddleware",
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
