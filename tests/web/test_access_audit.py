@@ -87,3 +87,18 @@ def test_an_api_token_denial_is_audited(client, practice):
     assert response.status_code == 404
     event = AuditEvent.objects.get(verb="denied")
     assert event.actor_id == viewer.pk and event.organisation_id == other.pk
+
+
+def test_security_records_stay_out_of_the_practices_history_and_export(client, practice):
+    from gpequity.web.audit.services import audit_for
+
+    org, lead, viewer = practice
+    client.force_login(viewer)
+    client.get(f"/orgs/{org.ods_code}/reports/plan.csv")
+    client.post(f"/orgs/{org.ods_code}/reports/import/")
+    assert AuditEvent.objects.filter(entity__in=("access", "download")).count() == 2
+    assert not audit_for(org).filter(entity__in=("access", "download")).exists()
+    assert audit_for(org, entity="download").count() == 1  # staff can still ask for them
+    client.force_login(lead)
+    exported = client.get(f"/orgs/{org.ods_code}/reports/export.json").json()
+    assert {e["entity"] for e in exported["audit_events"]}.isdisjoint({"access", "download"})
