@@ -111,6 +111,22 @@ class Site:
         assert done.returncode == 0, done.stderr[-3000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
 
+    def build_statuses(self) -> list[str]:
+        """The builds' statuses straight from the database (quick enough to watch a build)."""
+        sql = "SELECT status FROM reports_reportbuild ORDER BY created_at"
+        if POSTGRES:
+            import psycopg
+
+            with psycopg.connect(dbname=self.env["PGDATABASE"]) as conn:
+                return [r[0] for r in conn.execute(sql)]
+        import sqlite3
+
+        conn = sqlite3.connect(self.db_file, timeout=WAIT)
+        try:
+            return [r[0] for r in conn.execute(sql)]
+        finally:
+            conn.close()
+
     def state(self, *args: str) -> dict:
         return self.python(STATE, self.ods, *args)
 
@@ -331,7 +347,7 @@ def test_killing_the_worker_mid_build_leaves_no_pdf_and_the_build_is_retried(sit
         if "state=RUNNING" in line:
             break
         assert time.monotonic() < deadline, "the worker never started the build"
-    while site.state()["builds"][0]["status"] == "queued":  # until it has begun to render
+    while site.build_statuses() == ["queued"]:  # until it has begun to render
         assert time.monotonic() < deadline, "the build never started"
     os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(timeout=WAIT)

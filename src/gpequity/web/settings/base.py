@@ -191,6 +191,7 @@ MIDDLEWARE += [  # noqa: F405
     "gpequity.web.core.middleware.IdleTimeoutMiddleware",
     "axes.middleware.AxesMiddleware",
     "gpequity.web.audit.middleware.AccessAuditMiddleware",
+    "gpequity.web.orgs.middleware.AccessMemoMiddleware",
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
