@@ -76,7 +76,7 @@ practice = Organisation.objects.get(ods_code=sys.argv[1])
 User = get_user_model()
 for i in range(int(sys.argv[2])):
     user = User.objects.create_user(username=f"bench{i:02d}", password=sys.argv[3])
-    org_services.membership_set(user=user, organisation=practice, role=Role.MEMBER)
+    org_services.membership_set(user=user, organisation=practice, role=Role.EQUITY_LEAD)
 items = list(PlanItem.objects.filter(organisation=practice).values_list("pk", flat=True))
 print(json.dumps({"items": items}))
 """
@@ -307,6 +307,8 @@ def main() -> int:
     parser.add_argument("--closed-seconds", type=float, default=20)
     parser.add_argument("--label", default="")
     args = parser.parse_args()
+    # A stopped run must stop its gunicorn too (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     var = Path(tempfile.mkdtemp(prefix="gpequity-load-"))
     env = {
