@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 export DJANGO_SETTINGS_MODULE ?= gpequity.web.settings.dev
 
-.PHONY: help setup setup-app setup-test system-packages demo serve test test-sqlite test-postgres check fmt bench bench-web lock clean
+.PHONY: help setup setup-app setup-test system-packages demo serve test test-sqlite test-postgres check fmt bench bench-web bench-load lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -66,6 +66,10 @@ bench: setup-app  ## Benchmarks: HNA engine versus a bare scan and the pure-Pyth
 
 bench-web: setup-app  ## Benchmark: HNA upload to finished report in the web app versus the CLI
 	$(BIN)/python bench/hna_web_bench.py $(BENCH_ARGS)
+
+bench-load: setup-app  ## Load test: 50 people on gunicorn, PostgreSQL then SQLite (bench/RESULTS.md)
+	scripts/throwaway-postgres $(BIN)/python bench/load_test.py --db postgres $(BENCH_ARGS)
+	$(BIN)/python bench/load_test.py --db sqlite $(BENCH_ARGS)
 
 lock:  ## Re-pin every Python dependency into constraints.txt from a fresh resolve
 	rm -rf /tmp/gpequity-lock && $(PY) -m venv /tmp/gpequity-lock

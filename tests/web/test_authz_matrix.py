@@ -300,7 +300,8 @@ def fingerprint(w: World) -> str:
             Membership.objects.filter(organisation=w.practice).values_list("user_id", "role")
         ),
         "invitations": Invitation.objects.count(),
-        "audit": AuditEvent.objects.count(),
+        # Denials and downloads are audited too (issue 22): they read, they change nothing.
+        "audit": AuditEvent.objects.exclude(entity__in=("access", "download")).count(),
         "imports": OfficialTextImport.objects.count(),
         "report_builds": ReportBuild.objects.count(),
         "feedback": sorted(

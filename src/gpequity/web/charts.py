@@ -8,7 +8,9 @@ so screen readers announce it, and pages show the same numbers in a table beside
 
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
 from html import escape
 
 import altair as alt
@@ -19,8 +21,23 @@ _DROP_ATTRS = re.compile(r'\s(?:role|aria-label|aria-roledescription)="[^"]*"', 
 
 
 def chart_to_svg(chart: alt.TopLevelMixin, *, label: str) -> str:
-    """The chart as an SVG string ready to be inlined in HTML, with ``label`` as its name."""
-    svg = vlc.vegalite_to_svg(chart.to_dict(), vl_version=_vl_version())
+    """The chart as an SVG string ready to be inlined in HTML, with ``label`` as its name.
+
+    Drawing is the slowest part of a page with charts (issue 22's load test: most of a plan
+    item's or the engagement dashboard's time), and the same data draws the same chart, so
+    the SVG is remembered by the chart's full specification (data included): new data is a
+    new specification, never a stale picture.
+    """
+    # Our charts are built by our code and tested; checking each against the Vega-Lite JSON
+    # schema again at every request took as long as drawing it (vl-convert still refuses a
+    # broken one).
+    spec = chart.to_dict(validate=False)
+    return _svg(json.dumps(spec, sort_keys=True, default=str), label)
+
+
+@lru_cache(maxsize=128)
+def _svg(spec: str, label: str) -> str:
+    svg = vlc.vegalite_to_svg(json.loads(spec), vl_version=_vl_version())
     return _label_svg(svg, label)
 
 

@@ -38,9 +38,9 @@ def test_asking_for_a_pdf_builds_it_through_each_stage_and_serves_it(client, fil
     seen = []
     real_advance = builds._advance
 
-    def spy(build_id, **fields):  # records each stage, then does the real update
+    def spy(model, build_id, attempt, **fields):  # records each stage, then does the update
         seen.append({k: v for k, v in fields.items() if k in ("status", "step", "stage")})
-        real_advance(build_id, **fields)
+        return real_advance(model, build_id, attempt, **fields)
 
     monkeypatch.setattr(builds, "_advance", spy)
     client.force_login(helper)  # a member may build the report too (view permission)
@@ -105,7 +105,7 @@ def test_a_waiting_build_shows_progress_and_warns_when_no_worker_picks_it_up(cli
     response = client.post(_base(org) + "pdf-builds/")
     build = ReportBuild.objects.get(organisation=org)
     assert build.status == "queued"
-    assert DBTaskResult.objects.filter(args_kwargs__args=[str(build.pk)]).count() == 1
+    assert DBTaskResult.objects.filter(args_kwargs__args=[str(build.pk), 1]).count() == 1
     page = client.get(response["Location"]).content.decode()
     assert "Waiting to start" in page and 'role="status"' in page
     assert '<progress class="app-progress" id="build-progress" max="100" value="0">' in page
@@ -136,7 +136,7 @@ def test_the_database_worker_builds_a_queued_report(client):
     build.refresh_from_db()
     assert build.status == "done" and build.step == build.steps == 3
     assert "Riverside Surgery" in _pdf_text(bytes(build.pdf))
-    result = DBTaskResult.objects.get(args_kwargs__args=[str(build.pk)])
+    result = DBTaskResult.objects.get(args_kwargs__args=[str(build.pk), 1])
     assert result.status == "SUCCESSFUL" and result.return_value == build.size
 
 

@@ -36,10 +36,19 @@ def audit_record(
     )
 
 
+# Who downloaded what and who was refused (gpequity.web.audit.middleware): kept in the trail
+# for staff, but not part of an organisation's own history or data export (a refused
+# outsider's name is not the practice's business, and reading changes nothing).
+SECURITY_ENTITIES = ("access", "download")
+
+
 def audit_for(organisation, *, entity: str | None = None, entity_id=None, action_key=None):
+    """The organisation's history: its changes, not the security records (ask by entity)."""
     qs = AuditEvent.objects.filter(organisation_id=organisation.pk)
     if entity:
         qs = qs.filter(entity=entity)
+    else:
+        qs = qs.exclude(entity__in=SECURITY_ENTITIES)
     if entity_id is not None:
         qs = qs.filter(entity_id=str(entity_id))
     if action_key:

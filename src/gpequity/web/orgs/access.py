@@ -21,6 +21,8 @@ ones who may import the official toolkit text.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -42,8 +44,31 @@ INHERITED_LEVEL = {
 }
 
 
+# Within one request the same (user, organisation) level is asked for several times (the
+# view, the navigation, the templates): remembered for that request only (``memo_for_request``
+# in gpequity.web.orgs.middleware), and forgotten whenever a membership, organisation or
+# account is saved or deleted (gpequity.web.orgs.apps), so a change is seen at once.
+_memo: ContextVar[dict | None] = ContextVar("gpequity_access_memo", default=None)
+
+
+def forget() -> None:
+    memo = _memo.get()
+    if memo is not None:
+        memo.clear()
+
+
 def level(user, org: Organisation) -> int:
     """The user's permission level at ``org`` (0 = none)."""
+    memo = _memo.get()
+    if memo is None or org.pk is None:
+        return _level(user, org)
+    key = (getattr(user, "pk", None), bool(user and user.is_authenticated), org.pk)
+    if key not in memo:
+        memo[key] = _level(user, org)
+    return memo[key]
+
+
+def _level(user, org: Organisation) -> int:
     if user is None or not user.is_authenticated or not user.is_active:
         return 0
     if user.is_staff:

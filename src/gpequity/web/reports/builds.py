@@ -1,9 +1,19 @@
-"""Background builds of the practice equity report PDF (ADR 9).
+"""Background builds of the practice equity report PDF (ADR 9, ADR 29).
 
 ``request_build`` records who asked and enqueues the task; ``run_build`` (the task's body)
 moves the ``ReportBuild`` row through the three real stages of a render, so the progress page
 can show where it is. The report holds workspace data only (no patient rows), but errors are
 still logged by build id, never with the report's content.
+
+Limits (issue 22): a person may have ``REPORT_BUILDS_PER_USER`` builds waiting or running at
+once, and an organisation ``REPORT_BUILDS_PER_ORGANISATION`` asked for by people who can only
+view it; those who can edit (the equity lead) are held by their own limit only, and their
+builds go to the front of the queue, so a viewer's flood cannot starve the lead's report.
+
+Recovery (ADR 29): a running build holds a lease of ``REPORT_BUILD_LEASE_SECONDS`` renewed at
+each stage. A build whose lease ran out had its worker killed: it is queued again (up to
+``MAX_ATTEMPTS`` attempts), then failed with a clear message. Dead builds are found when the
+next build starts on a worker, when anyone asks for a build, and when the progress page polls.
 """
 
 from __future__ import annotations
@@ -11,7 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
 
 from gpequity.web.orgs import access
@@ -28,83 +40,213 @@ STAGES = (
 )
 KEEP_FOR = dt.timedelta(days=7)
 STALE_AFTER = dt.timedelta(minutes=5)
+MAX_ATTEMPTS = 2
+EDITOR_PRIORITY = 10  # ahead of viewers' builds (priority 0) in the worker's queue
+ACTIVE = (BuildStatus.QUEUED, BuildStatus.RUNNING)
 FAILED_MESSAGE = (
     "The report could not be built. Try again; if it fails again, tell your administrator."
 )
+DIED_MESSAGE = (
+    "The report stopped without finishing: the background worker stopped twice while "
+    "building it. Try again; if it fails again, tell your administrator."
+)
+
+
+class BuildRefused(Exception):
+    """Too many builds waiting: the message says why and what to do."""
+
+
+def per_user() -> int:
+    return int(getattr(settings, "REPORT_BUILDS_PER_USER", 2))
+
+
+def per_organisation() -> int:
+    return int(getattr(settings, "REPORT_BUILDS_PER_ORGANISATION", 4))
+
+
+def lease() -> dt.timedelta:
+    return dt.timedelta(seconds=int(getattr(settings, "REPORT_BUILD_LEASE_SECONDS", 300)))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def request_build(*, actor, organisation: Organisation) -> ReportBuild:
-    """Record a request for the report PDF and hand it to the background worker."""
-    from .tasks import build_report_pdf
+    """Record a request for the report PDF and hand it to the background worker.
+
+    Raises ``BuildRefused`` when the person or the organisation has too many builds going.
+    """
 
     if not access.can(actor, organisation, access.VIEW):
         raise PermissionDenied("You cannot see this organisation's report.")
-    ReportBuild.objects.filter(
-        organisation=organisation, created_at__lt=timezone.now() - KEEP_FOR
-    ).delete()
-    build = ReportBuild.objects.create(
-        organisation=organisation, requested_by=actor, steps=len(STAGES), stage=STAGES[0]
-    )
-    build_report_pdf.enqueue(str(build.pk))
+    recover_dead_builds()
+    editor = access.can(actor, organisation, access.EDIT)
+    with transaction.atomic():
+        # One request at a time per organisation, so two at once cannot both pass the count.
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        ReportBuild.objects.filter(
+            organisation=organisation, created_at__lt=timezone.now() - KEEP_FOR
+        ).delete()
+        active = ReportBuild.objects.filter(status__in=ACTIVE)
+        mine = active.filter(requested_by=actor).count()
+        if mine >= per_user():
+            raise BuildRefused(
+                f"You already have {_plural(mine, 'report')} waiting or being built, the most "
+                "you can have at once. Wait for one to finish, then ask again."
+            )
+        if not editor:
+            theirs = active.filter(organisation=organisation).count()
+            if theirs >= per_organisation():
+                raise BuildRefused(
+                    f"{organisation.name} already has {_plural(theirs, 'report')} waiting or "
+                    "being built. Wait for one to finish, then ask again."
+                )
+        build = ReportBuild.objects.create(
+            organisation=organisation, requested_by=actor, steps=len(STAGES), stage=STAGES[0]
+        )
+    _enqueue(build, editor=editor)
     build.refresh_from_db()
     return build
 
 
-def _advance(build_id, model=ReportBuild, **fields) -> None:
-    # A plain UPDATE commits at once, so the progress page sees each stage as it starts.
-    model.objects.filter(pk=build_id).update(**fields)
+def _enqueue(build: ReportBuild, *, editor: bool) -> None:
+    from .tasks import build_report_pdf
+
+    task = build_report_pdf.using(priority=EDITOR_PRIORITY) if editor else build_report_pdf
+    task.enqueue(str(build.pk), build.attempt)
 
 
-def run_build(build_id: str) -> int:
+def _is_dead(build: ReportBuild, now: dt.datetime) -> bool:
+    if build.status != BuildStatus.RUNNING:
+        return False
+    last = build.heartbeat_at or build.started_at or build.created_at
+    return now - last > lease()
+
+
+def recover(build: ReportBuild, now: dt.datetime | None = None) -> ReportBuild:
+    """Queue again (or fail, after ``MAX_ATTEMPTS``) a running build whose lease ran out."""
+    now = now or timezone.now()
+    if not _is_dead(build, now):
+        return build
+    if build.attempt >= MAX_ATTEMPTS:
+        ReportBuild.objects.filter(pk=build.pk, attempt=build.attempt, status=build.status).update(
+            status=BuildStatus.FAILED, error=DIED_MESSAGE, finished_at=now
+        )
+        logger.warning(
+            "report build %s failed: its worker stopped %s times", build.pk, MAX_ATTEMPTS
+        )
+    else:
+        moved = ReportBuild.objects.filter(
+            pk=build.pk, attempt=build.attempt, status=build.status
+        ).update(
+            status=BuildStatus.QUEUED,
+            attempt=build.attempt + 1,
+            step=0,
+            stage=STAGES[0],
+            started_at=None,
+            heartbeat_at=None,
+        )
+        if moved:
+            logger.warning("report build %s queued again: its worker stopped", build.pk)
+            build.refresh_from_db()
+            editor = build.requested_by_id is not None and access.can(
+                build.requested_by, build.organisation, access.EDIT
+            )
+            _enqueue(build, editor=editor)
+    build.refresh_from_db()
+    return build
+
+
+def recover_dead_builds(now: dt.datetime | None = None) -> int:
+    """Recover every running build whose lease ran out; returns how many."""
+    now = now or timezone.now()
+    dead = (
+        ReportBuild.objects.filter(status=BuildStatus.RUNNING, heartbeat_at__lt=now - lease())
+        .select_related("organisation", "requested_by")
+        .defer("pdf")
+    )
+    found = 0
+    for build in dead:
+        recover(build, now)
+        found += 1
+    return found
+
+
+def _advance(model, build_id, attempt: int | None, **fields) -> int:
+    # A plain UPDATE commits at once, so the progress page sees each stage as it starts. On a
+    # build with a lease (``attempt`` given, ADR 29) each renews it, and only the current
+    # attempt may write.
+    rows = model.objects.filter(pk=build_id)
+    if attempt is not None:
+        rows = rows.filter(attempt=attempt)
+        fields["heartbeat_at"] = timezone.now()
+    return rows.update(**fields)
+
+
+def run_build(build_id: str, attempt: int = 1) -> int:
     """Render the PDF for one build, recording each stage; returns the PDF's size in bytes."""
     from .services import report_pdf
+    from .uploads import purge_abandoned_imports
 
+    recover_dead_builds()
+    purge_abandoned_imports()
     return carry_out(
         ReportBuild.objects.select_related("organisation"),
         build_id,
         lambda build, on_stage: report_pdf(build.organisation, on_stage),
         STAGES,
+        attempt=attempt,
     )
 
 
-def carry_out(queryset, build_id, render, stages=STAGES) -> int:
+def carry_out(queryset, build_id, render, stages=STAGES, *, attempt: int | None = None) -> int:
     """Move one build (a row of any ``PdfBuildBase`` model, found in ``queryset``) through
     ``stages``: ``render(build, on_stage)`` returns the PDF and calls ``on_stage(step, pages)``
-    as each stage after the first starts. Returns the PDF's size in bytes."""
+    as each stage after the first starts. Returns the PDF's size in bytes.
+
+    With ``attempt`` (builds with a lease, ADR 29) only that attempt of a queued build runs; a
+    stale task of an earlier attempt, or of a build already taken, does nothing."""
     model = queryset.model
     build = queryset.get(pk=build_id)
     if build.finished:
         return build.size
-    _advance(
+    if attempt is not None and (build.attempt != attempt or build.status != BuildStatus.QUEUED):
+        return build.size
+    if not _advance(
+        model,
         build.pk,
-        model=model,
+        attempt,
         status=BuildStatus.RUNNING,
         step=0,
         stage=stages[0],
         started_at=timezone.now(),
-    )
+    ):
+        return 0
 
     def on_stage(step: int, pages: int) -> None:
         stage = stages[step]
         if pages:
             stage += f" ({pages} page{'s' if pages != 1 else ''})"
-        _advance(build.pk, model=model, step=step, stage=stage)
+        _advance(model, build.pk, attempt, step=step, stage=stage)
 
     try:
         pdf = render(build, on_stage)
     except Exception:
         logger.exception("%s %s failed", model._meta.verbose_name, build.pk)
         _advance(
+            model,
             build.pk,
-            model=model,
+            attempt,
             status=BuildStatus.FAILED,
             error=FAILED_MESSAGE,
             finished_at=timezone.now(),
         )
         raise
     _advance(
+        model,
         build.pk,
-        model=model,
+        attempt,
         status=BuildStatus.DONE,
         step=len(stages),
         stage="Ready",

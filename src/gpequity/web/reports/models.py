@@ -59,9 +59,15 @@ class ReportBuild(PdfBuildBase):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The worker's lease (ADR 29): every stage renews ``heartbeat_at``; a running build whose
+    # lease ran out had its worker die and is queued again (``attempt`` + 1) or failed. Updates
+    # are filtered on the attempt, so a late worker cannot overwrite a newer one.
+    attempt = models.PositiveSmallIntegerField(default=1)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status"], name="reports_build_status")]
 
     def __str__(self) -> str:
         return f"Report build {self.id} ({self.status})"

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from gpequity.web.orgs import access
 
-from . import builds, services, xlsx
+from . import builds, services, uploads, xlsx
 from . import export_json as json_export
 from .forms import ImportForm
 from .models import BuildStatus, ReportBuild
@@ -89,7 +89,11 @@ def report_pdf(request, ods_code: str):
 @require_POST
 def pdf_build_new(request, ods_code: str):
     org = access.get_org(request.user, ods_code, access.VIEW)
-    build = builds.request_build(actor=request.user, organisation=org)
+    try:
+        build = builds.request_build(actor=request.user, organisation=org)
+    except builds.BuildRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("reports:index", ods_code=org.ods_code)
     return redirect("reports:pdf_build", ods_code=org.ods_code, build_id=build.pk)
 
 
@@ -103,6 +107,7 @@ def _build(request, ods_code: str, build_id) -> ReportBuild:
 
 
 def _build_context(build: ReportBuild) -> dict:
+    build = builds.recover(build)
     org = build.organisation
     return {
         "org": org,
@@ -191,7 +196,7 @@ def _session_key(org) -> str:
 
 
 def _pending_path(org, token: str) -> str:
-    return f"imports/{org.pk}/{token}.xlsx"
+    return uploads.pending_path(org.pk, token)
 
 
 def _discard(request, org) -> None:
@@ -234,6 +239,7 @@ def import_upload(request, ods_code: str):
         )
         return _index(request, org, form, preview, status=400)
     _discard(request, org)
+    uploads.purge_abandoned_imports()
     token = secrets.token_urlsafe(24)
     default_storage.save(_pending_path(org, token), ContentFile(data))
     request.session[_session_key(org)] = {

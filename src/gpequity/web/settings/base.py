@@ -190,6 +190,8 @@ MIDDLEWARE += [  # noqa: F405
     "gpequity.web.core.middleware.NumberTooLargeMiddleware",
     "gpequity.web.core.middleware.IdleTimeoutMiddleware",
     "axes.middleware.AxesMiddleware",
+    "gpequity.web.audit.middleware.AccessAuditMiddleware",
+    "gpequity.web.orgs.middleware.AccessMemoMiddleware",
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -207,3 +209,12 @@ AXES_VERBOSE = False
 # Sessions end after this long without a request (and after SESSION_COOKIE_AGE in any case).
 SESSION_IDLE_SECONDS = 60 * int(os.environ.get("GPEQUITY_SESSION_IDLE_MINUTES", "60"))
 SESSION_COOKIE_AGE = 60 * 60 * int(os.environ.get("GPEQUITY_SESSION_MAX_HOURS", "12"))
+
+# Report PDF builds (issue 22, ADR 0029): how many may wait or run at once per person and per
+# organisation (asked for by viewers; editors are held by their own limit only), and the
+# lease after which a running build whose worker stopped is queued again or failed.
+REPORT_BUILDS_PER_USER = int(os.environ.get("GPEQUITY_REPORT_BUILDS_PER_USER", "2"))
+REPORT_BUILDS_PER_ORGANISATION = int(os.environ.get("GPEQUITY_REPORT_BUILDS_PER_ORG", "4"))
+REPORT_BUILD_LEASE_SECONDS = int(os.environ.get("GPEQUITY_REPORT_BUILD_LEASE_SECONDS", "300"))
+# Workbook and toolkit uploads nobody applied or cancelled are deleted after this many hours.
+IMPORT_KEEP_HOURS = float(os.environ.get("GPEQUITY_IMPORT_KEEP_HOURS", "24"))
