@@ -152,3 +152,18 @@ def benchmark_csv(request, ods_code: str, indicator: str):
     name = f"{net.org.ods_code}-{indicator}-{view}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+def needs(request, ods_code: str):
+    """The network's combined needs assessment from the practices that share results."""
+    net = _network(request, ods_code)
+    ctx = {
+        "org": net.org,
+        "net": net,
+        **presenters.needs_context(net),
+        "breadcrumbs": _crumbs(
+            net, ("Network view", reverse("network:dashboard", args=[ods_code]))
+        ),
+    }
+    return render(request, "network/needs.html", ctx)
