@@ -32,7 +32,7 @@ def network_world() -> dict:
     icb = ICBFactory(name="Vale ICB")
     pcn = PCNFactory(parent=icb, name="North PCN")
     south = PCNFactory(parent=icb, name="South PCN")
-    w = {"icb": icb, "pcn": pcn, "south": south}
+    w = {"icb": icb, "pcn": pcn, "south": south, "leads": {}}
     for code, name in zip(CODES, NAMES, strict=True):
         practice = PracticeFactory(
             parent=south if name == "Moor Surgery" else pcn, name=name, ods_code=code
@@ -55,6 +55,7 @@ def network_world() -> dict:
         }[name]
         services.sharing_update(actor=lead, organisation=practice, settings=sharing)
         w[name] = practice
+        w["leads"][name] = lead
     w["network_lead"] = member(pcn, "network_lead")
     w["analyst"] = member(icb, "analyst")
     w["rows"] = rows

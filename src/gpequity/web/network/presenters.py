@@ -202,7 +202,9 @@ def entry_rows(bench) -> list[dict[str, Any]]:
     return out
 
 
-def benchmark_context(net, indicator: str, view: str) -> dict[str, Any] | None:
+def benchmark_context(
+    net, indicator: str, view: str, *, charts_too: bool = True
+) -> dict[str, Any] | None:
     """Everything the benchmarking page of one indicator needs; None for an unknown one."""
     from gpequity.web.orgs import access
 
@@ -232,8 +234,12 @@ def benchmark_context(net, indicator: str, view: str) -> dict[str, Any] | None:
         "direction": direction_words(d),
         "rows": entry_rows(bench),
         "network_value": _network_value(bench),
-        "funnel": charts.funnel_svg(bench, f"Funnel plot: {title}") if d.kind != "mean" else "",
-        "ranked": charts.ranked_svg(bench, f"Practices ranked: {title}"),
+        "funnel": (
+            charts.funnel_svg(bench, f"Funnel plot: {title}")
+            if charts_too and d.kind != "mean"
+            else ""
+        ),
+        "ranked": charts.ranked_svg(bench, f"Practices ranked: {title}") if charts_too else "",
         "outliers": [
             {"name": e.practice.name, "words": e.position.words} for e in bench.outliers()
         ],
@@ -363,7 +369,8 @@ def needs_context(net) -> dict[str, Any]:
             rows = disclosure.apply_to_indicators(
                 combined.indicator_rows, mean_indicators=means | disclosure.DEFAULT_MEAN_INDICATORS
             )
-            notes.extend(combined.notes)
+            # Only the means' note concerns this page: gradients are not combined here.
+            notes.extend(n for n in combined.notes if "combined from the practices' sums" in n)
     by_key = {(r["indicator"], r["grouping"], r["group"]): r for r in rows}
     indicators = []
     for d in defs:

@@ -145,7 +145,7 @@ def benchmark_csv(request, ods_code: str, indicator: str):
 
     net = _network(request, ods_code)
     view = _view_param(request)
-    ctx = presenters.benchmark_context(net, indicator, view)
+    ctx = presenters.benchmark_context(net, indicator, view, charts_too=False)
     if ctx is None:
         raise Http404("No such indicator in the shared results")
     response = HttpResponse(exports.benchmark_csv(ctx), content_type="text/csv; charset=utf-8")
