@@ -94,7 +94,7 @@ def test_network_leads_see_their_network_views_not_practice_tools(client):
     lead = member(pcn, "network_lead")
     client.force_login(lead)
     labels = _labels(client, f"/orgs/{pcn.ods_code}/")
-    assert labels == ["Dashboard", "Engagement", "Directory", "Members"]
+    assert labels == ["Dashboard", "Network", "Engagement", "Directory", "Members"]
     # A member practice's workspace is not theirs to see (ADR 0026).
     assert client.get(f"/orgs/{practice.ods_code}/").status_code == 404
 
