@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from gpequity.web.network import presenters
 from gpequity.web.network.demo import FOCUS, store_practice_run
 from gpequity.web.network.models import SharingSettings
 from tests.factories import PracticeFactory, member
@@ -156,6 +157,7 @@ def test_benchmark_pages_need_the_same_queries_for_more_practices(world):
     before = []
     for url in urls:
         client.get(url)
+        presenters._COMBINED.clear()  # measure the needs page's uncached path
         with CaptureQueriesContext(connection) as q:
             assert client.get(url).status_code == 200
         before.append(len(q))
@@ -173,6 +175,7 @@ def test_benchmark_pages_need_the_same_queries_for_more_practices(world):
         SharingSettings.objects.create(organisation=practice, hna_to_icb=True)
     after = []
     for url in urls:
+        presenters._COMBINED.clear()
         with CaptureQueriesContext(connection) as q:
             assert client.get(url).status_code == 200
         after.append(len(q))

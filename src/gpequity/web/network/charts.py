@@ -23,25 +23,54 @@ _CACHE: OrderedDict[str, str] = OrderedDict()
 _CACHE_SIZE = 256
 
 
-def _svg(chart, label: str) -> str:
-    spec = json.dumps(chart.to_dict(), sort_keys=True, default=str) + label
-    key = hashlib.sha256(spec.encode()).hexdigest()
+def _key(kind: str, bench, title: str) -> str:
+    """What a chart is drawn from: the disclosed points, the network's value, the title."""
+    points = [
+        (
+            e.practice.name,
+            e.denominator,
+            e.value,
+            e.lower,
+            e.upper,
+            getattr(e.position, "words", ""),
+        )
+        for e in bench.shown
+    ]
+    data = json.dumps([kind, title, bench.definition.id, bench.target, points], default=str)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _cached(key: str, draw) -> str:
+    """The SVG for ``key``, drawn (building and converting the chart) only once."""
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    svg = chart_to_svg(chart, label=label)
+    svg = draw()
     _CACHE[key] = svg
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return svg
 
 
+def funnel_svg(bench, title: str) -> str:
+    """Value against denominator, with the network's value and 95% / 99.8% limits."""
+    if bench.target is None or not bench.shown:
+        return ""
+    return _cached(_key("funnel", bench, title), lambda: _funnel(bench, title))
+
+
+def ranked_svg(bench, title: str) -> str:
+    """Each practice's value with its 95% interval, highest first, against the network."""
+    if not any(e.lower is not None and e.upper is not None for e in bench.shown):
+        return ""
+    return _cached(_key("ranked", bench, title), lambda: _ranked(bench, title))
+
+
 def _pct(v: float) -> float:
     return round(100 * v, 3)
 
 
-def funnel_svg(bench, title: str) -> str:
-    """Value against denominator, with the network's value and 95% / 99.8% limits."""
+def _funnel(bench, title: str) -> str:
     shown = bench.shown
     if bench.target is None or not shown:
         return ""
@@ -99,11 +128,10 @@ def funnel_svg(bench, title: str) -> str:
         "lines are the 95% limits and the solid curves the 99.8% limits. "
         + describe_outliers(bench)
     )
-    return _svg(chart, label)
+    return chart_to_svg(chart, label=label)
 
 
-def ranked_svg(bench, title: str) -> str:
-    """Each practice's value with its 95% interval, highest first, against the network."""
+def _ranked(bench, title: str) -> str:
     shown = [e for e in bench.shown if e.lower is not None and e.upper is not None]
     if not shown:
         return ""
@@ -145,7 +173,7 @@ def ranked_svg(bench, title: str) -> str:
         )
         label += f". The dashed line is the network: {format_value(bench.target, kind)}."
     chart = alt.layer(*layers).properties(width=400, height=max(60, 24 * len(data)), title=title)
-    return _svg(chart, label)
+    return chart_to_svg(chart, label=label)
 
 
 def describe_outliers(bench) -> str:

@@ -290,6 +290,7 @@ def benchmark_index(net) -> dict[str, Any]:
 # --- The network's combined needs assessment -----------------------------------------
 
 NEEDS_GROUPINGS = ("overall", "imd_quintile", "focus_group")
+_COMBINED: dict[tuple[str, ...], tuple[list, list]] = {}
 
 
 def disclosed_practice_rows(net) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -337,29 +338,14 @@ def needs_context(net) -> dict[str, Any]:
     runs = selectors.latest_runs(net)
     defs = definitions(runs)
     sharing = net.sharing(access.HNA)
-    tables, covered = [], []
-    if runs:
-        from gpequity.web.hna.models import IndicatorResult
-
-        by_run = {r.pk: org_id for org_id, r in runs.items()}
-        per: dict[int, list[dict]] = {pk: [] for pk in runs}
-        kinds = {d.id: d.kind for d in defs}
-        for r in (
-            IndicatorResult.objects.filter(run_id__in=by_run, grouping__in=NEEDS_GROUPINGS)
-            .order_by("run_id", "position")
-            .values("run_id", "indicator", "grouping", "group", "numerator", "denominator")
-        ):
-            org_id = by_run[r.pop("run_id")]
-            if kinds.get(r["indicator"], "proportion") != "mean":
-                r["numerator"] = int(r["numerator"])
-            per[org_id].append(r)
-        for p in sharing:
-            if p.pk in runs:
-                tables.append(per[p.pk])
-                covered.append({"practice": p, "as_of": runs[p.pk].as_of})
+    covered = [{"practice": p, "as_of": runs[p.pk].as_of} for p in sharing if p.pk in runs]
+    key = tuple(str(runs[c["practice"].pk].pk) for c in covered)
+    tables = [] if key in _COMBINED else _needs_tables(runs, defs, [c["practice"] for c in covered])
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
-    if tables:
+    if key in _COMBINED:
+        rows, notes = _COMBINED[key]
+    elif tables:
         try:
             combined = combine(tables, definitions=defs)
         except CombineError as exc:  # results from different indicator sets
@@ -371,6 +357,10 @@ def needs_context(net) -> dict[str, Any]:
             )
             # Only the means' note concerns this page: gradients are not combined here.
             notes.extend(n for n in combined.notes if "combined from the practices' sums" in n)
+        # Finished runs never change, so the same runs always combine to the same table.
+        _COMBINED[key] = (rows, notes)
+        while len(_COMBINED) > 64:
+            _COMBINED.pop(next(iter(_COMBINED)))
     by_key = {(r["indicator"], r["grouping"], r["group"]): r for r in rows}
     indicators = []
     for d in defs:
@@ -395,6 +385,27 @@ def needs_context(net) -> dict[str, Any]:
         "total": len(net.practices),
         "notes": notes,
     }
+
+
+def _needs_tables(runs, defs, practices) -> list[list[dict]]:
+    """The exact rows the combined table needs (one query), one table per practice."""
+    from gpequity.web.hna.models import IndicatorResult
+
+    if not practices:
+        return []
+    by_run = {r.pk: org_id for org_id, r in runs.items()}
+    per: dict[int, list[dict]] = {pk: [] for pk in runs}
+    kinds = {d.id: d.kind for d in defs}
+    for r in (
+        IndicatorResult.objects.filter(run_id__in=by_run, grouping__in=NEEDS_GROUPINGS)
+        .order_by("run_id", "position")
+        .values("run_id", "indicator", "grouping", "group", "numerator", "denominator")
+    ):
+        org_id = by_run[r.pop("run_id")]
+        if kinds.get(r["indicator"], "proportion") != "mean":
+            r["numerator"] = int(r["numerator"])
+        per[org_id].append(r)
+    return [per[p.pk] for p in practices]
 
 
 def _needs_cell(r, kind: str, format_value, compared: bool) -> dict[str, Any]:
