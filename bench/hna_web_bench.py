@@ -143,11 +143,49 @@ def _timed(client, url: str) -> float:
     return time.perf_counter() - t0
 
 
+def _cpu(client, url: str) -> float:
+    """CPU seconds of one view in this process: less at the mercy of other work on a shared
+    machine than wall time."""
+    t0 = time.process_time()
+    assert client.get(url).status_code == 200
+    return time.process_time() - t0
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _profile(client, url: str, top: int = 25) -> None:
+    """cProfile of one warm view, the ``top`` functions by cumulative time."""
+    import cProfile
+    import io
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    client.get(url)
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(top)
+    print(out.getvalue())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--no-warm", action="store_true", help="skip timing the worker's chart warming"
+    )
+    parser.add_argument(
+        "--profile", default="", help="comma-separated pages to cProfile (list,overview,...)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     with tempfile.TemporaryDirectory(prefix="gpequity-hna-web-bench-") as tmp:
@@ -180,7 +218,9 @@ def main() -> None:
                 ratios.append(w[0] / c[0])
                 last_run = w[2]
             warm_text = "not measured"
-            if size == sizes[0]:  # the charts do not depend on the list size: once is enough
+            if (
+                size == sizes[0] and not args.no_warm
+            ):  # the charts do not depend on the list size: once is enough
                 t0 = time.perf_counter()
                 drawn = web_runs.warm_charts(Run.objects.get(pk=last_run))
                 warm_text = f"{time.perf_counter() - t0:.1f} ({drawn} charts)"
@@ -231,12 +271,24 @@ def main() -> None:
             "trends": f"{base}trends/",
         }
         print(f"\n# Report pages with {args.runs} runs stored, load {_load()}")
-        print("| page | cold ms (charts drawn) | warm ms (median of 5) |")
-        print("| --- | ---: | ---: |")
+        print(
+            "| page | cold ms (charts drawn) | warm ms (median of 5) | warm cpu ms (median of 5) "
+            "| queries (warm) | load |"
+        )
+        print("| --- | ---: | ---: | ---: | ---: | --- |")
         for name, url in pages.items():
             cold = _timed(client, url)
             warm = statistics.median(_timed(client, url) for _ in range(5))
-            print(f"| {name} | {cold * 1000:.0f} | {warm * 1000:.0f} |", flush=True)
+            cpu = statistics.median(_cpu(client, url) for _ in range(5))
+            print(
+                f"| {name} | {cold * 1000:.0f} | {warm * 1000:.0f} | {cpu * 1000:.0f} "
+                f"| {_queries(client, url)} "
+                f"| {_load()} |",
+                flush=True,
+            )
+        for name in filter(None, args.profile.split(",")):
+            print(f"\n# cProfile of the warm {name} page")
+            _profile(client, pages[name])
 
 
 if __name__ == "__main__":

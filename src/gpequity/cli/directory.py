@@ -1,5 +1,5 @@
-"""`gpequity directory ...`: import an Open Referral UK feed into an organisation's directory,
-and export it as ORUK JSON.
+"""`gpequity directory ...`: import an Open Referral UK feed (or the directory of a gpequity
+organisation export) into an organisation's directory, and export it as ORUK JSON.
 
 The import is the web's: all or nothing, through the same service, audited under the ``--as``
 user or the ``gpequity-system`` account. A bad record is reported with its id, field and
@@ -29,7 +29,8 @@ def import_(
     source: str = typer.Argument(
         ...,
         help="An ORUK service or page JSON file, a CSV data package (folder or .zip), "
-        "or the base address of an ORUK API (https://...).",
+        "the base address of an ORUK API (https://...), or an organisation's JSON export "
+        "from gpequity (its directory is imported as it was, checked and changed dates too).",
     ),
     org: str = typer.Option(
         ..., "--org", help="ODS code of the organisation that will own the services."
@@ -40,7 +41,8 @@ def import_(
     ),
 ) -> None:
     """Import services all or nothing (exit 1 and no change on any problem)."""
-    from gpequity.oruk import FeedError, read_source
+    from gpequity.oruk import FeedError, ImportPlan, read_source
+    from gpequity.oruk.listings import export_section, read_section
 
     organisation = _org(org)
     from django.contrib.auth import get_user_model
@@ -56,21 +58,39 @@ def import_(
     else:
         actor = system_actor()
     try:
-        feed = read_source(source if "://" in source else Path(source))
+        section = None if "://" in source else export_section(Path(source))
+        feed = (
+            None
+            if section is not None
+            else read_source(source if "://" in source else Path(source))
+        )
     except FeedError as exc:
         typer.secho(f"ERROR {exc}", fg="red", err=True)
         typer.secho("Nothing was imported.", fg="red", err=True)
         raise typer.Exit(1) from None
-    for note in feed.notes:
-        typer.secho(f"NOTE {note}", fg="yellow", err=True)
     try:
-        plan = services.import_feed(
-            actor=actor,
-            owner=organisation,
-            docs=feed.services,
-            source=feed.origin,
-            dry_run=dry_run,
-        )
+        if section is not None:
+            listings, problems = read_section(section)
+            if problems:
+                raise services.FeedRefused(ImportPlan(problems=problems))
+            typer.echo(f"{source}: the directory of an organisation export.")
+            plan = services.import_listings(
+                actor=actor,
+                owner=organisation,
+                listings=listings,
+                source=Path(source).name,
+                dry_run=dry_run,
+            )
+        else:
+            for note in feed.notes:
+                typer.secho(f"NOTE {note}", fg="yellow", err=True)
+            plan = services.import_feed(
+                actor=actor,
+                owner=organisation,
+                docs=feed.services,
+                source=feed.origin,
+                dry_run=dry_run,
+            )
     except services.FeedRefused as exc:
         for problem in exc.plan.problems:
             typer.secho(f"ERROR {problem}", fg="red", err=True)

@@ -120,3 +120,29 @@ def test_network_lead_sees_and_closes_the_report(page, live_server):
     activate(page, page.get_by_role("button", name=re.compile(r"^Close this report")))
     assert "No open reports" in page.content()
     assert ProblemReport.objects.get().resolution == "Updated the day"
+
+
+def test_import_the_directory_from_an_organisation_export(page, live_server, tmp_path):
+    """The PCN gets back a listing it lost from its own organisation export: the preview
+    names it, the import keeps its checked and changed dates, by keyboard, axe-clean."""
+    from gpequity.web.reports.export_json import org_export_bytes
+
+    info = demo._organisations_and_people()
+    build(info)
+    pcn = Service.objects.filter(owner__ods_code="U99001").order_by("name")
+    lost = pcn.first()
+    saved = (lost.oruk_id, lost.checked_on, lost.changed_at, lost.document)
+    export = tmp_path / "U99001-export.json"
+    export.write_bytes(org_export_bytes(lost.owner))
+    lost.delete()
+    sign_in(page, live_server, "pcnlead", demo.DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/orgs/U99001/directory/import/")
+    page.get_by_label("ORUK file or organisation export").set_input_files(str(export))
+    activate(page, page.get_by_role("button", name="Check the file"))
+    assert f"1 new, 0 changed, {pcn.count()} unchanged" in page.content()
+    assert_accessible(page, context="import preview of an organisation export")
+    no_sideways_scroll(page, "import-export-preview")
+    page.screenshot(path=f"{SHOTS}-import-export-preview.png", full_page=True)
+    activate(page, page.get_by_role("button", name="Import these changes"))
+    back = Service.objects.get(owner__ods_code="U99001", oruk_id=saved[0])
+    assert (back.oruk_id, back.checked_on, back.changed_at, back.document) == saved

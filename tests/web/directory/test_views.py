@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import openpyxl
 import pytest
@@ -142,6 +143,11 @@ def test_open_now(directory, practice):
     found = selectors.search(practice, selectors.Search(open_now=True), now=monday_morning)
     assert [s.name for s in found] == ["Debt advice line"]
     assert list(selectors.search(practice, selectors.Search(open_now=True), now=sunday)) == []
+    # The search page's one-query ids agree with the queryset, open now or not.
+    for when in (monday_morning, sunday):
+        for s in (selectors.Search(open_now=True), selectors.Search()):
+            expected = [x.pk for x in selectors.search(practice, s, now=when)]
+            assert selectors.search_ids(practice, s, now=when) == expected
 
 
 def test_practice_team_reads_the_pcn_directory_but_cannot_edit_it(directory, pcn, team_member):
@@ -303,6 +309,13 @@ def test_shortlist_and_print(client, directory, lead, practice):
     printed = client.get(f"{base}services/{debt.pk}/print/").content.decode()
     assert "You can contact them yourself." in printed
     assert "Monday to Friday, 9am to 5pm" in printed and "Punjabi" in printed
+    # The same summary can be sent: a mailto link with the plain text, and no address.
+    from urllib.parse import unquote
+
+    link = re.search(r'href="(mailto:[^"]+)"', printed).group(1)
+    assert link.startswith("mailto:?subject=Debt%20advice%20line")
+    body = unquote(link.split("&amp;body=")[1])
+    assert "When: Monday to Friday, 9am to 5pm" in body and "Languages: Punjabi" in body
     client.post(f"{base}services/{debt.pk}/shortlist/")
     assert selectors.shortlist(lead, practice) == []
     assert "Your shortlist is empty" in client.get(f"{base}shortlist/").content.decode()

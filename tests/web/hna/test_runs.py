@@ -171,7 +171,7 @@ def _encrypted_zip() -> bytes:
         ("extract.zip", lambda: b"", "is empty (0 bytes)"),
         ("extract.zip", lambda: b"this is not a zip at all", "is not a zip file"),
         ("notes.docx", lambda: b"hello", "is not a zip, CSV or Parquet file"),
-        ("extract.zip", _zip_bomb, "unpacks to far more than its size"),
+        ("extract.zip", _zip_bomb, "it looks like a zip bomb"),
         ("extract.zip", _encrypted_zip, "is password-protected"),
         ("patients.csv", lambda: b"id,years,gender\n1,2,female\n", "has no patient_id, age, sex"),
         ("patients.csv", lambda: b"patient_id,age,sex\n", "has a header but no patients"),
@@ -201,8 +201,62 @@ def test_an_upload_over_the_size_limit_is_refused_while_streaming(client, practi
 def test_a_zip_that_unpacks_past_the_cap_is_refused(client, practice, lead):
     client.force_login(lead)
     response = upload(client, practice, extract_zip())
-    assert response.status_code == 400 and "more than the" in response.content.decode()
+    assert response.status_code == 400
+    assert "extract.zip unpacks to more than 49 KB, the limit" in response.content.decode()
     assert not Run.objects.exists() and leftovers() == []
+
+
+def _with_extra(name: str, data: bytes = b"", *, link: bool = False, count: int = 1) -> bytes:
+    """The test extract zipped with extra members the shared archive checks refuse."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO(extract_zip())
+    with zipfile.ZipFile(buf, "a") as zf:
+        for i in range(count):
+            info = zipfile.ZipInfo(name.format(i))
+            if link:
+                info.create_system = 3
+                info.external_attr = (0o120777) << 16  # a symbolic link
+            zf.writestr(info, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: _with_extra("notes/../../etc/cron.d/x"), "points outside its folder"),
+        (lambda: _with_extra("secret", b"/etc/passwd", link=True), "is a symbolic link"),
+        (lambda: _with_extra("n{}.txt", count=10_000), "at most 10,000 are allowed"),
+    ],
+)
+def test_uploaded_zips_meet_the_shared_archive_caps(client, practice, lead, make, message):
+    """The upload uses gpequity.archives (names, links, member count), as every zip does."""
+    client.force_login(lead)
+    response = upload(client, practice, make())
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Run.objects.exists() and leftovers() == []
+
+
+def test_the_run_reads_the_extract_with_the_upload_s_caps(client, practice, lead, settings):
+    """A zip accepted at upload but over the cap when the worker reads it (the setting was
+    lowered in between) is refused by the run with the same message, not unpacked."""
+    from gpequity.web.hna import services
+
+    folder, stored = uploads.store_uploaded(
+        {"extract": SimpleUploadedFile("extract.zip", extract_zip())}
+    )
+    run = services.run_start(
+        actor=lead, organisation=practice, folder=folder, stored=stored, as_of=AS_OF,
+        enqueue=False,
+    )  # fmt: skip
+    settings.HNA_UNZIPPED_MAX_BYTES = 50_000
+    assert runs.run_body(str(run.pk), 1) == "invalid"
+    run.refresh_from_db()
+    messages = [i["message"] for i in run.validation["issues"]]
+    assert any("unpacks to more than 49 KB, the limit" in m for m in messages), messages
+    assert leftovers() == []
 
 
 def test_a_run_whose_worker_died_is_marked_failed_and_can_be_retried(client, practice, lead):

@@ -8,7 +8,7 @@ import datetime as dt
 from functools import cache
 
 from gpequity.web.hna import runs, uploads
-from gpequity.web.hna.models import Run
+from gpequity.web.hna.models import ReportPdf, Run
 
 from .extracts import AS_OF, broken_patients, extract_zip, folder, zipped
 
@@ -60,7 +60,15 @@ def hna_world(practice, lead) -> dict[str, str]:
         upload_folder=_kept(extract_zip()),
         message=runs.DIED_MESSAGE,
     )
-    return {"done": str(done.pk), "invalid": str(invalid.pk), "failed": str(failed.pk)}
+    pdf = ReportPdf.objects.create(
+        run=done, requested_by=lead, status="done", pdf=b"%PDF-1.7\n%%EOF\n", size=14
+    )
+    return {
+        "done": str(done.pk),
+        "invalid": str(invalid.pk),
+        "failed": str(failed.pk),
+        "pdf": str(pdf.pk),
+    }
 
 
 def first_finding(run_id: str) -> dict[str, str]:

@@ -54,7 +54,7 @@ def test_workbook_layout_matches_the_toolkit_spreadsheet(filled):
     )
     owner, start, due, status = item_row[6:10]
     assert (owner, start.date(), due.date(), status) == (
-        helper.username,
+        helper.get_full_name(),
         date(2025, 1, 6),
         date(2025, 6, 30),
         "In progress",
@@ -106,7 +106,7 @@ def test_round_trip_with_edits_changes_exactly_those_cells(filled):
     assert got == {
         ("assessment", second.key, "status", "In progress", "Embedded"),
         ("assessment", fourth.key, "notes", "", "Agreed at the team meeting"),
-        ("plan_item", third.key, "owner", helper.username, lead.username),
+        ("plan_item", third.key, "owner", helper.get_full_name(), "Asha Patel"),
         ("plan_item", third.key, "due_date", "2025-06-30", "2025-09-30"),
         ("plan_item", third.key, "target", "60", "65.5"),
         ("plan_item", third.key, "unit", "", "%"),
@@ -176,6 +176,7 @@ BAD_CELLS = [
     ("Status", "Finished", "Choose one of: Not started, Planned, In progress"),
     ("Start date", "31/02/2025", "Enter a real date"),
     ("Plan owner", "nobody@example.org", "No member of this practice"),
+    ("Plan owner", "Nobody Atall", "No member of this practice has this name"),
     ("Baseline", "lots", "Enter a number"),
     ("Plan status", "Paused", "Choose one of: Not started, In progress, Done, Stopped"),
 ]
@@ -346,3 +347,64 @@ def test_only_editors_may_import(filled):
 
     with pytest.raises(PermissionDenied):
         services.apply_import(actor=helper, organisation=org, data=edited)
+
+
+def test_people_and_indicators_are_named_in_words_and_read_back_exactly(filled):
+    """Owners show as names and the measure indicator as its title (not usernames and keys);
+    the workbook still reads back to exactly the same plan, and a name two members share is
+    written with its username so it stays exact."""
+    from gpequity.catalogue import vocab
+
+    org, lead, helper, (first, second, third) = filled
+    pack = load_pack_for(org)
+    fourth = pack.actions[3]
+    twin = member(org, Role.MEMBER, username="asha2")
+    twin.first_name, twin.last_name = "Asha", "Patel"
+    twin.save()
+    PlanItem.objects.filter(organisation=org, action_key=third.key).update(
+        measure_indicator="bp_recorded_5y", owner=lead
+    )
+    before = _state(org)
+    data = xlsx.export_workbook(org)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    plan = {r[0]: dict(zip(xlsx.PLAN_HEADER, r, strict=False)) for r in
+            wb["Plan"].iter_rows(min_row=3, values_only=True)}  # fmt: skip
+    assert plan[third.key]["Owner"] == "Asha Patel (lead-r12345)"
+    assert plan[third.key]["Measure indicator"] == vocab.INDICATORS["bp_recorded_5y"]
+    tier = {r[2]: r for r in wb[_tier_sheet(org, third)].iter_rows(min_row=3, values_only=True)}
+    assert tier[third.key][6] == "Asha Patel (lead-r12345)"
+    assert "lead-r12345" not in str(tier[first.key])
+    services.apply_import(actor=lead, organisation=org, data=data)
+    assert _state(org) == before
+
+    # A person types a name or a title: matched; a shared name alone is refused, by cell.
+    edited = edit_workbook(
+        data,
+        [
+            (_tier_sheet(org, fourth), fourth.key, "Plan owner", helper.get_full_name().upper()),
+            ("Plan", third.key, "Measure indicator", "cervical screening coverage"),
+        ],
+    )
+    preview = services.preview_import(org, edited, actor=lead)
+    assert preview.ok, preview.errors
+    got = {(c.key, c.field, c.before, c.after) for c in preview.changes}
+    assert (fourth.key, "owner", "", helper.get_full_name()) in got
+    assert (
+        third.key,
+        "measure_indicator",
+        vocab.INDICATORS["bp_recorded_5y"],
+        vocab.INDICATORS["cervical_screening"],
+    ) in got
+    services.apply_import(actor=lead, organisation=org, data=edited)
+    item = PlanItem.objects.get(organisation=org, action_key=third.key)
+    assert item.measure_indicator == "cervical_screening"
+    assert PlanItem.objects.get(organisation=org, action_key=fourth.key).owner == helper
+    again = xlsx.export_workbook(org)
+    assert services.preview_import(org, edited, actor=lead).changes == []
+    assert services.preview_import(org, again, actor=lead).changes == []
+
+    shared = edit_workbook(again, [("Plan", third.key, "Owner", "Asha Patel")])
+    (issue,) = services.preview_import(org, shared, actor=lead).errors
+    assert (issue.sheet, issue.column, issue.value) == ("Plan", "Owner", "Asha Patel")
+    assert "2 members are called Asha Patel" in issue.message
+    assert "'Asha Patel (lead-r12345)'" in issue.message or "(asha2)" in issue.message

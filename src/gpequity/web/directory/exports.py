@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from gpequity.oruk import from_oruk, page_envelope
+from gpequity.oruk.listings import SECTION_VERSION
 from gpequity.oruk.records import ACCESS_ROUTES, STATUSES
 from gpequity.web.orgs.models import Organisation
 
@@ -27,8 +28,10 @@ def oruk_page(org: Organisation) -> dict[str, Any]:
 
 
 def org_export_part(org: Organisation) -> dict[str, Any]:
-    """The directory in the organisation's JSON export: ORUK documents plus our own fields."""
+    """The directory in the organisation's JSON export: ORUK documents plus our own fields
+    (read back by gpequity.oruk.listings and services.import_listings)."""
     return {
+        "version": SECTION_VERSION,
         "services": [
             {
                 "oruk": s.document,
@@ -40,7 +43,7 @@ def org_export_part(org: Organisation) -> dict[str, Any]:
                 "source": s.source,
             }
             for s in own_services(org)
-        ]
+        ],
     }
 
 

@@ -222,7 +222,8 @@ class CloseProblemForm(forms.Form):
 
 class ImportForm(forms.Form):
     feed = forms.FileField(
-        label="ORUK file",
-        help_text="A service or a page of services (.json), or the CSV data package as a .zip.",
+        label="ORUK file or organisation export",
+        help_text="A service or a page of services (.json), the CSV data package as a .zip, "
+        "or a JSON export of an organisation from gpequity.",
         widget=forms.ClearableFileInput(attrs={"accept": ".json,.zip"}),
     )

@@ -144,3 +144,40 @@ def card(
         "terms": [t.name for t in r.terms],
         "owner": service.owner,
     }
+
+
+def plain_summary(c: dict[str, Any], org_name: str, on: dt.date) -> str:
+    """The patient print-out as plain text, for sending by email or text message."""
+    r = c["record"]
+    lines = [r.name, "", r.description, ""]
+    if r.application_process:
+        lines += [r.application_process, ""]
+    for key, label in (("phone", "Phone"), ("email", "Email"), ("website", "Website")):
+        if c["contact"].get(key):
+            lines.append(f"{label}: {c['contact'][key]}")
+    if c["address"] or c["postcode"]:
+        lines.append(f"Where: {' '.join(x for x in (c['address'], c['postcode']) if x)}")
+    if c["times"]:
+        lines.append(f"When: {'; '.join(c['times'])}")
+    lines += [f"Cost: {c['cost']}", f"Age: {c['ages']}"]
+    if c["languages"]:
+        lines.append(f"Languages: {', '.join(c['languages'])}")
+    if r.wait_time:
+        lines.append(f"Usual wait: {r.wait_time}")
+    checked = c["service"].checked_on
+    when = f"on {checked:%-d %B %Y}" if checked else "a while ago"
+    lines += [
+        "",
+        f"From {org_name} on {on:%-d %B %Y}. Details were last checked {when}; "
+        "please call before you go.",
+    ]
+    return "\n".join(lines).replace("\n\n\n", "\n\n")
+
+
+def mailto(c: dict[str, Any], org_name: str, on: dt.date) -> str:
+    """A mailto: address that opens the user's email program with the summary filled in
+    (the patient's address is typed there: it never reaches gpequity)."""
+    from urllib.parse import quote
+
+    subject = quote(f"{c['record'].name}: details from {org_name}")
+    return f"mailto:?subject={subject}&body={quote(plain_summary(c, org_name, on))}"

@@ -14,7 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from gpequity.oruk import ImportPlan, from_oruk, plan_import, service_problems, to_oruk
+from gpequity.oruk.listings import Listing
 from gpequity.oruk.records import ServiceRecord
+from gpequity.oruk.sync import Change
 from gpequity.web.audit.services import audit_record
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import Organisation
@@ -383,3 +385,82 @@ def shortlist_toggle(*, actor, organisation: Organisation, service: Service) -> 
         verb="add" if on else "remove",
     )
     return on
+
+
+# --- the directory part of the organisation's JSON export, read back ---------------------
+
+OWN_FIELDS = ("public", "checked_on", "checked_by", "changed_at", "changed_by", "source")
+
+
+def preview_listings(*, owner: Organisation, listings: list[Listing]) -> ImportPlan:
+    """What importing the listings of an organisation export would change: the ORUK fields
+    that differ, and our own (published, checked, changed, source) by name."""
+    stored = {s.oruk_id: s for s in Service.objects.filter(owner=owner)}
+    plan = plan_import({k: s.document for k, s in stored.items()}, [x.document for x in listings])
+    if not plan.ok:
+        return plan
+    by_id = {x.id: x for x in listings}
+    still = []
+    for sid in plan.unchanged:
+        ours = _own_diff(stored[sid], by_id[sid])
+        if ours:
+            plan.changed.append(Change(sid, by_id[sid].name, ours))
+        else:
+            still.append(sid)
+    plan.unchanged = still
+    for change in plan.changed:
+        if change.id in stored:
+            change.fields = sorted(
+                set(change.fields) | set(_own_diff(stored[change.id], by_id[change.id]))
+            )
+    return plan
+
+
+def _own_diff(service: Service, listing: Listing) -> list[str]:
+    mine = listing.own_fields()
+    return [f for f in OWN_FIELDS if getattr(service, f) != mine[f]]
+
+
+@transaction.atomic
+def import_listings(
+    *, actor, owner: Organisation, listings: list[Listing], source: str, dry_run: bool = False
+) -> ImportPlan:
+    """Import the directory of an organisation export all or nothing, keeping what was typed:
+    each service's document, whether it is published, last checked (and by whom) apart from
+    last changed (and by whom), and where it came from. Services are matched by ORUK id;
+    services not in the file are left alone. Raises ``FeedRefused`` on any problem."""
+    _require(actor, owner, access.EDIT)
+    plan = preview_listings(owner=owner, listings=listings)
+    if not plan.ok:
+        raise FeedRefused(plan)
+    if dry_run or not (plan.added or plan.changed):
+        return plan
+    existing = {s.oruk_id: s for s in Service.objects.filter(owner=owner)}
+    by_id = {x.id: x for x in listings}
+    touched = [c.id for c in plan.added] + [c.id for c in plan.changed]
+    for sid in touched:
+        listing = by_id[sid]
+        service = existing.get(sid) or Service(owner=owner)
+        service.document = listing.document
+        index_columns(service, plan.records[sid])
+        for name, value in listing.own_fields().items():
+            setattr(service, name, value)
+        if service.pk:
+            service.version += 1
+        service.save()
+    _store_terms(plan.records[sid] for sid in touched)
+    audit_record(
+        actor=actor,
+        organisation=owner,
+        entity="directory_import",
+        verb="import",
+        after={
+            "source": source[:300],
+            "kind": "organisation export",
+            "added": [c.id for c in plan.added],
+            "changed": {c.id: c.fields for c in plan.changed},
+            "unchanged": len(plan.unchanged),
+        },
+        note=f"Imported {plan.summary()} from the organisation export {source}",
+    )
+    return plan

@@ -16,14 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from gpequity.oruk import FeedError, from_oruk
+from gpequity.oruk import FeedError, ImportPlan, from_oruk
 from gpequity.oruk.feeds import MAX_BYTES, read_source
+from gpequity.oruk.listings import export_section, read_section
 from gpequity.oruk.records import ServiceRecord
 from gpequity.web.orgs import access
 
 from . import editing, exports, presenters, selectors, services
 from .forms import CloseProblemForm, ImportForm, ProblemForm, SearchForm, ServiceForm
-from .models import ProblemReport, TaxonomyTerm
+from .models import ProblemReport, Service, TaxonomyTerm
 
 PER_PAGE = 20
 IMPORT_KEY = "directory_import"
@@ -46,9 +47,8 @@ def _card(service, today):
 def search(request, ods_code: str):
     org = selectors.directory_org(request.user, ods_code)
     now = timezone.localtime()
-    form = SearchForm(
-        request.GET or None, terms=selectors.terms_in(org), languages=selectors.languages_in(org)
-    )
+    terms, languages = selectors.facets(org)
+    form = SearchForm(request.GET or None, terms=terms, languages=languages)
     params = selectors.Search()
     if form.is_valid():
         d = form.cleaned_data
@@ -63,12 +63,11 @@ def search(request, ods_code: str):
             open_now=d["open_now"],
             stale=d["stale"],
         )
-    found = selectors.search(org, params, now=now)
-    # Page over ids first (the database sorts small rows), then load the page's services.
-    paginator = Paginator(found.values_list("pk", flat=True), PER_PAGE)
+    # One query for the ordered ids (the database sorts small rows), then load one page.
+    paginator = Paginator(selectors.search_ids(org, params, now=now), PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     ids = list(page.object_list)
-    by_id = {s.pk: s for s in found.model.objects.filter(pk__in=ids).select_related("owner")}
+    by_id = {s.pk: s for s in Service.objects.filter(pk__in=ids).select_related("owner")}
     rows = [_card(by_id[pk], now.date()) for pk in ids]
     query = request.GET.copy()
     query.pop("page", None)
@@ -95,9 +94,11 @@ def service_detail(request, ods_code: str, pk: int):
     service = selectors.service_in(org, pk)
     today = timezone.localdate()
     can_edit = selectors.can_edit(request.user, service)
+    c = _card(service, today)
     ctx = {
         "org": org,
-        "c": _card(service, today),
+        "c": c,
+        "mailto": presenters.mailto(c, org.name, today),
         "can_edit": can_edit,
         "problems": list(selectors.open_problems(service.owner).filter(service=service))
         if can_edit
@@ -112,7 +113,9 @@ def service_detail(request, ods_code: str, pk: int):
 def service_print(request, ods_code: str, pk: int):
     org = selectors.directory_org(request.user, ods_code)
     service = selectors.service_in(org, pk)
-    ctx = {"org": org, "c": _card(service, timezone.localdate()), "printed": timezone.localdate()}
+    today = timezone.localdate()
+    c = _card(service, today)
+    ctx = {"org": org, "c": c, "printed": today, "mailto": presenters.mailto(c, org.name, today)}
     return render(request, "directory/print.html", ctx)
 
 
@@ -314,22 +317,20 @@ def import_upload(request, ods_code: str):
                 path = Path(tmp) / f"feed{suffix}"
                 path.write_bytes(upload.read())
                 try:
-                    feed = read_source(path)
+                    plan, pending = _preview(org, path, upload.name)
                 except FeedError as exc:
                     error = str(exc).replace(str(path), upload.name)
                 else:
-                    plan = services.preview_feed(owner=org, docs=feed.services)
-                    docs = json.dumps(feed.services)
-                    if len(docs) > SESSION_LIMIT:
+                    if len(pending["data"]) > SESSION_LIMIT:
                         plan, error = (
                             None,
                             (
                                 f"{upload.name} is too large to import here; use "
-                                "`gpequity directory import` on the server."
+                                "`.venv/bin/gpequity directory import` on the server."
                             ),
                         )
                     elif plan.ok and (plan.added or plan.changed):
-                        request.session[IMPORT_KEY] = {"name": upload.name, "docs": docs}
+                        request.session[IMPORT_KEY] = pending
     ctx = {
         "org": org,
         "form": form,
@@ -338,6 +339,35 @@ def import_upload(request, ods_code: str):
         "breadcrumbs": _crumbs(org, _dir_crumb(org)),
     }
     return render(request, "directory/import.html", ctx)
+
+
+def _preview(org, path, name: str):
+    """What the uploaded file would change, and what to keep in the session until applied:
+    an organisation export's directory, or an ORUK feed."""
+    section = export_section(path)
+    if section is not None:
+        listings, problems = read_section(section)
+        plan = (
+            ImportPlan(problems=problems)
+            if problems
+            else services.preview_listings(owner=org, listings=listings)
+        )
+        return plan, {"name": name, "kind": "export", "data": json.dumps(section)}
+    feed = read_source(path)
+    plan = services.preview_feed(owner=org, docs=feed.services)
+    return plan, {"name": name, "kind": "feed", "data": json.dumps(feed.services)}
+
+
+def _apply(request, org, pending):
+    data = json.loads(pending["data"])
+    if pending.get("kind") == "export":
+        listings, problems = read_section(data)
+        if problems:
+            raise services.FeedRefused(ImportPlan(problems=problems))
+        return services.import_listings(
+            actor=request.user, owner=org, listings=listings, source=pending["name"]
+        )
+    return services.import_feed(actor=request.user, owner=org, docs=data, source=pending["name"])
 
 
 @require_POST
@@ -349,9 +379,7 @@ def import_apply(request, ods_code: str):
         messages.error(request, "There is no previewed import to apply. Upload the file again.")
         return redirect("directory:import", ods_code=org.ods_code)
     try:
-        plan = services.import_feed(
-            actor=request.user, owner=org, docs=json.loads(pending["docs"]), source=pending["name"]
-        )
+        plan = _apply(request, org, pending)
     except services.FeedRefused:
         messages.error(request, "The file has problems; nothing was imported.")
         return redirect("directory:import", ods_code=org.ods_code)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from gpequity.web.orgs.models import Organisation
+from gpequity.web.reports.models import PdfBuildBase
 
 
 class RunStatus(models.TextChoices):
@@ -151,3 +152,22 @@ class RenderedChart(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ReportPdf(PdfBuildBase):
+    """One background build of a run's report as a PDF (ADR 9's builds, for an HNA run).
+
+    Found by its random id and only within its run, which is only found within its practice,
+    so the practice's own members are the only ones who ever see it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="pdf_builds")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"HNA report PDF {self.id} ({self.status})"

@@ -79,11 +79,25 @@ def interval(row: dict[str, Any], kind: str) -> str:
 # --------------------------------------------------------------------------- charts
 
 
-def cached_svg(run: Run | None, organisation, key: str, draw) -> str:
-    """The chart for ``key``, drawn by ``draw()`` the first time and kept."""
-    digest = hashlib.sha256(key.encode()).hexdigest()[:40]
-    full = f"{organisation.pk}:{digest}"
-    hit = RenderedChart.objects.filter(key=full).values_list("svg", flat=True).first()
+def _chart_key(organisation, key: str) -> str:
+    return f"{organisation.pk}:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
+
+
+def kept_svgs(organisation, keys: list[str]) -> dict[str, str]:
+    """The kept charts among ``keys`` in one query (a page of charts asks once, not per chart)."""
+    full = {_chart_key(organisation, k): k for k in keys}
+    found = RenderedChart.objects.filter(key__in=list(full)).values_list("key", "svg")
+    return {full[k]: svg for k, svg in found}
+
+
+def cached_svg(run: Run | None, organisation, key: str, draw, kept=None) -> str:
+    """The chart for ``key``, drawn by ``draw()`` the first time and kept. ``kept`` (from
+    ``kept_svgs``) saves the lookup when the page has already fetched its charts."""
+    full = _chart_key(organisation, key)
+    if kept is not None:
+        hit = kept.get(key)
+    else:
+        hit = RenderedChart.objects.filter(key=full).values_list("svg", flat=True).first()
     if hit is not None:
         return hit
     svg = draw()
@@ -282,6 +296,11 @@ def grouping_tables(run: Run, d: Indicator, *, charts: bool = True) -> list[dict
     for r in rows:
         by_grouping.setdefault(r["grouping"], []).append(r)
     overall = next(iter(by_grouping.get("overall", [])), None)
+    kept = (
+        kept_svgs(run.organisation, [f"group:{run.pk}:{d.id}:{g}" for g in by_grouping])
+        if charts
+        else {}
+    )
     sections = []
     for grouping, items in by_grouping.items():
         if grouping in ("overall", "imd_decile"):
@@ -309,6 +328,7 @@ def grouping_tables(run: Run, d: Indicator, *, charts: bool = True) -> list[dict
             run.organisation,
             key,
             lambda items=items, g=grouping: group_chart(d, g, items, overall),
+            kept,
         )
         sections.append(
             {
@@ -405,10 +425,25 @@ def _row(rows, indicator, grouping, group):
 FINDINGS_SHOWN = 10
 
 
-def overview(run: Run, *, all_findings: bool = False) -> dict[str, Any]:
-    """List size, Focus group size and share, completeness overall and in the Focus group."""
+def run_findings(run: Run, rows=None, defs=None) -> list:
+    """The run's findings (``gpequity.findings``), worked out once per run and framework and
+    kept in the cache: a finished run's results never change."""
+    from django.core.cache import cache
+
     from gpequity.findings import find
 
+    key = f"hna-findings:{run.pk}:{run.organisation.framework}"
+    found = cache.get(key)
+    if found is None:
+        rows = selectors.indicator_rows(run) if rows is None else rows
+        defs = definitions(run) if defs is None else defs
+        found = find(rows, definitions=defs, pack=run.organisation.framework)
+        cache.set(key, found, 24 * 3600)
+    return found
+
+
+def overview(run: Run, *, all_findings: bool = False) -> dict[str, Any]:
+    """List size, Focus group size and share, completeness overall and in the Focus group."""
     rows = selectors.indicator_rows(run)
     defs = definitions(run)
     by_id = {d.id: d for d in defs}
@@ -438,7 +473,7 @@ def overview(run: Run, *, all_findings: bool = False) -> dict[str, Any]:
             }
         )
     blank = ((run.validation or {}).get("completeness") or {}).get("blank_share") or {}
-    findings = find(rows, definitions=defs, pack=run.organisation.framework)
+    findings = run_findings(run, rows, defs)
     shown = findings if all_findings else findings[:FINDINGS_SHOWN]
     return {
         "list_size": list_size,
@@ -459,10 +494,18 @@ def overview(run: Run, *, all_findings: bool = False) -> dict[str, Any]:
 # --------------------------------------------------------------------------- trends
 
 
-def trend_lines(organisation, d: Indicator) -> list[dict[str, Any]]:
-    """Overall, the Focus group, and the most deprived fifth against the rest, run by run."""
-    pairs = [("overall", "all"), ("focus_group", "in"), ("imd_quintile", "Q1")]
-    data = selectors.series(organisation, d.id, pairs)
+TREND_PAIRS = [("overall", "all"), ("focus_group", "in"), ("imd_quintile", "Q1")]
+
+
+def trend_lines(
+    organisation, d: Indicator, run_ids: list[str] | None = None, data: dict | None = None
+) -> list[dict]:
+    """Overall, the Focus group, and the most deprived fifth against the rest, run by run
+    (over ``run_ids`` when given, else every finished run). ``data`` is this indicator's
+    part of ``selectors.series_all`` when the caller has fetched every indicator at once."""
+    pairs = TREND_PAIRS
+    if data is None:
+        data = selectors.series(organisation, d.id, pairs, run_ids)
     overall = {r["run_id"]: r for r in data[("overall", "all")]}
     lines = []
     for (grouping, group), label in (
@@ -533,11 +576,18 @@ def trend_chart(d: Indicator, lines: list[dict[str, Any]]) -> str:
     return chart_to_svg(chart, label=label)
 
 
-def trends(organisation, run_ids: list[str], defs: list[Indicator]) -> list[dict[str, Any]]:
+def trends(
+    organisation, run_ids: list[str], defs: list[Indicator], *, only: bool = False
+) -> list[dict[str, Any]]:
+    """Each indicator over the runs ``run_ids`` (all the practice's finished runs, in as-of
+    order). ``only`` keeps the lines to exactly those runs (a report of an earlier run)."""
     out = []
     tag = hashlib.sha256(",".join(run_ids).encode()).hexdigest()[:16]
+    every = selectors.series_all(organisation, TREND_PAIRS, run_ids if only else None)
+    kept = kept_svgs(organisation, [f"trend:{tag}:{d.id}" for d in defs])
     for d in defs:
-        lines = trend_lines(organisation, d)
+        empty = {p: [] for p in TREND_PAIRS}
+        lines = trend_lines(organisation, d, data=every.get(d.id, empty))
         if not lines:
             continue
         svg = cached_svg(
@@ -545,6 +595,7 @@ def trends(organisation, run_ids: list[str], defs: list[Indicator]) -> list[dict
             organisation,
             f"trend:{tag}:{d.id}",
             lambda d=d, lines=lines: trend_chart(d, lines),
+            kept,
         )
         dates = sorted({p["as_of"] for line in lines for p in line["points"]})
         table = [

@@ -82,7 +82,7 @@ def _droppable(path, report) -> dict[str, int] | None:
 
     if any(i.line is None and i.severity == "error" for i in report.issues):
         return None
-    dropped = read_extract(path, drop_bad_rows=True)
+    dropped = read_extract(path, drop_bad_rows=True, limits=uploads.zip_limits())
     counts = {
         file: n
         for (file, _column, kind, _sev), n in dropped.counts_by_kind.items()
@@ -142,6 +142,7 @@ def run_body(run_id: str, attempt: int, *, warm: bool | None = None) -> str:
             focus=run.focus_criteria,
             drop_bad_rows=run.drop_bad_rows,
             progress=progress,
+            limits=uploads.zip_limits(),
         )
     except ExtractError as exc:
         droppable = None if run.drop_bad_rows else _droppable(path, exc.report)

@@ -79,9 +79,13 @@ def gradient_rows(run: Run, indicator: str | None = None) -> list[dict[str, Any]
 
 
 def series(
-    organisation: Organisation, indicator: str, pairs: list[tuple[str, str]]
+    organisation: Organisation,
+    indicator: str,
+    pairs: list[tuple[str, str]],
+    run_ids: list[str] | None = None,
 ) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """For trends: each (grouping, group)'s rows over the practice's finished runs."""
+    """For trends: each (grouping, group)'s rows over the practice's finished runs (or only
+    over ``run_ids``, for a report that shows the runs up to its own)."""
     out: dict[tuple[str, str], list[dict[str, Any]]] = {p: [] for p in pairs}
     groupings = {g for g, _ in pairs}
     qs = (
@@ -90,6 +94,7 @@ def series(
             run__status=RunStatus.DONE,
             indicator=indicator,
             grouping__in=groupings,
+            **({"run_id__in": run_ids} if run_ids is not None else {}),
         )
         .order_by("run__as_of", "run__created_at")
         .values(
@@ -108,4 +113,44 @@ def series(
         key = (r["grouping"], r["group"])
         if key in out:
             out[key].append(r)
+    return out
+
+
+def series_all(
+    organisation: Organisation, pairs: list[tuple[str, str]], run_ids: list[str] | None = None
+) -> dict[str, dict[tuple[str, str], list[dict[str, Any]]]]:
+    """``series`` for every indicator at once, in one query of only the (grouping, group)
+    rows asked for: {indicator: {(grouping, group): rows over the runs}}."""
+    from django.db.models import Q
+
+    wanted = Q()
+    for grouping, group in pairs:
+        wanted |= Q(grouping=grouping, group=group)
+    qs = (
+        IndicatorResult.objects.filter(
+            wanted, run__organisation=organisation, run__status=RunStatus.DONE
+        )
+        .filter(**({"run_id__in": run_ids} if run_ids is not None else {}))
+        .order_by("run__as_of", "run__created_at", "position")
+        .values_list(
+            "indicator",
+            "run_id",
+            "run__as_of",
+            "grouping",
+            "group",
+            "numerator",
+            "denominator",
+            "value",
+            "lower",
+            "upper",
+        )
+    )
+    names = ("run_id", "run__as_of", "grouping", "group", "numerator", "denominator")
+    names += ("value", "lower", "upper")
+    out: dict[str, dict[tuple[str, str], list[dict[str, Any]]]] = {}
+    for indicator, *values in qs:
+        row = dict(zip(names, values, strict=True))
+        out.setdefault(indicator, {p: [] for p in pairs})[(row["grouping"], row["group"])].append(
+            row
+        )
     return out

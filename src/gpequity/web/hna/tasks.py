@@ -11,3 +11,11 @@ def run_hna(run_id: str, attempt: int) -> str:
     from .runs import run_body
 
     return run_body(run_id, attempt)
+
+
+@task()
+def build_hna_report_pdf(build_id: str) -> int:
+    """Build one run's report PDF for one ``ReportPdf`` (ADR 9's background builds)."""
+    from .report_pdf import run_build
+
+    return run_build(build_id)

@@ -19,6 +19,18 @@ urlpatterns = [
     path("runs/<uuid:run_id>/report.html", views.export_html, name="export_html"),
     path("runs/<uuid:run_id>/results.xlsx", views.export_xlsx, name="export_xlsx"),
     path("runs/<uuid:run_id>/files/<str:name>", views.export, name="export"),
+    path("runs/<uuid:run_id>/pdf-builds/", views.pdf_build_new, name="pdf_build_new"),
+    path("runs/<uuid:run_id>/pdf-builds/<uuid:build_id>/", views.pdf_build, name="pdf_build"),
+    path(
+        "runs/<uuid:run_id>/pdf-builds/<uuid:build_id>/status/",
+        views.pdf_build_status,
+        name="pdf_build_status",
+    ),
+    path(
+        "runs/<uuid:run_id>/pdf-builds/<uuid:build_id>/download/",
+        views.pdf_build_download,
+        name="pdf_build_download",
+    ),
     path("runs/<uuid:run_id>/add-to-plan/", views.add_to_plan, name="add_to_plan"),
     path(
         "runs/<uuid:run_id>/indicators/<str:indicator_id>/",

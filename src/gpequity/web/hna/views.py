@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 
 from gpequity.web.orgs import access
 
-from . import exports, presenters, runs, selectors, services, uploads
+from . import exports, presenters, report_pdf, runs, selectors, services, uploads
 from .forms import FOCUS_CUSTOM, FOCUS_NONE, RunForm
-from .models import RunStatus
+from .models import ReportPdf, RunStatus
 
 PROBLEMS_PER_PAGE = 25
 
@@ -286,6 +286,8 @@ def _report_context(request, org, run, *, all_findings: bool = False):
         "can_edit": access.can_direct(request.user, org, access.EDIT),
         "done_count": selectors.done_runs(org).count(),
         "plan_keys": presenters.plan_keys(org),
+        "ready_pdf": report_pdf.latest_ready(run),
+        "build_new_url": reverse("hna:pdf_build_new", args=[org.ods_code, run.pk]),
     }
 
 
@@ -396,6 +398,81 @@ def export_html(request, ods_code, run_id):
         "text/html; charset=utf-8",
         f"{org.ods_code}-hna-{run.as_of:%Y-%m-%d}.html",
     )
+
+
+# --------------------------------------------------------------------------- report PDF
+# The practice report's background builds (ADR 9), for one run: the same stages, progress
+# page and status feed, found only within the run, itself only within the practice.
+
+
+@login_required
+@require_POST
+def pdf_build_new(request, ods_code, run_id):
+    org, run = _done(request, ods_code, run_id)
+    build = report_pdf.request(actor=request.user, run=run)
+    return redirect("hna:pdf_build", ods_code=org.ods_code, run_id=run.pk, build_id=build.pk)
+
+
+def _pdf_build(request, ods_code, run_id, build_id):
+    org, run = _done(request, ods_code, run_id)
+    build = (
+        ReportPdf.objects.defer("pdf").select_related("requested_by").filter(pk=build_id, run=run)
+    ).first()
+    if build is None:
+        raise Http404("No such report PDF")
+    return org, run, build
+
+
+def _pdf_build_context(org, run, build) -> dict:
+    from gpequity.web.reports import builds
+
+    args = [org.ods_code, run.pk, build.pk]
+    return {
+        "org": org,
+        "run": run,
+        "build": build,
+        "stale": builds.is_stale(build),
+        "stage_number": min(build.step + 1, build.steps),
+        "status_url": reverse("hna:pdf_build_status", args=args),
+        "download_url": reverse("hna:pdf_build_download", args=args),
+        "build_new_url": reverse("hna:pdf_build_new", args=[org.ods_code, run.pk]),
+    }
+
+
+@login_required
+def pdf_build(request, ods_code, run_id, build_id):
+    org, run, build = _pdf_build(request, ods_code, run_id, build_id)
+    ctx = _pdf_build_context(org, run, build)
+    ctx["breadcrumbs"] = _report_crumbs(org, run)
+    return render(request, "hna/pdf_build.html", ctx)
+
+
+@login_required
+def pdf_build_status(request, ods_code, run_id, build_id):
+    """The build's state for the progress page's poller: the status region's new HTML."""
+    org, run, build = _pdf_build(request, ods_code, run_id, build_id)
+    ctx = _pdf_build_context(org, run, build)
+    response = JsonResponse(
+        {
+            "status": build.status,
+            "finished": build.finished,
+            "step": build.step,
+            "steps": build.steps,
+            "percent": build.percent,
+            "html": render_to_string("reports/_build_status.html", ctx, request=request),
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def pdf_build_download(request, ods_code, run_id, build_id):
+    org, run, build = _pdf_build(request, ods_code, run_id, build_id)
+    if build.status != "done":
+        raise Http404("This report is not ready.")
+    pdf = ReportPdf.objects.values_list("pdf", flat=True).get(pk=build.pk)
+    return _download(bytes(pdf), "application/pdf", report_pdf.file_name(run, build.finished_at))
 
 
 # --------------------------------------------------------------------------- plan

@@ -50,40 +50,63 @@ def request_build(*, actor, organisation: Organisation) -> ReportBuild:
     return build
 
 
-def _advance(build_id, **fields) -> None:
+def _advance(build_id, model=ReportBuild, **fields) -> None:
     # A plain UPDATE commits at once, so the progress page sees each stage as it starts.
-    ReportBuild.objects.filter(pk=build_id).update(**fields)
+    model.objects.filter(pk=build_id).update(**fields)
 
 
 def run_build(build_id: str) -> int:
     """Render the PDF for one build, recording each stage; returns the PDF's size in bytes."""
     from .services import report_pdf
 
-    build = ReportBuild.objects.select_related("organisation").get(pk=build_id)
+    return carry_out(
+        ReportBuild.objects.select_related("organisation"),
+        build_id,
+        lambda build, on_stage: report_pdf(build.organisation, on_stage),
+        STAGES,
+    )
+
+
+def carry_out(queryset, build_id, render, stages=STAGES) -> int:
+    """Move one build (a row of any ``PdfBuildBase`` model, found in ``queryset``) through
+    ``stages``: ``render(build, on_stage)`` returns the PDF and calls ``on_stage(step, pages)``
+    as each stage after the first starts. Returns the PDF's size in bytes."""
+    model = queryset.model
+    build = queryset.get(pk=build_id)
     if build.finished:
         return build.size
     _advance(
-        build.pk, status=BuildStatus.RUNNING, step=0, stage=STAGES[0], started_at=timezone.now()
+        build.pk,
+        model=model,
+        status=BuildStatus.RUNNING,
+        step=0,
+        stage=stages[0],
+        started_at=timezone.now(),
     )
 
     def on_stage(step: int, pages: int) -> None:
-        stage = STAGES[step]
+        stage = stages[step]
         if pages:
             stage += f" ({pages} page{'s' if pages != 1 else ''})"
-        _advance(build.pk, step=step, stage=stage)
+        _advance(build.pk, model=model, step=step, stage=stage)
 
     try:
-        pdf = report_pdf(build.organisation, on_stage)
+        pdf = render(build, on_stage)
     except Exception:
-        logger.exception("report build %s failed", build.pk)
+        logger.exception("%s %s failed", model._meta.verbose_name, build.pk)
         _advance(
-            build.pk, status=BuildStatus.FAILED, error=FAILED_MESSAGE, finished_at=timezone.now()
+            build.pk,
+            model=model,
+            status=BuildStatus.FAILED,
+            error=FAILED_MESSAGE,
+            finished_at=timezone.now(),
         )
         raise
     _advance(
         build.pk,
+        model=model,
         status=BuildStatus.DONE,
-        step=len(STAGES),
+        step=len(stages),
         stage="Ready",
         pdf=pdf,
         size=len(pdf),
@@ -92,7 +115,7 @@ def run_build(build_id: str) -> int:
     return len(pdf)
 
 
-def is_stale(build: ReportBuild, now: dt.datetime | None = None) -> bool:
+def is_stale(build, now: dt.datetime | None = None) -> bool:
     """True when an unfinished build has waited so long that its worker is probably not running."""
     if build.finished:
         return False

@@ -17,19 +17,10 @@ class BuildStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class ReportBuild(models.Model):
-    """One request for the report PDF, moved forward by the ``build_report_pdf`` task.
+class PdfBuildBase(models.Model):
+    """What every background PDF build records (the practice report's and the HNA report's):
+    its status, the stage it is at, the PDF when done. ``builds.carry_out`` moves it along."""
 
-    Found by its random id, and only ever within its own organisation.
-    """
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="report_builds"
-    )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
     status = models.CharField(max_length=16, choices=BuildStatus.choices, default="queued")
     stage = models.CharField(max_length=120, blank=True)
     step = models.PositiveSmallIntegerField(default=0)
@@ -42,10 +33,7 @@ class ReportBuild(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"Report build {self.id} ({self.status})"
+        abstract = True
 
     @property
     def finished(self) -> bool:
@@ -56,3 +44,24 @@ class ReportBuild(models.Model):
         if self.status == BuildStatus.DONE:
             return 100
         return round(100 * self.step / self.steps) if self.steps else 0
+
+
+class ReportBuild(PdfBuildBase):
+    """One request for the report PDF, moved forward by the ``build_report_pdf`` task.
+
+    Found by its random id, and only ever within its own organisation.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="report_builds"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Report build {self.id} ({self.status})"

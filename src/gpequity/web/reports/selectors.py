@@ -77,15 +77,9 @@ def user_label(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def member_lookup(org: Organisation) -> dict[str, object]:
-    """Members keyed by lower-case username and e-mail, for matching owners in imports."""
-    users = get_user_model().objects.filter(memberships__organisation=org)
-    out: dict[str, object] = {}
-    for user in users:
-        out[user.get_username().casefold()] = user
-        if user.email:
-            out.setdefault(user.email.casefold(), user)
-    return out
+def member_users(org: Organisation) -> list:
+    """The organisation's members (users), for naming and matching plan owners."""
+    return list(get_user_model().objects.filter(memberships__organisation=org).distinct())
 
 
 @dataclass(frozen=True)

@@ -253,7 +253,9 @@ def _show(value: Any, field_name: str = "") -> str:
     if value is None:
         return ""
     if hasattr(value, "get_username"):
-        return value.get_username()
+        return selectors.user_label(value)
+    if field_name == "measure_indicator":
+        return xlsx.indicator_title(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -370,7 +372,7 @@ def _diff_plan(org, parsed: xlsx.ParsedWorkbook, preview: ImportPreview) -> None
                 )
                 continue
             new[fname] = first.value
-            kind = "status:plan" if fname == "status" else ""
+            kind = {"status": "status:plan", "measure_indicator": fname}.get(fname, "")
             preview.changes.append(
                 Change(
                     "plan_item",

@@ -157,6 +157,7 @@ def export_workbook(org: Organisation, *, now: datetime | None = None) -> bytes:
     pack = selectors.load_pack_for(org)
     entries = selectors.entries(org)
     plan_by_action = selectors.plan_item_by_action(org)
+    people = Owners(selectors.member_users(org))
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     title = f"{org.name} ({org.ods_code}): {pack.name}. Exported from gpequity on {now:%d %B %Y}."
@@ -174,7 +175,7 @@ def export_workbook(org: Organisation, *, now: datetime | None = None) -> bytes:
                     action.title,
                     AssessmentStatus(entry.status if entry else "not_started").label,
                     entry.notes if entry else "",
-                    *_tier_plan_cells(item),
+                    *_tier_plan_cells(item, people),
                 ]
             )
         ws = _sheet(wb, names[tier.key], f"{tier.name}. {title}", TIER_HEADER, rows)
@@ -185,12 +186,12 @@ def export_workbook(org: Organisation, *, now: datetime | None = None) -> bytes:
             i.action_key,
             _code(pack, i.action_key),
             i.title,
-            i.owner.get_username() if i.owner else "",
+            people.label(i.owner),
             _date(i.start_date),
             _date(i.due_date),
             PlanStatus(i.status).label,
             i.objective,
-            i.measure_indicator,
+            indicator_title(i.measure_indicator),
             i.measure_text,
             _number(i.baseline),
             _number(i.target),
@@ -215,7 +216,9 @@ def export_workbook(org: Organisation, *, now: datetime | None = None) -> bytes:
             "How to import",
             "Edit Status, Notes and the plan columns of the tier sheets or the Plan sheet, "
             "then upload the workbook on the practice's Reports page. Keep the sheet names, "
-            "header rows and Action Key column as they are.",
+            "header rows and Action Key column as they are. Name a plan owner as the workbook "
+            "does (a member's name, or their username or e-mail address) and a measure "
+            "indicator by its title (or its key).",
         ),
     ):
         append_row(about, row)
@@ -227,6 +230,76 @@ def export_workbook(org: Organisation, *, now: datetime | None = None) -> bytes:
     return buf.getvalue()
 
 
+class Owners:
+    """How plan owners are named in the workbook, and read back.
+
+    A person reads names, so an owner is written as the member's full name. The name alone
+    is only used when it picks out one member and is not another member's username or
+    e-mail address; otherwise it is written "Full name (username)". Reading accepts either
+    form, a username or an e-mail address; a name shared by two members is refused, asking
+    for the "(username)" form."""
+
+    WITH_USERNAME = re.compile(r"^(?P<name>.*\S)\s*\((?P<username>[^()]+)\)$")
+
+    def __init__(self, users: Iterable[Any]):
+        self.users = list(users)
+        self.by_key: dict[str, Any] = {}
+        for user in self.users:
+            self.by_key[user.get_username().casefold()] = user
+        for user in self.users:
+            if user.email:
+                self.by_key.setdefault(user.email.casefold(), user)
+        self.by_name: dict[str, list[Any]] = {}
+        for user in self.users:
+            name = user.get_full_name().strip()
+            if name:
+                self.by_name.setdefault(name.casefold(), []).append(user)
+
+    def label(self, user) -> str:
+        if user is None:
+            return ""
+        name = user.get_full_name().strip()
+        if not name:
+            return user.get_username()
+        key = name.casefold()
+        if len(self.by_name.get(key, [])) == 1 and key not in self.by_key:
+            return name
+        return f"{name} ({user.get_username()})"
+
+    def parse(self, cell: Any) -> Any:
+        text = _text(cell)
+        if not text:
+            return None
+        key = text.casefold()
+        if key in self.by_key:
+            return self.by_key[key]
+        m = self.WITH_USERNAME.match(text)
+        if m and m["username"].strip().casefold() in self.by_key:
+            user = self.by_key[m["username"].strip().casefold()]
+            if user.get_full_name().strip().casefold() == m["name"].casefold():
+                return user
+        named = self.by_name.get(key, [])
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise ValueError(
+                f"{len(named)} members are called {text}: write the owner with their "
+                f"username, as in '{text} ({named[0].get_username()})'"
+            )
+        raise ValueError("No member of this practice has this name, username or e-mail address")
+
+
+def indicator_title(key: str) -> str:
+    """An indicator's title for people (the key itself when the toolkit does not list it)."""
+    return vocab.INDICATORS.get(key, key) if key else ""
+
+
+_INDICATOR_BY_TEXT = {
+    **{t.casefold(): k for k, t in vocab.INDICATORS.items()},
+    **{k.casefold(): k for k in vocab.INDICATORS},
+}
+
+
 def _code(pack: Pack, key: str) -> str:
     try:
         return pack.action(key).code
@@ -234,11 +307,11 @@ def _code(pack: Pack, key: str) -> str:
         return ""
 
 
-def _tier_plan_cells(item) -> list[Any]:
+def _tier_plan_cells(item, people: Owners) -> list[Any]:
     if item is None:
         return ["", None, None, "", "", "", None, None]
     return [
-        item.owner.get_username() if item.owner else "",
+        people.label(item.owner),
         _date(item.start_date),
         _date(item.due_date),
         PlanStatus(item.status).label,
@@ -575,31 +648,23 @@ def _plain(limit: int | None) -> Callable[[Any], str]:
 
 
 def _indicator(cell: Any) -> str:
+    """An indicator by its title (as exported) or its key; blank for none."""
     text = _text(cell)
-    if text and text not in vocab.INDICATORS:
-        raise ValueError("Use an indicator key from the toolkit's list, or leave it blank")
-    return text
+    if not text:
+        return ""
+    try:
+        return _INDICATOR_BY_TEXT[text.casefold()]
+    except KeyError:
+        raise ValueError(
+            "Use an indicator title from the toolkit's list (as on the plan page), or leave "
+            "it blank"
+        ) from None
 
 
-def _owner_parser(members: dict[str, Any]) -> Callable[[Any], Any]:
-    def parse(cell: Any) -> Any:
-        text = _text(cell)
-        if not text:
-            return None
-        try:
-            return members[text.casefold()]
-        except KeyError:
-            raise ValueError(
-                "No member of this practice has this username or e-mail address"
-            ) from None
-
-    return parse
-
-
-def plan_parsers(members: dict[str, Any]) -> dict[str, Callable[[Any], Any]]:
+def plan_parsers(owners: Owners) -> dict[str, Callable[[Any], Any]]:
     return {
         "title": _plain(300),
-        "owner": _owner_parser(members),
+        "owner": owners.parse,
         "start_date": parse_date,
         "due_date": parse_date,
         "status": _choice(PlanStatus.choices, PlanStatus.NOT_STARTED.value),
@@ -768,8 +833,7 @@ def _read(wb, org: Organisation, cached: Callable[[], Any] | None = None) -> Par
                 f"This workbook was exported for another organisation, not {org.ods_code}.",
             )
         )
-    members = selectors.member_lookup(org)
-    parsers = plan_parsers(members)
+    parsers = plan_parsers(Owners(selectors.member_users(org)))
     status = _choice(AssessmentStatus.choices, AssessmentStatus.NOT_STARTED.value)
     for sheet in tier_sheet_names(pack).values():
         if sheet not in sheets:
