@@ -48,7 +48,9 @@ def test_demo_command_builds_every_worked_example(tmp_path):
     assert count("select count(*) from assessment_evidence") >= 2
     assert count("select count(*) from assessment_snapshot") == 1
     assert count("select count(*) from focus_focusgroupversion") == 1
-    assert count("select count(*) from plans_planitem") == 4  # one added from an HNA finding
+    riverside = "(select id from orgs_organisation where ods_code = 'Y99001')"
+    # Riverside's plan: four items, one added from an HNA finding.
+    assert count(f"select count(*) from plans_planitem where organisation_id = {riverside}") == 4
     assert count("select count(*) from plans_cycle") >= 2
     assert count("select count(*) from plans_measurement") >= 8
     assert count("select count(*) from audit_auditevent") > 20
@@ -64,7 +66,20 @@ def test_demo_command_builds_every_worked_example(tmp_path):
     assert count("select count(*) from engagement_insight where response = ''") >= 2
     assert count("select count(*) from engagement_evaluationmeasurement") >= 10
     # Three HNA runs over a year; the planted gap put into the plan narrows run by run.
-    assert count("select count(*) from hna_run where status = 'done'") == 3
+    assert (
+        count(
+            f"select count(*) from hna_run where status = 'done' and organisation_id = {riverside}"
+        )
+        == 3
+    )
+    # The network (issue 19): two PCNs in the ICB, five practices in the demo PCN, runs over
+    # time for the others, one practice keeping its results to itself.
+    demo_icb = "(select id from orgs_organisation where ods_code = 'QZZ')"
+    assert count(f"select count(*) from orgs_organisation where parent_id = {demo_icb}") == 2
+    demo_pcn = "(select id from orgs_organisation where ods_code = 'U99001')"
+    assert count(f"select count(*) from orgs_organisation where parent_id = {demo_pcn}") == 5
+    assert count("select count(*) from hna_run where status = 'done'") == 3 + 6 * 2
+    assert count("select count(*) from network_sharingsettings where not hna_to_pcn") >= 1
     fed = db.execute(
         "select m.value from plans_measurement m join plans_planitem p on p.id = m.plan_item_id "
         "where m.source_run_id is not null and p.measure_group = 'Q1' order by m.measured_on"

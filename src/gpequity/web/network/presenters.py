@@ -1,0 +1,511 @@
+"""Shaping network data for templates."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .forms import CHOICES, HINTS
+
+
+def sharing_audiences(org, settings, form) -> list[dict[str, Any]]:
+    """The two audiences (PCN, ICB) with each thing that may be shared and whether it is."""
+    pcn = org.parent
+    icb = pcn.parent if pcn is not None else None
+    names = {
+        "pcn": pcn.name if pcn is not None else "Your Primary Care Network",
+        "icb": icb.name if icb is not None else "Your Integrated Care Board",
+    }
+    out = []
+    for audience, kind in (("pcn", "Primary Care Network"), ("icb", "Integrated Care Board")):
+        chosen = form[audience].value() if form.is_bound else form.initial[audience]
+        out.append(
+            {
+                "key": audience,
+                "name": names[audience],
+                "kind": kind,
+                "errors": form[audience].errors,
+                "items": [
+                    {
+                        "value": value,
+                        "label": label,
+                        "hint": HINTS[value],
+                        "checked": value in (chosen or []),
+                        "shared": getattr(settings, f"{value}_to_{audience}"),
+                        "id": f"id_{audience}_{value}",
+                    }
+                    for value, label in CHOICES
+                ],
+            }
+        )
+    return out
+
+
+# --- The network dashboard ---------------------------------------------------------------
+
+DUE_SOON_DAYS = 14
+ENGAGEMENT_MONTHS = 12
+TITLES_SHOWN = 3
+
+
+def dashboard(net, *, today) -> dict[str, Any]:
+    """Per practice: tier and progress, the theme grid, plan items due, engagement by band
+    and case studies published; each part only for practices that share it."""
+    import datetime as dt
+
+    from gpequity.catalogue import load_pack
+    from gpequity.engagement import BANDS
+    from gpequity.web.assessment.selectors import Position
+    from gpequity.web.orgs import access
+
+    from . import selectors
+
+    statuses = selectors.statuses(net)
+    due = selectors.plan_due(net, on=today, days=DUE_SOON_DAYS)
+    since = today - dt.timedelta(days=365)
+    bands = selectors.engagement_bands(net, since=since)
+    cases = selectors.case_studies_published(net)
+    pack = load_pack(net.practices[0].framework) if net.practices else load_pack()
+    themes = [{"key": t.key, "name": t.name} for t in pack.themes]
+    rows = []
+    for p in net.practices:
+        row: dict[str, Any] = {"org": p, "pcn": p.parent.name if p.parent else ""}
+        if net.shares(p, access.PROGRESS):
+            pos = Position(pack=load_pack(p.framework), statuses=statuses[p.pk])
+            by_theme = {r.key: r for r in pos.by_theme}
+            row["progress"] = {
+                "reached": pos.reached_tier,
+                "next": pos.next_tier,
+                "left": len(pos.left_in(pos.next_tier.key)) if pos.next_tier else 0,
+                "done": pos.overall.done,
+                "total": pos.overall.total,
+                "percent": pos.overall.percent,
+                "themes": [
+                    {
+                        "name": t["name"],
+                        "percent": by_theme[t["key"]].percent if t["key"] in by_theme else None,
+                    }
+                    for t in themes
+                ],
+            }
+            row["overdue"] = due[p.pk]["overdue"]
+            row["soon"] = due[p.pk]["soon"]
+            row["overdue_shown"] = due[p.pk]["overdue"][:TITLES_SHOWN]
+            row["case_studies"] = cases[p.pk]
+        if net.shares(p, access.ENGAGEMENT):
+            row["bands"] = [(label, bands[p.pk].get(key, 0)) for key, label in BANDS.items()]
+        rows.append(row)
+    pcns = _pcn_rows(rows) if net.is_icb else []
+    return {
+        "rows": rows,
+        "pcns": pcns,
+        "themes": themes,
+        "bands": list(BANDS.values()),
+        "counts": {what: len(net.shared[what]) for what in access.SHARED_THINGS},
+        "total": len(net.practices),
+        "due_soon_days": DUE_SOON_DAYS,
+        "since": since,
+        "overdue_total": sum(len(r.get("overdue", [])) for r in rows),
+        "soon_total": sum(len(r.get("soon", [])) for r in rows),
+    }
+
+
+def _pcn_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For an ICB: per PCN, how many practices share progress, how many reached a tier,
+    their plan items overdue, activities done with people and case studies published."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        p = out.setdefault(
+            r["pcn"],
+            {
+                "name": r["pcn"],
+                "practices": 0,
+                "sharing": 0,
+                "reached": 0,
+                "overdue": 0,
+                "with": 0,
+                "engaging": 0,
+                "case_studies": 0,
+            },
+        )
+        p["practices"] += 1
+        if "progress" in r:
+            p["sharing"] += 1
+            p["reached"] += 1 if r["progress"]["reached"] else 0
+            p["overdue"] += len(r["overdue"])
+            p["case_studies"] += r["case_studies"]
+        if "bands" in r:
+            p["engaging"] += 1
+            p["with"] += r["bands"][-1][1]
+    return list(out.values())
+
+
+# --- Benchmarking ---------------------------------------------------------------------
+
+COMPARED = {
+    "lower": "Lower than the practice's other patients",
+    "higher": "Higher than the practice's other patients",
+    "similar": "Similar to the practice's other patients",
+    "not_compared": "Not compared",
+}
+
+
+def definitions(runs: dict) -> list:
+    """The indicators of the latest runs, in the order the first run lists them."""
+    from gpequity.hna.indicators import Indicator
+
+    seen: dict[str, Any] = {}
+    for run in sorted(runs.values(), key=lambda r: str(r.pk)):
+        for d in run.definitions or []:
+            if d["id"] not in seen:
+                seen[d["id"]] = Indicator.model_validate(d)
+    return list(seen.values())
+
+
+def direction_words(d) -> str:
+    if d.higher_is_better is None:
+        return "Neither higher nor lower is better: this describes the practices' patients."
+    return "Higher is better." if d.higher_is_better else "Lower is better."
+
+
+def count_text(n) -> str:
+    return "Suppressed" if n is None else str(n)
+
+
+def entry_rows(bench) -> list[dict[str, Any]]:
+    """The data table: every practice that shares, disclosed, in name order."""
+    from gpequity.web.hna.words import format_value
+
+    kind = bench.definition.kind
+    out = []
+    for e in bench.entries:
+        shown = e.state == "shown"
+        out.append(
+            {
+                "practice": e.practice,
+                "pcn": e.practice.parent.name if e.practice.parent else "",
+                "as_of": e.as_of,
+                "state": e.state,
+                "numerator": e.numerator if shown and kind != "mean" else None,
+                "denominator": e.denominator,
+                "value": format_value(e.value, kind) if shown else e.words,
+                "interval": (
+                    f"{format_value(e.lower, kind)} to {format_value(e.upper, kind)}"
+                    if shown and e.lower is not None
+                    else (e.words if not shown else "Cannot be calculated")
+                ),
+                "compared": COMPARED.get(e.compared_with_rest or "", ""),
+                "position": e.position.words if e.position else "",
+                "outlier": bool(e.position and e.position.level == 0.998),
+            }
+        )
+    return out
+
+
+def benchmark_context(
+    net, indicator: str, view: str, *, charts_too: bool = True
+) -> dict[str, Any] | None:
+    """Everything the benchmarking page of one indicator needs; None for an unknown one."""
+    from gpequity.web.orgs import access
+
+    from . import benchmarking, charts, selectors
+
+    runs = selectors.latest_runs(net)
+    defs = {d.id: d for d in definitions(runs)}
+    d = defs.get(indicator)
+    if d is None:
+        return None
+    rows = selectors.run_rows(runs, indicator)
+    sharing = net.sharing(access.HNA)
+    bench = benchmarking.benchmark(
+        d, view, sharing, runs, rows, not_sharing=len(net.practices) - len(sharing)
+    )
+    label = benchmarking.VIEWS[view]["label"]
+    title = f"{d.title}: {label.lower()}" if view != "overall" else d.title
+    return {
+        "definition": d,
+        "view": view,
+        "views": [
+            {"key": k, "label": v["label"], "current": k == view}
+            for k, v in benchmarking.VIEWS.items()
+        ],
+        "about": benchmarking.VIEWS[view]["about"],
+        "bench": bench,
+        "direction": direction_words(d),
+        "rows": entry_rows(bench),
+        "network_value": _network_value(bench),
+        "funnel": (
+            charts.funnel_svg(bench, f"Funnel plot: {title}")
+            if charts_too and d.kind != "mean"
+            else ""
+        ),
+        "ranked": charts.ranked_svg(bench, f"Practices ranked: {title}") if charts_too else "",
+        "outliers": [
+            {"name": e.practice.name, "words": e.position.words} for e in bench.outliers()
+        ],
+        "beyond_95": [
+            {"name": e.practice.name, "words": e.position.words} for e in bench.beyond_95()
+        ],
+        "is_mean": d.kind == "mean",
+    }
+
+
+def _network_value(bench) -> dict[str, Any]:
+    from gpequity.web.hna.words import format_value
+
+    n = bench.network
+    if not n:
+        return {"value": "Cannot be calculated", "numerator": None, "denominator": None}
+    if n["suppressed"]:
+        return {"value": "Suppressed", "numerator": None, "denominator": None}
+    return {
+        "value": format_value(n["value"], "proportion"),
+        "interval": f"{format_value(n['lower'], 'proportion')} to "
+        f"{format_value(n['upper'], 'proportion')}",
+        "numerator": n["numerator"],
+        "denominator": n["denominator"],
+    }
+
+
+def benchmark_index(net) -> dict[str, Any]:
+    """The indicators that can be compared, with how many practices share results."""
+    from gpequity.web.orgs import access
+
+    from . import selectors
+
+    runs = selectors.latest_runs(net)
+    sharing = net.sharing(access.HNA)
+    return {
+        "definitions": [
+            {"id": d.id, "title": d.title, "direction": direction_words(d)}
+            for d in definitions(runs)
+        ],
+        "sharing": len(sharing),
+        "with_run": len(runs),
+        "total": len(net.practices),
+        "as_of": sorted({r.as_of for r in runs.values()}),
+    }
+
+
+# --- The network's combined needs assessment -----------------------------------------
+
+NEEDS_GROUPINGS = ("overall", "imd_quintile", "focus_group")
+_COMBINED: dict[tuple[str, ...], tuple[list, list]] = {}
+
+
+def disclosed_practice_rows(net) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """DATA.md ``practice_indicators`` rows of every practice that shares HNA results with
+    this user (its latest finished run), each practice's table through disclosure control;
+    and who they are (code, name, PCN, as-of date)."""
+    from gpequity import disclosure
+    from gpequity.web.orgs import access
+
+    from . import selectors
+
+    runs = selectors.latest_runs(net)
+    rows = selectors.run_rows(runs)
+    means = set(disclosure.DEFAULT_MEAN_INDICATORS)
+    for run in runs.values():
+        means |= {d["id"] for d in run.definitions or [] if d.get("kind") == "mean"}
+    out, practices = [], []
+    for p in net.sharing(access.HNA):
+        run = runs.get(p.pk)
+        if run is None:
+            continue
+        practices.append(
+            {
+                "practice_code": p.ods_code,
+                "name": p.name,
+                "pcn": p.parent.ods_code if p.parent else "",
+                "as_of": run.as_of,
+            }
+        )
+        for r in disclosure.apply_to_indicators(rows.get(p.pk, []), mean_indicators=means):
+            out.append({"practice_code": p.ods_code, **r})
+    return out, practices
+
+
+def needs_context(net) -> dict[str, Any]:
+    """The sharing practices' latest results added up (gpequity.benchmark.combine), then the
+    network's table through disclosure control."""
+    from gpequity import disclosure
+    from gpequity.benchmark import CombineError, combine
+    from gpequity.web.hna.words import format_value
+    from gpequity.web.orgs import access
+
+    from . import selectors
+
+    runs = selectors.latest_runs(net)
+    defs = definitions(runs)
+    sharing = net.sharing(access.HNA)
+    covered = [{"practice": p, "as_of": runs[p.pk].as_of} for p in sharing if p.pk in runs]
+    key = tuple(str(runs[c["practice"].pk].pk) for c in covered)
+    tables = [] if key in _COMBINED else _needs_tables(runs, defs, [c["practice"] for c in covered])
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    if key in _COMBINED:
+        rows, notes = _COMBINED[key]
+    elif tables:
+        try:
+            combined = combine(tables, definitions=defs)
+        except CombineError as exc:  # results from different indicator sets
+            notes.append(str(exc))
+        else:
+            means = {d.id for d in defs if d.kind == "mean"}
+            rows = disclosure.apply_to_indicators(
+                combined.indicator_rows, mean_indicators=means | disclosure.DEFAULT_MEAN_INDICATORS
+            )
+            # Only the means' note concerns this page: gradients are not combined here.
+            notes.extend(n for n in combined.notes if "combined from the practices' sums" in n)
+        # Finished runs never change, so the same runs always combine to the same table.
+        _COMBINED[key] = (rows, notes)
+        while len(_COMBINED) > 64:
+            _COMBINED.pop(next(iter(_COMBINED)))
+    by_key = {(r["indicator"], r["grouping"], r["group"]): r for r in rows}
+    indicators = []
+    for d in defs:
+        cells = []
+        for grouping, group in (("overall", "all"), ("imd_quintile", "Q1"), ("focus_group", "in")):
+            r = by_key.get((d.id, grouping, group))
+            cells.append(_needs_cell(r, d.kind, format_value, grouping != "overall"))
+        indicators.append({"definition": d, "direction": direction_words(d), "cells": cells})
+    patients = None
+    for key in (("ethnicity_recorded", "overall", "all"), ("ld_register", "overall", "all")):
+        if key in by_key:
+            patients = by_key[key]["denominator"]
+            break
+    dates = sorted({c["as_of"] for c in covered})
+    return {
+        "indicators": indicators,
+        "covered": covered,
+        "patients": patients,
+        "patients_known": bool(rows),
+        "dates": dates,
+        "sharing": len(sharing),
+        "total": len(net.practices),
+        "notes": notes,
+    }
+
+
+def _needs_tables(runs, defs, practices) -> list[list[dict]]:
+    """The exact rows the combined table needs (one query), one table per practice."""
+    from gpequity.web.hna.models import IndicatorResult
+
+    if not practices:
+        return []
+    by_run = {r.pk: org_id for org_id, r in runs.items()}
+    per: dict[int, list[dict]] = {pk: [] for pk in runs}
+    kinds = {d.id: d.kind for d in defs}
+    for r in (
+        IndicatorResult.objects.filter(run_id__in=by_run, grouping__in=NEEDS_GROUPINGS)
+        .order_by("run_id", "position")
+        .values("run_id", "indicator", "grouping", "group", "numerator", "denominator")
+    ):
+        org_id = by_run[r.pop("run_id")]
+        if kinds.get(r["indicator"], "proportion") != "mean":
+            r["numerator"] = int(r["numerator"])
+        per[org_id].append(r)
+    return [per[p.pk] for p in practices]
+
+
+def _needs_cell(r, kind: str, format_value, compared: bool) -> dict[str, Any]:
+    if r is None:
+        return {"value": NO_PATIENTS_WORDS, "state": "no_patients"}
+    if r["suppressed"]:
+        return {"value": "Suppressed", "state": "suppressed"}
+    if r["value"] is None or (isinstance(r["value"], float) and math.isnan(r["value"])):
+        return {"value": "Cannot be calculated", "state": "cannot"}
+    out = {
+        "value": format_value(r["value"], kind),
+        "state": "shown",
+        "denominator": r["denominator"],
+        "numerator": r["numerator"] if kind != "mean" else None,
+    }
+    if compared:
+        out["compared"] = COMPARED_NETWORK.get(r.get("compared_with_rest") or "", "")
+    return out
+
+
+NO_PATIENTS_WORDS = "No patients in this group"
+COMPARED_NETWORK = {
+    "lower": "lower than the network's other patients",
+    "higher": "higher than the network's other patients",
+    "similar": "similar to the network's other patients",
+    "not_compared": "",
+}
+
+
+def progress_api(net) -> list[dict[str, Any]]:
+    """The network progress API: per practice, what it shares (bounded queries)."""
+    import datetime as dt
+
+    from gpequity.catalogue import load_pack
+    from gpequity.web.assessment.selectors import Position
+    from gpequity.web.orgs import access
+    from gpequity.web.plans.models import PlanItem
+    from gpequity.web.plans.selectors import today
+
+    from . import selectors
+
+    on = today()
+    statuses = selectors.statuses(net)
+    bands = selectors.engagement_bands(net, since=on - dt.timedelta(days=365))
+    cases = selectors.case_studies_published(net)
+    items: dict[int, list[dict]] = {pk: [] for pk in net.shared[access.PROGRESS]}
+    for i in (
+        PlanItem.objects.filter(organisation_id__in=net.shared[access.PROGRESS])
+        .order_by("due_date", "id")
+        .values(
+            "organisation_id",
+            "title",
+            "status",
+            "start_date",
+            "due_date",
+            "measure_text",
+            "measure_indicator",
+            "baseline",
+            "target",
+            "unit",
+        )
+    ):
+        items[i.pop("organisation_id")].append(
+            {
+                "title": i["title"],
+                "status": i["status"],
+                "start_date": i["start_date"],
+                "due_date": i["due_date"],
+                "measure": i["measure_text"] or i["measure_indicator"],
+                "baseline": float(i["baseline"]) if i["baseline"] is not None else None,
+                "target": float(i["target"]) if i["target"] is not None else None,
+                "unit": i["unit"],
+            }
+        )
+    out = []
+    for p in net.practices:
+        row: dict[str, Any] = {
+            "practice_code": p.ods_code,
+            "name": p.name,
+            "pcn": p.parent.ods_code if p.parent else "",
+            "progress_shared": net.shares(p, access.PROGRESS),
+            "engagement_shared": net.shares(p, access.ENGAGEMENT),
+        }
+        if row["progress_shared"]:
+            pos = Position(pack=load_pack(p.framework), statuses=statuses[p.pk])
+            row.update(
+                tier_reached=pos.reached_tier.name if pos.reached_tier else None,
+                working_towards=pos.next_tier.name if pos.next_tier else None,
+                actions_done=pos.overall.done,
+                actions_total=pos.overall.total,
+                themes=[{"theme": t.name, "done": t.done, "total": t.total} for t in pos.by_theme],
+                plan_items=items[p.pk],
+                case_studies_published=cases[p.pk],
+            )
+        if row["engagement_shared"]:
+            b = bands[p.pk]
+            row["engagement_last_12_months"] = {
+                "done_to": b.get("to", 0),
+                "done_for": b.get("for", 0),
+                "done_with": b.get("with", 0),
+            }
+        out.append(row)
+    return out
