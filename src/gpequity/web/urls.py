@@ -46,6 +46,7 @@ urlpatterns = [
     path("oruk/", include("gpequity.web.directory.oruk_urls")),
     path("orgs/<str:ods_code>/engagement/", include("gpequity.web.engagement.urls")),
     path("orgs/<str:ods_code>/hna/", include("gpequity.web.hna.urls")),
+    path("orgs/<str:ods_code>/", include("gpequity.web.network.urls")),
     path("staff/", include("gpequity.web.staff.urls")),
     path("account/", include("gpequity.web.accounts.urls")),
     path("help/", include("gpequity.web.helpcentre.urls")),

@@ -40,6 +40,8 @@ class ReportBuild(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Which report the build renders: a key of ``builds.KINDS`` (ADR 27).
+    kind = models.CharField(max_length=16, default="equity")
 
     class Meta:
         ordering = ["-created_at"]

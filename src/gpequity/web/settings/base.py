@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "gpequity.web.directory",
     "gpequity.web.engagement",
     "gpequity.web.hna",
+    "gpequity.web.network",
     "gpequity.web.staff",
     "gpequity.web.accounts",
     "gpequity.web.helpcentre",
