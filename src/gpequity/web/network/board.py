@@ -449,9 +449,13 @@ def summary(ctx: dict[str, Any]) -> list[str]:
     elif c["hna"]:
         out.append("The shared health needs assessment results show no clear gaps.")
     a = ctx["actions"]
-    out.append(
-        f"{_plural(a['overdue_count'], 'plan item is', 'plan items are')} past their due date."
-    )
+    if c["progress"] and a["overdue_count"]:
+        out.append(
+            f"{_plural(a['overdue_count'], 'plan item is', 'plan items are')} past "
+            f"{'its' if a['overdue_count'] == 1 else 'their'} due date."
+        )
+    elif c["progress"]:
+        out.append("No plan item is past its due date.")
     if ctx["widening"]:
         out.append(f"{_plural(len(ctx['widening']), 'gap is', 'gaps are')} widening.")
     total = ctx["engagement"]["total"]

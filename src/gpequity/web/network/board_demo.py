@@ -102,3 +102,26 @@ def monthly_runs(practice, *, today: dt.date, months: int = MONTHS, seed: int = 
             )
         )
     return out
+
+
+def demo_step(info) -> None:
+    """Storing monthly results for the board report's trend charts ..."""
+    from django.utils import timezone
+
+    from gpequity.web.hna.models import Run, RunStatus
+    from gpequity.web.orgs import access
+    from gpequity.web.orgs.models import Organisation, OrgKind
+
+    today = timezone.localdate()
+    for network in Organisation.objects.filter(kind=OrgKind.PCN):
+        lead = network.memberships.filter(role="network_lead").first()
+        if lead is None:
+            continue
+        for practice in access.shared_practices(lead.user, network, access.HNA):
+            done = Run.objects.filter(organisation=practice, status=RunStatus.DONE)
+            if done.count() >= MONTHS:
+                continue
+            first = done.order_by("as_of").first()
+            # Monthly history up to the month before the practice's first real run.
+            end = first.as_of if first else today
+            monthly_runs(practice, today=end, months=MONTHS)
