@@ -224,6 +224,9 @@ def _gap(
     rest_d = int(total["denominator"]) - int(worse["denominator"])
     if rest_d <= 0 or not worse["denominator"]:
         return None, worse_shown
+    if any(disclosure.suppress_count(round(n)) is None for n in (rest_n, rest_d)):
+        # Everyone else is itself a handful of patients: their rate would show them.
+        return None, worse_shown
     worse_value = float(worse["numerator"]) / int(worse["denominator"])
     rest_value = rest_n / rest_d
     gap = rest_value - worse_value if f.higher_is_better else worse_value - rest_value
@@ -244,7 +247,9 @@ def trend_points(by_org, rows: _Rows, defs, f: Finding) -> list[TrendPoint]:
     return points
 
 
-def gaps_section(shares: Sequence[Share], *, limit: int = GAPS_SHOWN) -> dict[str, Any]:
+def gaps_section(
+    shares: Sequence[Share], *, limit: int = GAPS_SHOWN, network: Organisation | None = None
+) -> dict[str, Any]:
     """The network's largest gaps from the HNA-sharing practices' latest results combined,
     each with its trend."""
     by_org = _runs_for(shares)
@@ -273,7 +278,7 @@ def gaps_section(shares: Sequence[Share], *, limit: int = GAPS_SHOWN) -> dict[st
             denominator=worse_shown["denominator"],
         )
         item.points = trend_points(by_org, rows, defs, f)
-        item.chart = board_charts.trend_chart(item)
+        item.chart = board_charts.trend_chart(item, network)
         item.widening = item.chart["widening"]
         gaps.append(item)
         if len(gaps) >= limit:
@@ -388,7 +393,7 @@ def report_context(user, network: Organisation, *, on: dt.date | None = None) ->
     progress_orgs = [s.org for s in shares if s.progress]
     engagement_orgs = [s.org for s in shares if s.engagement]
     not_sharing = [s.org for s in shares if not s.anything]
-    gaps = gaps_section(shares)
+    gaps = gaps_section(shares, network=network)
     progress = progress_section(progress_orgs)
     actions = actions_section(progress_orgs, on)
     engagement = engagement_section(engagement_orgs, on)

@@ -81,7 +81,23 @@ def _rules(point: spc.Point) -> str:
     return "; ".join(rules)
 
 
-def trend_chart(gap: Gap) -> dict[str, Any]:
+def _cached_svg(org, key_text: str, draw) -> str:
+    """The chart's SVG from the HNA area's chart store when drawn before (same data, same
+    words), else drawn now and kept: drawing takes seconds and the page and PDF share it."""
+    import hashlib
+
+    from gpequity.web.hna.models import RenderedChart
+
+    key = "board:" + hashlib.sha256(key_text.encode()).hexdigest()
+    found = RenderedChart.objects.filter(key=key).values_list("svg", flat=True).first()
+    if found is not None:
+        return found
+    svg = draw()
+    RenderedChart.objects.get_or_create(key=key, defaults={"organisation": org, "svg": svg})
+    return svg
+
+
+def trend_chart(gap: Gap, org=None) -> dict[str, Any]:
     """The chart of one gap over time: ``kind`` ("xmr", "run" or "" when under 2 points can
     be shown), ``svg``, ``description``, ``rows`` for the data table, the variation icon
     and whether the gap is widening."""
@@ -193,16 +209,18 @@ def trend_chart(gap: Gap) -> dict[str, Any]:
         )
         extra = {}
         kind = "run"
-    chart = alt.layer(*layers).properties(
-        width=WIDTH,
-        height=HEIGHT,
-    )
+
+    def draw() -> str:
+        chart = alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)
+        return chart_to_svg(chart, label=description)
+
+    key_text = repr((kind, description, values, data.get("kind", pd.Series()).tolist()))
     return (
         base
         | extra
         | {
             "kind": kind,
-            "svg": chart_to_svg(chart, label=description),
+            "svg": _cached_svg(org, key_text, draw) if org is not None else draw(),
             "description": description,
             "widening": widening,
         }
