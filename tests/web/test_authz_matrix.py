@@ -38,6 +38,7 @@ from gpequity.web.feedback import services as feedback
 from gpequity.web.feedback.models import Channel, Feedback
 from gpequity.web.focus import services as focus
 from gpequity.web.hna.models import Run as HnaRun
+from gpequity.web.network.models import SharingSettings
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import Invitation, Membership, Role
 from gpequity.web.plans import services as plans
@@ -62,13 +63,17 @@ ROLES = {
     "viewer": access.LEVELS[access.VIEW],
     "member": access.LEVELS[access.CONTRIBUTE],
     "equity_lead": access.LEVELS[access.MANAGE],
-    "network_lead": access.LEVELS[access.VIEW],  # of the practice's own PCN
-    "analyst": access.LEVELS[access.VIEW],  # of the practice's ICB
+    # Oversight roles see nothing of a practice's workspace (ADR 0026): only what it shares,
+    # in the network views (NETWORK routes below).
+    "network_lead": 0,  # of the practice's own PCN
+    "analyst": 0,  # of the practice's ICB
     "staff": access.LEVELS[access.MANAGE],
 }
 STAFF_ONLY = 99  # catalogue import: site staff only
 PRACTICE_VIEW = 98  # exact HNA figures: view through a membership of the practice itself, or staff
 DIRECT_ROLES = ("viewer", "member", "equity_lead", "staff")
+NETWORK_VIEW = 97  # network views of the practice's PCN: its network lead, the ICB's analyst, staff
+NETWORK_ROLES = ("network_lead", "analyst", "staff")
 
 
 @dataclass
@@ -141,6 +146,8 @@ def world() -> World:
     w.extra["feedback_id"] = str(Feedback.objects.filter(organisation=practice).first().pk)
     w.extra["feedback_token"] = channel.link_token
     w.extra["hna"] = hna_world(practice, lead)
+    # The practice shares its HNA results with its PCN and ICB, so the network views show them.
+    SharingSettings.objects.create(organisation=practice, hna_to_pcn=True, hna_to_icb=True)
     w.build_id = str(
         ReportBuild.objects.create(
             organisation=practice, requested_by=lead, status="done", pdf=PDF, size=len(PDF)
@@ -288,6 +295,7 @@ def fingerprint(w: World) -> str:
         "hna_runs": sorted(
             HnaRun.objects.values_list("status", "attempt", "upload_folder", "drop_bad_rows")
         ),
+        "sharing": [s.as_dict() for s in SharingSettings.objects.order_by("pk")],
     }
     return json.dumps(state, sort_keys=True, default=str)
 
@@ -886,6 +894,21 @@ ROUTES: dict[str, Route] = {
     "api:export_json": Route(
         lambda w: f"/api/orgs/{w.practice.ods_code}/export.json", get=V, api=True
     ),
+    # Sharing with the network (ADR 0026): the practice's people read it, its lead changes it
+    "network:sharing": Route(
+        lambda w: base(w) + "sharing/",
+        get=V,
+        post=M,
+        data=lambda w: {"pcn": ["progress", "hna"], "icb": ["progress"], "version": "0"},
+    ),
+    "api:get_sharing": Route(lambda w: f"/api/orgs/{w.practice.ods_code}/sharing", get=V, api=True),
+    "api:put_sharing": Route(
+        lambda w: f"/api/orgs/{w.practice.ods_code}/sharing",
+        post=M,
+        api=True,
+        method="put",
+        data=lambda w: {"hna_to_pcn": True, "engagement_to_icb": False, "expected_version": 0},
+    ),
 }
 
 
@@ -950,6 +973,26 @@ ROUTES.update(
         "api:get_run": Route(lambda w: _api_run(w), get=PV, api=True),
         "api:run_indicators": Route(lambda w: _api_run(w, "/indicators"), get=PV, api=True),
         "api:run_gradients": Route(lambda w: _api_run(w, "/gradients"), get=PV, api=True),
+    }
+)
+
+
+def _pcn(w: World, tail: str = "") -> str:
+    return f"/orgs/{w.practice.parent.ods_code}/network/" + tail
+
+
+def _api_pcn(w: World, tail: str) -> str:
+    return f"/api/orgs/{w.practice.parent.ods_code}/network/" + tail
+
+
+NV = NETWORK_VIEW
+ROUTES.update(
+    {
+        # Network views (ADR 0026): what the PCN's practices share, for the PCN and the ICB
+        "network:dashboard": Route(lambda w: _pcn(w), get=NV),
+        "network:benchmarks": Route(lambda w: _pcn(w, "benchmarks/"), get=NV),
+        "network:benchmark": Route(lambda w: _pcn(w, "benchmarks/dna_rate/?view=q1"), get=NV),
+        "network:benchmark_csv": Route(lambda w: _pcn(w, "benchmarks/dna_rate.csv"), get=NV),
     }
 )
 
@@ -1047,6 +1090,8 @@ def _allowed(role: str, needed: int) -> bool:
         return role == "staff"
     if needed == PRACTICE_VIEW:
         return role in DIRECT_ROLES
+    if needed == NETWORK_VIEW:
+        return role in NETWORK_ROLES
     return ROLES[role] >= needed
 
 

@@ -43,9 +43,9 @@ def test_the_latest_findings_show_to_the_practice_and_not_to_its_network(client)
     first = find(hna_selectors.indicator_rows(run), definitions=hna_presenters.definitions(run))[0]
     assert escape(first.sentence) in page
 
-    # Exact figures never reach organisations above the practice.
-    page = _dashboard(client, network_lead, practice)
-    assert "Largest gaps in your latest health needs assessment" not in page
+    # Exact figures never reach organisations above the practice: not even the page.
+    client.force_login(network_lead)
+    assert client.get(f"/orgs/{practice.ods_code}/").status_code == 404
 
 
 def test_feedback_past_its_due_date_waits_on_the_dashboard(client, practice, lead):

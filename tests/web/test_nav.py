@@ -45,6 +45,7 @@ def test_practice_pages_carry_the_practice_menu_with_the_current_section(client,
         "Directory",
         "Feedback",
         "Reports",
+        "Sharing",
         "Members",
     ]
     assert [label for label, current in menu if current] == ["Plan"]
@@ -94,9 +95,8 @@ def test_network_leads_see_their_network_views_not_practice_tools(client):
     client.force_login(lead)
     labels = _labels(client, f"/orgs/{pcn.ods_code}/")
     assert labels == ["Dashboard", "Engagement", "Directory", "Members"]
-    # On a member practice they may view, the practice menu, by their permission.
-    labels = _labels(client, f"/orgs/{practice.ods_code}/")
-    assert "Plan" in labels and "Dashboard" in labels
+    # A member practice's workspace is not theirs to see (ADR 0026).
+    assert client.get(f"/orgs/{practice.ods_code}/").status_code == 404
 
 
 def test_header_menu_by_who_you_are(client, practice, lead):

@@ -13,6 +13,7 @@ from gpequity.web.engagement.api import router as engagement_router
 from gpequity.web.feedback.api import router as feedback_router
 from gpequity.web.focus.api import router as focus_router
 from gpequity.web.hna.api import router as hna_router
+from gpequity.web.network.api import router as network_router
 from gpequity.web.orgs.api import router as orgs_router
 from gpequity.web.plans.api import router as plans_router
 from gpequity.web.reports.api import router as reports_router
@@ -38,5 +39,6 @@ api.add_router("/case-studies", casestudies_router)
 api.add_router("/orgs/", casestudies_org_router)
 api.add_router("/orgs/", engagement_router)
 api.add_router("/orgs/", hna_router)
+api.add_router("/orgs/", network_router)
 
 __all__ = ["api"]

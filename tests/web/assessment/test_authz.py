@@ -16,11 +16,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.authz]
 
 ROLES = ["equity_lead", "member", "viewer", "network_lead", "outsider", "staff", "anonymous"]
 # Expected status per role, in ROLES order.
-READ = [200, 200, 200, 200, 404, 200, 302]
-CONTRIBUTE = [302, 302, 403, 403, 404, 302, 302]
-EDIT = [302, 403, 403, 403, 404, 302, 302]
-API_READ = [200, 200, 200, 200, 404, 200, 401]
-API_WRITE = [200, 200, 403, 403, 404, 200, 401]
+# The network lead sees nothing of the practice's workspace (ADR 0026): 404 like an outsider.
+READ = [200, 200, 200, 404, 404, 200, 302]
+CONTRIBUTE = [302, 302, 403, 404, 404, 302, 302]
+EDIT = [302, 403, 403, 404, 404, 302, 302]
+API_READ = [200, 200, 200, 404, 404, 200, 401]
+API_WRITE = [200, 200, 403, 404, 404, 200, 401]
 
 
 @pytest.fixture

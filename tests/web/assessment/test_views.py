@@ -8,6 +8,7 @@ from django.test import Client
 from gpequity.web.assessment import services
 from gpequity.web.assessment.models import AssessmentEntry, Evidence, Snapshot
 from gpequity.web.audit.models import AuditEvent
+from gpequity.web.network.models import SharingSettings
 from tests.factories import PCNFactory, PracticeFactory, member
 from tests.web.assessment.conftest import stored_files
 from tests.web.assessment.factories import PDF, upload
@@ -273,11 +274,16 @@ def test_pcn_dashboard_lists_member_practices_tier(lead):
     pcn = PCNFactory(name="North PCN")
     one = PracticeFactory(parent=pcn, name="Alpha Surgery")
     PracticeFactory(name="Elsewhere Surgery")
+    hidden = PracticeFactory(parent=pcn, name="Beta Surgery")
+    SharingSettings.objects.create(organisation=hidden, progress_to_pcn=False)
     network_lead = member(pcn, "network_lead")
     page = client_for(network_lead).get(f"/orgs/{pcn.ods_code}/").content.decode()
     assert "Alpha Surgery" in page and "Elsewhere Surgery" not in page
-    assert f"/orgs/{one.ods_code}/" in page
+    # No link into the practice's workspace: the network sees only what is shared.
+    assert f"/orgs/{one.ods_code}/" not in page
     assert "None yet" in page
+    beta = page.split("Beta Surgery")[1].split("</tr>")[0]
+    assert "Not shared" in beta and "None yet" not in beta
 
 
 def test_overview_filters_by_status_and_theme(practice, lead):
@@ -385,10 +391,10 @@ def test_dashboard_answers_what_now_overdue_first_then_a_few_next_actions(practi
     assert 0 < nxt.count('<li class="nhsuk-task-list__item') <= 5
 
 
-def test_oversight_users_see_no_practice_only_links(practice):
+def test_oversight_users_do_not_see_the_practice_dashboard(practice):
     from tests.factories import member as make_member
 
     network_lead = make_member(practice.parent, "network_lead")
-    page = client_for(network_lead).get(f"/orgs/{practice.ods_code}/").content.decode()
-    assert "My actions" not in page and "First steps" not in page
-    assert f"/orgs/{practice.ods_code}/plan/mine/" not in page
+    response = client_for(network_lead).get(f"/orgs/{practice.ods_code}/")
+    assert response.status_code == 404
+    assert practice.name not in response.content.decode()

@@ -140,13 +140,16 @@ def test_access_levels_follow_the_organisation_tree():
     assert not access.can(nurse, practice, access.EDIT)
     assert access.can(viewer, practice, access.VIEW)
     assert not access.can(viewer, practice, access.CONTRIBUTE)
-    assert access.can(network, practice, access.VIEW)
-    assert not access.can(network, practice, access.CONTRIBUTE)
-    assert access.can(analyst, practice, access.VIEW)
-    assert not access.can(analyst, practice, access.CONTRIBUTE)
+    # Oversight roles see no practice's workspace (ADR 0026), only the networks they oversee.
+    assert not access.can(network, practice, access.VIEW)
+    assert not access.can(analyst, practice, access.VIEW)
+    assert access.can(network, pcn, access.MANAGE)
+    assert access.can(analyst, icb, access.MANAGE)
+    assert access.can(analyst, pcn, access.VIEW)
+    assert not access.can(analyst, pcn, access.CONTRIBUTE)
     assert access.can(staff, practice, access.MANAGE)
     for user in (analyst, network, lead, nurse, viewer):
         assert not access.can(user, elsewhere, access.VIEW)
-    assert set(access.visible_organisations(network)) == {pcn, practice}
-    assert set(access.visible_organisations(analyst)) == {icb, pcn, practice}
+    assert set(access.visible_organisations(network)) == {pcn}
+    assert set(access.visible_organisations(analyst)) == {icb, pcn}
     assert set(access.visible_organisations(nurse)) == {practice}

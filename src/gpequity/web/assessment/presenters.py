@@ -183,26 +183,27 @@ def conflict_notice(current: AssessmentEntry) -> dict[str, Any]:
 
 
 def member_positions(user, org: Organisation) -> list[dict[str, Any]]:
-    """For a PCN or ICB: each practice beneath it with its tier position, if the user may see."""
+    """For a PCN or ICB: each practice beneath it with its tier position when the practice
+    shares its progress with this user's network (ADR 0026), else marked not shared."""
     if org.kind == OrgKind.PRACTICE:
         return []
-
-    practices = Organisation.objects.filter(kind=OrgKind.PRACTICE).filter(
-        **({"parent": org} if org.kind == OrgKind.PCN else {"parent__parent": org})
-    )
+    practices = list(access.practices_below(org).order_by("name"))
+    shared = set(access.shared_practices(user, org, access.PROGRESS).values_list("pk", flat=True))
     statuses: dict[int, dict[str, str]] = {}
-    for org_id, key, status in AssessmentEntry.objects.filter(
-        organisation__in=practices
-    ).values_list("organisation_id", "action_key", "status"):
+    for org_id, key, status in AssessmentEntry.objects.filter(organisation__in=shared).values_list(
+        "organisation_id", "action_key", "status"
+    ):
         statuses.setdefault(org_id, {})[key] = status
     rows = []
-    for practice in practices.order_by("name"):
-        if not access.can(user, practice, access.VIEW):
+    for practice in practices:
+        if practice.pk not in shared:
+            rows.append({"org": practice, "shared": False})
             continue
         pos = Position(pack=pack_for(practice), statuses=statuses.get(practice.pk, {}))
         rows.append(
             {
                 "org": practice,
+                "shared": True,
                 "reached": pos.reached_tier,
                 "next": pos.next_tier,
                 "left": len(pos.left_in(pos.next_tier.key)) if pos.next_tier else 0,

@@ -14,9 +14,14 @@ Permissions, from least to most:
 - ``manage``: members, invitations, imports of the organisation's data.
 
 Practice roles: equity lead = manage; member = contribute; viewer = view. A PCN's network
-lead manages the PCN and may view its member practices; an ICB analyst may view the ICB and
-every organisation beneath it. Site staff (``is_staff``) manage everything and are the only
-ones who may import the official toolkit text.
+lead manages the PCN; an ICB analyst manages the ICB and may view the PCNs beneath it. Site
+staff (``is_staff``) manage everything and are the only ones who may import the official
+toolkit text.
+
+Oversight roles do NOT see a practice's workspace by inheritance (ADR 0026): a practice
+decides what its PCN and its ICB may see (progress, engagement, HNA results), and they see
+it only in the network views. ``shared_practices(user, network, what)`` is the one place
+that answers which practices below a network share something with the person looking.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ ROLE_LEVEL = {
     Role.NETWORK_LEAD: LEVELS[MANAGE],
     Role.ANALYST: LEVELS[MANAGE],
 }
-# What a role held at an ancestor organisation grants on the organisations below it.
+# What a role held at an ancestor organisation grants on the networks below it (an ICB's
+# analyst on its PCNs). Never on a practice: practices share by consent (shared_practices).
 INHERITED_LEVEL = {
     Role.NETWORK_LEAD: LEVELS[VIEW],
     Role.ANALYST: LEVELS[VIEW],
@@ -56,6 +62,8 @@ def level(user, org: Organisation) -> int:
     best = 0
     if org.pk in memberships:
         best = ROLE_LEVEL.get(memberships[org.pk], 0)
+    if org.kind == OrgKind.PRACTICE:
+        return best
     for ancestor in chain[1:]:
         role = memberships.get(ancestor.pk)
         if role is not None:
@@ -87,10 +95,9 @@ def visible_organisations(user) -> QuerySet[Organisation]:
     if user.is_staff:
         return Organisation.objects.all()
     direct = Organisation.objects.filter(memberships__user=user)
-    lead_roles = [Role.NETWORK_LEAD, Role.ANALYST]
-    below = Q(parent__memberships__user=user, parent__memberships__role__in=lead_roles) | Q(
-        parent__parent__memberships__user=user,
-        parent__parent__memberships__role__in=lead_roles,
+    lead_roles = list(INHERITED_LEVEL)
+    below = Q(parent__memberships__user=user, parent__memberships__role__in=lead_roles) & ~Q(
+        kind=OrgKind.PRACTICE
     )
     return (direct | Organisation.objects.filter(below)).distinct()
 
@@ -123,3 +130,52 @@ def get_practice_org(user, ods_code: str, perm: str = VIEW) -> Organisation:
     if org is None or not can_direct(user, org, perm):
         raise Http404("No such organisation")
     return org
+
+
+# What a practice may share with its networks (ADR 0026).
+PROGRESS, ENGAGEMENT, HNA = "progress", "engagement", "hna"
+SHARED_THINGS = (PROGRESS, ENGAGEMENT, HNA)
+PCN_AUDIENCE, ICB_AUDIENCE = "pcn", "icb"
+
+
+def practices_below(network: Organisation) -> QuerySet[Organisation]:
+    """Every practice in a PCN, or in the PCNs of an ICB (none for a practice)."""
+    if network.kind == OrgKind.PCN:
+        return Organisation.objects.filter(kind=OrgKind.PRACTICE, parent=network)
+    if network.kind == OrgKind.ICB:
+        return Organisation.objects.filter(kind=OrgKind.PRACTICE, parent__parent=network)
+    return Organisation.objects.none()
+
+
+def network_audience(user, network: Organisation) -> str | None:
+    """Whose sharing settings apply when ``user`` looks at ``network``: "pcn" or "icb".
+
+    Someone who belongs to the PCN itself (or site staff) sees what the practices share with
+    their PCN; an ICB's people see what practices share with the ICB, on the ICB's pages and
+    on its PCNs' pages alike. None when the user may not view the network at all.
+    """
+    if network.kind not in (OrgKind.PCN, OrgKind.ICB) or not can(user, network, VIEW):
+        return None
+    if network.kind == OrgKind.ICB:
+        return ICB_AUDIENCE
+    if user.is_staff or direct_level(user, network) > 0:
+        return PCN_AUDIENCE
+    return ICB_AUDIENCE
+
+
+def shared_practices(user, network: Organisation, what: str) -> QuerySet[Organisation]:
+    """The practices below ``network`` that share ``what`` (progress, engagement or hna)
+    with the audience ``user`` belongs to there; none when the user may not view the
+    network. Every network view and API reads practices' data only through this."""
+    if what not in SHARED_THINGS:
+        raise ValueError(f"unknown kind of shared data: {what!r}")
+    audience = network_audience(user, network)
+    if audience is None:
+        return Organisation.objects.none()
+    from gpequity.web.network.models import SharingSettings
+
+    field = f"{what}_to_{audience}"
+    shared = Q(**{f"sharing__{field}": True})
+    if SharingSettings.default_for(field):
+        shared |= Q(sharing__isnull=True)
+    return practices_below(network).filter(shared)

@@ -1,0 +1,88 @@
+"""REST endpoints of the network area (mounted on /api/orgs/): a practice's sharing
+settings, and a network's view of what its practices share."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.responses import Status
+
+from gpequity.web.core.apiauth import ORG_AUTH
+from gpequity.web.orgs import access
+from gpequity.web.orgs.models import OrgKind
+
+from . import selectors, services
+
+router = Router(tags=["network"], auth=ORG_AUTH)
+
+
+class SharingOut(Schema):
+    """What the practice shares with its PCN and its ICB. Notes, evidence files, Focus
+    criteria details and exact HNA figures are never shared."""
+
+    progress_to_pcn: bool
+    progress_to_icb: bool
+    engagement_to_pcn: bool
+    engagement_to_icb: bool
+    hna_to_pcn: bool
+    hna_to_icb: bool
+    version: int
+
+
+class SharingIn(Schema):
+    """Only the switches you send change; send the version you read as expected_version."""
+
+    progress_to_pcn: bool | None = None
+    progress_to_icb: bool | None = None
+    engagement_to_pcn: bool | None = None
+    engagement_to_icb: bool | None = None
+    hna_to_pcn: bool | None = None
+    hna_to_icb: bool | None = None
+    expected_version: int | None = None
+
+
+class MessageOut(Schema):
+    detail: str
+
+
+def _sharing_out(row) -> dict:
+    return {**row.as_dict(), "version": row.version}
+
+
+def _practice(user, ods_code: str, perm: str):
+    org = access.get_org(user, ods_code, perm)
+    if org.kind != OrgKind.PRACTICE:
+        raise Http404("Only a practice has sharing settings")
+    return org
+
+
+@router.get(
+    "/{ods_code}/sharing", response=SharingOut, summary="What a practice shares with its network"
+)
+def get_sharing(request, ods_code: str):
+    org = _practice(request.user, ods_code, access.VIEW)
+    return _sharing_out(selectors.sharing_for(org))
+
+
+@router.put(
+    "/{ods_code}/sharing",
+    response={200: SharingOut, 403: MessageOut, 409: MessageOut, 422: MessageOut},
+    summary="Change what a practice shares (its equity lead only; applies at once)",
+)
+def put_sharing(request, ods_code: str, payload: SharingIn):
+    org = _practice(request.user, ods_code, access.VIEW)
+    if not access.can(request.user, org, access.MANAGE):
+        raise HttpError(403, "Only the practice's equity lead may change what it shares.")
+    data = payload.dict(exclude_none=True)
+    expected = data.pop("expected_version", None)
+    try:
+        row = services.sharing_update(
+            actor=request.user, organisation=org, settings=data, expected_version=expected
+        )
+    except services.SharingConflict as exc:
+        return Status(409, MessageOut(detail=str(exc)))
+    except ValidationError as exc:
+        return Status(422, MessageOut(detail=" ".join(exc.messages)))
+    return Status(200, _sharing_out(row))

@@ -1,0 +1,156 @@
+"""The funnel plot and the ranked chart of one indicator (Vega-Altair, SVG on the server).
+
+Only disclosed figures are drawn: rounded denominators and values of rows that are not
+suppressed. Rendered SVGs are kept in a small in-process cache keyed by the chart's spec, so
+a page drawn again with the same figures does not convert again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+
+import altair as alt
+import pandas as pd
+
+from gpequity.benchmark import funnel_denominators, proportion_limits
+from gpequity.web.charts import chart_to_svg
+from gpequity.web.hna.words import format_value
+
+BLUE, GREY, DARK, RED = "#005eb8", "#4c6272", "#212b32", "#d5281b"
+_CACHE: OrderedDict[str, str] = OrderedDict()
+_CACHE_SIZE = 256
+
+
+def _svg(chart, label: str) -> str:
+    spec = json.dumps(chart.to_dict(), sort_keys=True, default=str) + label
+    key = hashlib.sha256(spec.encode()).hexdigest()
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    svg = chart_to_svg(chart, label=label)
+    _CACHE[key] = svg
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return svg
+
+
+def _pct(v: float) -> float:
+    return round(100 * v, 3)
+
+
+def funnel_svg(bench, title: str) -> str:
+    """Value against denominator, with the network's value and 95% / 99.8% limits."""
+    shown = bench.shown
+    if bench.target is None or not shown:
+        return ""
+    largest = max(max(e.denominator for e in shown), 10)
+    limits = proportion_limits(bench.target, funnel_denominators(largest, smallest=5, points=60))
+    lines = []
+    for lim in limits:
+        for name, value in (
+            ("95% limits", lim.lower_95),
+            ("95% limits ", lim.upper_95),
+            ("99.8% limits", lim.lower_998),
+            ("99.8% limits ", lim.upper_998),
+        ):
+            lines.append({"denominator": lim.denominator, "value": _pct(value), "line": name})
+    lines_df = pd.DataFrame(lines)
+    points = pd.DataFrame(
+        [
+            {
+                "practice": e.practice.name,
+                "denominator": e.denominator,
+                "value": _pct(e.value),
+                "outside": "Beyond 99.8%" if e.position and e.position.level == 0.998 else "",
+            }
+            for e in shown
+        ]
+    )
+    x = alt.X("denominator:Q", title="Patients in the denominator (rounded to 5)")
+    y = alt.Y("value:Q", title=f"{bench.definition.title} (%)")
+    layers = [
+        alt.Chart(lines_df[lines_df["line"].str.startswith("95")])
+        .mark_line(color=GREY, strokeDash=[5, 3])
+        .encode(x=x, y=y, detail="line:N"),
+        alt.Chart(lines_df[lines_df["line"].str.startswith("99")])
+        .mark_line(color=DARK)
+        .encode(x=x, y=y, detail="line:N"),
+        alt.Chart(pd.DataFrame({"value": [_pct(bench.target)]}))
+        .mark_rule(color=BLUE)
+        .encode(y="value:Q"),
+        alt.Chart(points)
+        .mark_point(filled=True, size=70, color=BLUE, shape="diamond")
+        .encode(x=x, y=y),
+    ]
+    outside = points[points["outside"] != ""]
+    if not outside.empty:
+        layers.append(
+            alt.Chart(outside)
+            .mark_text(align="left", dx=7, color=DARK, fontSize=11)
+            .encode(x=x, y=y, text="practice:N")
+        )
+    chart = alt.layer(*layers).properties(width=440, height=280, title=title)
+    label = (
+        f"{title}. Funnel plot of {len(shown)} practices' values against how many patients "
+        f"each has in the denominator. The network's value, "
+        f"{format_value(bench.target, 'proportion')}, is the solid horizontal line; the dashed "
+        "lines are the 95% limits and the solid curves the 99.8% limits. "
+        + describe_outliers(bench)
+    )
+    return _svg(chart, label)
+
+
+def ranked_svg(bench, title: str) -> str:
+    """Each practice's value with its 95% interval, highest first, against the network."""
+    shown = [e for e in bench.shown if e.lower is not None and e.upper is not None]
+    if not shown:
+        return ""
+    kind = bench.definition.kind
+    scale = (lambda v: _pct(v)) if kind == "proportion" else (lambda v: round(v, 4))
+    data = pd.DataFrame(
+        [
+            {
+                "practice": e.practice.name,
+                "value": scale(e.value),
+                "lower": scale(e.lower),
+                "upper": scale(e.upper),
+            }
+            for e in sorted(shown, key=lambda e: (-e.value, e.practice.name))
+        ]
+    )
+    order = list(data["practice"])
+    unit = " (%)" if kind == "proportion" else ""
+    y = alt.Y("practice:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
+    base = alt.Chart(data)
+    layers = [
+        base.mark_rule(color=GREY, size=2).encode(
+            x=alt.X("lower:Q", title=f"{bench.definition.title}{unit}"), x2="upper:Q", y=y
+        ),
+        base.mark_point(filled=True, size=70, color=BLUE, shape="diamond").encode(x="value:Q", y=y),
+    ]
+    label = (
+        f"{title}. Practices ranked by value, highest first, each with its 95% interval: "
+        + "; ".join(
+            f"{e.practice.name} {format_value(e.value, kind)}"
+            for e in sorted(shown, key=lambda e: (-e.value, e.practice.name))
+        )
+    )
+    if bench.target is not None:
+        layers.append(
+            alt.Chart(pd.DataFrame({"value": [scale(bench.target)]}))
+            .mark_rule(color=DARK, strokeDash=[4, 3])
+            .encode(x="value:Q")
+        )
+        label += f". The dashed line is the network: {format_value(bench.target, kind)}."
+    chart = alt.layer(*layers).properties(width=400, height=max(60, 24 * len(data)), title=title)
+    return _svg(chart, label)
+
+
+def describe_outliers(bench) -> str:
+    far = bench.outliers()
+    if not far:
+        return "No practice is beyond the 99.8% limits."
+    parts = [f"{e.practice.name} ({e.position.words.lower()})" for e in far]
+    return "Beyond the 99.8% limits: " + "; ".join(parts) + "."
