@@ -133,10 +133,10 @@ def test_the_pdf_is_built_in_the_background_and_reads_back_as_text_and_images(
     path = tmp_path / "board.pdf"
     path.write_bytes(pdf)
     chart_page = next(i for i, t in enumerate(pages, 1) if "XmR chart." in t)
+    pages_arg = ["-f", "1", "-l", str(chart_page)]
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", str(chart_page), str(path), str(tmp_path / "p")],
-        check=True,
-    )  # fmt: skip
+        ["pdftoppm", "-png", "-r", "40", *pages_arg, str(path), str(tmp_path / "p")], check=True
+    )
     images = sorted(tmp_path.glob("p*.png"))
     assert len(images) == chart_page
     with Image.open(images[0]) as img:  # the title page: really drawn, not blank
