@@ -64,7 +64,14 @@ def test_demo_command_builds_every_worked_example(tmp_path):
     assert count("select count(*) from engagement_insight where response = ''") >= 2
     assert count("select count(*) from engagement_evaluationmeasurement") >= 10
     # Three HNA runs over a year; the planted gap put into the plan narrows run by run.
-    assert count("select count(*) from hna_run where status = 'done'") == 3
+    done_runs = (
+        "select count(*) from hna_run r join orgs_organisation o on o.id = r.organisation_id "
+        "where r.status = 'done' and o.ods_code = '{}'"
+    )
+    assert count(done_runs.format("Y99001")) == 3
+    # The board report's trend (ADR 27): a practice without results of its own shares 18
+    # months of demo results with the PCN, enough for an XmR chart.
+    assert count(done_runs.format("Y99002")) == 18
     fed = db.execute(
         "select m.value from plans_measurement m join plans_planitem p on p.id = m.plan_item_id "
         "where m.source_run_id is not null and p.measure_group = 'Q1' order by m.measured_on"

@@ -106,22 +106,36 @@ def monthly_runs(practice, *, today: dt.date, months: int = MONTHS, seed: int = 
 
 def demo_step(info) -> None:
     """Storing monthly results for the board report's trend charts ..."""
+    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from gpequity.web.hna.models import Run, RunStatus
+    from gpequity.web.hna.models import Run
     from gpequity.web.orgs import access
     from gpequity.web.orgs.models import Organisation, OrgKind
 
+    from . import services
+
     today = timezone.localdate()
+    admin = get_user_model().objects.filter(is_staff=True).order_by("pk").first()
     for network in Organisation.objects.filter(kind=OrgKind.PCN):
         lead = network.memberships.filter(role="network_lead").first()
         if lead is None:
             continue
-        for practice in access.shared_practices(lead.user, network, access.HNA):
-            done = Run.objects.filter(organisation=practice, status=RunStatus.DONE)
-            if done.count() >= MONTHS:
-                continue
-            first = done.order_by("as_of").first()
-            # Monthly history up to the month before the practice's first real run.
-            end = first.as_of if first else today
-            monthly_runs(practice, today=end, months=MONTHS)
+        sharing = access.shared_practices(lead.user, network, access.HNA)
+        without_runs = access.practices_below(network).exclude(
+            pk__in=Run.objects.values("organisation")
+        )
+        if not sharing.exists() and without_runs.exists() and admin is not None:
+            # Nobody shares HNA results with the network yet: a practice with no results of
+            # its own does, so the board report has a gap to chart.
+            services.sharing_update(
+                actor=admin,
+                organisation=without_runs.order_by("name").first(),
+                settings={"hna_to_pcn": True, "hna_to_icb": True},
+            )
+        # Only practices without real results get demo months, so no practice's own
+        # results are mixed with made-up ones.
+        for practice in access.shared_practices(lead.user, network, access.HNA).exclude(
+            pk__in=Run.objects.values("organisation")
+        ):
+            monthly_runs(practice, today=today, months=MONTHS)
