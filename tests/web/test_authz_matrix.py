@@ -990,7 +990,10 @@ ROUTES.update(
     {
         # Network views (ADR 0026): what the PCN's practices share, for the PCN and the ICB
         "network:dashboard": Route(lambda w: _pcn(w), get=NV),
+        "network:needs": Route(lambda w: _pcn(w, "needs/"), get=NV),
         "network:benchmarks": Route(lambda w: _pcn(w, "benchmarks/"), get=NV),
+        "api:network_hna": Route(lambda w: _api_pcn(w, "hna"), get=NV, api=True),
+        "api:network_progress": Route(lambda w: _api_pcn(w, "progress"), get=NV, api=True),
         "network:benchmark": Route(lambda w: _pcn(w, "benchmarks/dna_rate/?view=q1"), get=NV),
         "network:benchmark_csv": Route(lambda w: _pcn(w, "benchmarks/dna_rate.csv"), get=NV),
         # The board assurance report and its PDF through the background build (ADR 27)

@@ -69,9 +69,6 @@ def test_demo_command_builds_every_worked_example(tmp_path):
         "where r.status = 'done' and o.ods_code = '{}'"
     )
     assert count(done_runs.format("Y99001")) == 3
-    # The board report's trend (ADR 27): a practice without results of its own shares 18
-    # months of demo results with the PCN, enough for an XmR chart.
-    assert count(done_runs.format("Y99002")) == 18
     fed = db.execute(
         "select m.value from plans_measurement m join plans_planitem p on p.id = m.plan_item_id "
         "where m.source_run_id is not null and p.measure_group = 'Q1' order by m.measured_on"

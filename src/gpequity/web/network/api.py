@@ -3,6 +3,9 @@ settings, and a network's view of what its practices share."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import Router, Schema
@@ -86,3 +89,120 @@ def put_sharing(request, ods_code: str, payload: SharingIn):
     except ValidationError as exc:
         return Status(422, MessageOut(detail=" ".join(exc.messages)))
     return Status(200, _sharing_out(row))
+
+
+# --- A network's view of what its practices share ------------------------------------
+
+
+class PracticeOut(Schema):
+    practice_code: str
+    name: str
+    pcn: str
+    as_of: dt.date
+
+
+class PracticeIndicatorRow(Schema):
+    """A DATA.md ``practice_indicators`` row after disclosure control: counts from 1 to 7
+    are null with ``suppressed`` true, other counts rounded to 5; a mean's numerator is
+    always null."""
+
+    practice_code: str
+    indicator: str
+    grouping: str
+    group: str
+    numerator: float | None
+    denominator: int | None
+    value: float | None
+    lower: float | None
+    upper: float | None
+    compared_with_rest: str | None
+    suppressed: bool
+
+
+class NetworkHnaOut(Schema):
+    practices: list[PracticeOut]
+    rows: list[PracticeIndicatorRow]
+
+
+def _net(request, ods_code: str):
+    from . import selectors
+
+    org = access.get_org(request.user, ods_code, access.VIEW)
+    net = selectors.network_for(request.user, org)
+    if net is None:
+        raise Http404("Not a network")
+    return net
+
+
+def _clean(v):
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
+@router.get(
+    "/{ods_code}/network/hna",
+    response=NetworkHnaOut,
+    summary="Latest shared HNA results of each practice below a PCN or ICB (disclosed)",
+)
+def network_hna(request, ods_code: str):
+    from . import presenters
+
+    net = _net(request, ods_code)
+    rows, practices = presenters.disclosed_practice_rows(net)
+    return {
+        "practices": practices,
+        "rows": [{k: _clean(v) for k, v in r.items()} for r in rows],
+    }
+
+
+class ThemeOut(Schema):
+    theme: str
+    done: int
+    total: int
+
+
+class PlanItemOut(Schema):
+    title: str
+    status: str
+    start_date: dt.date | None
+    due_date: dt.date | None
+    measure: str
+    baseline: float | None
+    target: float | None
+    unit: str
+
+
+class EngagementOut(Schema):
+    done_to: int
+    done_for: int
+    done_with: int
+
+
+class PracticeProgressOut(Schema):
+    """One practice below the network. ``progress_shared`` false means the practice does
+    not share its progress with you: every progress field is then null."""
+
+    practice_code: str
+    name: str
+    pcn: str
+    progress_shared: bool
+    engagement_shared: bool
+    tier_reached: str | None = None
+    working_towards: str | None = None
+    actions_done: int | None = None
+    actions_total: int | None = None
+    themes: list[ThemeOut] | None = None
+    plan_items: list[PlanItemOut] | None = None
+    case_studies_published: int | None = None
+    engagement_last_12_months: EngagementOut | None = None
+
+
+@router.get(
+    "/{ods_code}/network/progress",
+    response=list[PracticeProgressOut],
+    summary="Shared progress and engagement of each practice below a PCN or ICB",
+)
+def network_progress(request, ods_code: str):
+    from . import presenters
+
+    net = _net(request, ods_code)
+    return presenters.progress_api(net)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .forms import CHOICES, HINTS
@@ -201,7 +202,9 @@ def entry_rows(bench) -> list[dict[str, Any]]:
     return out
 
 
-def benchmark_context(net, indicator: str, view: str) -> dict[str, Any] | None:
+def benchmark_context(
+    net, indicator: str, view: str, *, charts_too: bool = True
+) -> dict[str, Any] | None:
     """Everything the benchmarking page of one indicator needs; None for an unknown one."""
     from gpequity.web.orgs import access
 
@@ -231,8 +234,12 @@ def benchmark_context(net, indicator: str, view: str) -> dict[str, Any] | None:
         "direction": direction_words(d),
         "rows": entry_rows(bench),
         "network_value": _network_value(bench),
-        "funnel": charts.funnel_svg(bench, f"Funnel plot: {title}") if d.kind != "mean" else "",
-        "ranked": charts.ranked_svg(bench, f"Practices ranked: {title}"),
+        "funnel": (
+            charts.funnel_svg(bench, f"Funnel plot: {title}")
+            if charts_too and d.kind != "mean"
+            else ""
+        ),
+        "ranked": charts.ranked_svg(bench, f"Practices ranked: {title}") if charts_too else "",
         "outliers": [
             {"name": e.practice.name, "words": e.position.words} for e in bench.outliers()
         ],
@@ -278,3 +285,216 @@ def benchmark_index(net) -> dict[str, Any]:
         "total": len(net.practices),
         "as_of": sorted({r.as_of for r in runs.values()}),
     }
+
+
+# --- The network's combined needs assessment -----------------------------------------
+
+NEEDS_GROUPINGS = ("overall", "imd_quintile", "focus_group")
+
+
+def disclosed_practice_rows(net) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """DATA.md ``practice_indicators`` rows of every practice that shares HNA results with
+    this user (its latest finished run), each practice's table through disclosure control;
+    and who they are (code, name, PCN, as-of date)."""
+    from gpequity import disclosure
+    from gpequity.web.orgs import access
+
+    from . import selectors
+
+    runs = selectors.latest_runs(net)
+    rows = selectors.run_rows(runs)
+    means = set(disclosure.DEFAULT_MEAN_INDICATORS)
+    for run in runs.values():
+        means |= {d["id"] for d in run.definitions or [] if d.get("kind") == "mean"}
+    out, practices = [], []
+    for p in net.sharing(access.HNA):
+        run = runs.get(p.pk)
+        if run is None:
+            continue
+        practices.append(
+            {
+                "practice_code": p.ods_code,
+                "name": p.name,
+                "pcn": p.parent.ods_code if p.parent else "",
+                "as_of": run.as_of,
+            }
+        )
+        for r in disclosure.apply_to_indicators(rows.get(p.pk, []), mean_indicators=means):
+            out.append({"practice_code": p.ods_code, **r})
+    return out, practices
+
+
+def needs_context(net) -> dict[str, Any]:
+    """The sharing practices' latest results added up (gpequity.benchmark.combine), then the
+    network's table through disclosure control."""
+    from gpequity import disclosure
+    from gpequity.benchmark import CombineError, combine
+    from gpequity.web.hna.words import format_value
+    from gpequity.web.orgs import access
+
+    from . import selectors
+
+    runs = selectors.latest_runs(net)
+    defs = definitions(runs)
+    sharing = net.sharing(access.HNA)
+    tables, covered = [], []
+    if runs:
+        from gpequity.web.hna.models import IndicatorResult
+
+        by_run = {r.pk: org_id for org_id, r in runs.items()}
+        per: dict[int, list[dict]] = {pk: [] for pk in runs}
+        kinds = {d.id: d.kind for d in defs}
+        for r in (
+            IndicatorResult.objects.filter(run_id__in=by_run, grouping__in=NEEDS_GROUPINGS)
+            .order_by("run_id", "position")
+            .values("run_id", "indicator", "grouping", "group", "numerator", "denominator")
+        ):
+            org_id = by_run[r.pop("run_id")]
+            if kinds.get(r["indicator"], "proportion") != "mean":
+                r["numerator"] = int(r["numerator"])
+            per[org_id].append(r)
+        for p in sharing:
+            if p.pk in runs:
+                tables.append(per[p.pk])
+                covered.append({"practice": p, "as_of": runs[p.pk].as_of})
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    if tables:
+        try:
+            combined = combine(tables, definitions=defs)
+        except CombineError as exc:  # results from different indicator sets
+            notes.append(str(exc))
+        else:
+            means = {d.id for d in defs if d.kind == "mean"}
+            rows = disclosure.apply_to_indicators(
+                combined.indicator_rows, mean_indicators=means | disclosure.DEFAULT_MEAN_INDICATORS
+            )
+            # Only the means' note concerns this page: gradients are not combined here.
+            notes.extend(n for n in combined.notes if "combined from the practices' sums" in n)
+    by_key = {(r["indicator"], r["grouping"], r["group"]): r for r in rows}
+    indicators = []
+    for d in defs:
+        cells = []
+        for grouping, group in (("overall", "all"), ("imd_quintile", "Q1"), ("focus_group", "in")):
+            r = by_key.get((d.id, grouping, group))
+            cells.append(_needs_cell(r, d.kind, format_value, grouping != "overall"))
+        indicators.append({"definition": d, "direction": direction_words(d), "cells": cells})
+    patients = None
+    for key in (("ethnicity_recorded", "overall", "all"), ("ld_register", "overall", "all")):
+        if key in by_key:
+            patients = by_key[key]["denominator"]
+            break
+    dates = sorted({c["as_of"] for c in covered})
+    return {
+        "indicators": indicators,
+        "covered": covered,
+        "patients": patients,
+        "patients_known": bool(rows),
+        "dates": dates,
+        "sharing": len(sharing),
+        "total": len(net.practices),
+        "notes": notes,
+    }
+
+
+def _needs_cell(r, kind: str, format_value, compared: bool) -> dict[str, Any]:
+    if r is None:
+        return {"value": NO_PATIENTS_WORDS, "state": "no_patients"}
+    if r["suppressed"]:
+        return {"value": "Suppressed", "state": "suppressed"}
+    if r["value"] is None or (isinstance(r["value"], float) and math.isnan(r["value"])):
+        return {"value": "Cannot be calculated", "state": "cannot"}
+    out = {
+        "value": format_value(r["value"], kind),
+        "state": "shown",
+        "denominator": r["denominator"],
+        "numerator": r["numerator"] if kind != "mean" else None,
+    }
+    if compared:
+        out["compared"] = COMPARED_NETWORK.get(r.get("compared_with_rest") or "", "")
+    return out
+
+
+NO_PATIENTS_WORDS = "No patients in this group"
+COMPARED_NETWORK = {
+    "lower": "lower than the network's other patients",
+    "higher": "higher than the network's other patients",
+    "similar": "similar to the network's other patients",
+    "not_compared": "",
+}
+
+
+def progress_api(net) -> list[dict[str, Any]]:
+    """The network progress API: per practice, what it shares (bounded queries)."""
+    import datetime as dt
+
+    from gpequity.catalogue import load_pack
+    from gpequity.web.assessment.selectors import Position
+    from gpequity.web.orgs import access
+    from gpequity.web.plans.models import PlanItem
+    from gpequity.web.plans.selectors import today
+
+    from . import selectors
+
+    on = today()
+    statuses = selectors.statuses(net)
+    bands = selectors.engagement_bands(net, since=on - dt.timedelta(days=365))
+    cases = selectors.case_studies_published(net)
+    items: dict[int, list[dict]] = {pk: [] for pk in net.shared[access.PROGRESS]}
+    for i in (
+        PlanItem.objects.filter(organisation_id__in=net.shared[access.PROGRESS])
+        .order_by("due_date", "id")
+        .values(
+            "organisation_id",
+            "title",
+            "status",
+            "start_date",
+            "due_date",
+            "measure_text",
+            "measure_indicator",
+            "baseline",
+            "target",
+            "unit",
+        )
+    ):
+        items[i.pop("organisation_id")].append(
+            {
+                "title": i["title"],
+                "status": i["status"],
+                "start_date": i["start_date"],
+                "due_date": i["due_date"],
+                "measure": i["measure_text"] or i["measure_indicator"],
+                "baseline": float(i["baseline"]) if i["baseline"] is not None else None,
+                "target": float(i["target"]) if i["target"] is not None else None,
+                "unit": i["unit"],
+            }
+        )
+    out = []
+    for p in net.practices:
+        row: dict[str, Any] = {
+            "practice_code": p.ods_code,
+            "name": p.name,
+            "pcn": p.parent.ods_code if p.parent else "",
+            "progress_shared": net.shares(p, access.PROGRESS),
+            "engagement_shared": net.shares(p, access.ENGAGEMENT),
+        }
+        if row["progress_shared"]:
+            pos = Position(pack=load_pack(p.framework), statuses=statuses[p.pk])
+            row.update(
+                tier_reached=pos.reached_tier.name if pos.reached_tier else None,
+                working_towards=pos.next_tier.name if pos.next_tier else None,
+                actions_done=pos.overall.done,
+                actions_total=pos.overall.total,
+                themes=[{"theme": t.name, "done": t.done, "total": t.total} for t in pos.by_theme],
+                plan_items=items[p.pk],
+                case_studies_published=cases[p.pk],
+            )
+        if row["engagement_shared"]:
+            b = bands[p.pk]
+            row["engagement_last_12_months"] = {
+                "done_to": b.get("to", 0),
+                "done_for": b.get("for", 0),
+                "done_with": b.get("with", 0),
+            }
+        out.append(row)
+    return out

@@ -145,10 +145,25 @@ def benchmark_csv(request, ods_code: str, indicator: str):
 
     net = _network(request, ods_code)
     view = _view_param(request)
-    ctx = presenters.benchmark_context(net, indicator, view)
+    ctx = presenters.benchmark_context(net, indicator, view, charts_too=False)
     if ctx is None:
         raise Http404("No such indicator in the shared results")
     response = HttpResponse(exports.benchmark_csv(ctx), content_type="text/csv; charset=utf-8")
     name = f"{net.org.ods_code}-{indicator}-{view}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+def needs(request, ods_code: str):
+    """The network's combined needs assessment from the practices that share results."""
+    net = _network(request, ods_code)
+    ctx = {
+        "org": net.org,
+        "net": net,
+        **presenters.needs_context(net),
+        "breadcrumbs": _crumbs(
+            net, ("Network view", reverse("network:dashboard", args=[ods_code]))
+        ),
+    }
+    return render(request, "network/needs.html", ctx)

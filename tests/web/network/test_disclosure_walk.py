@@ -1,0 +1,180 @@
+"""The bar of issue 19: every network page, API response and export, as each oversight role,
+shows no count from 1 to 7, every count a multiple of 5, and nothing of a practice that does
+not share its results."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from gpequity.web.network.demo import FOCUS, store_practice_run
+from gpequity.web.network.models import SharingSettings
+from tests.factories import PracticeFactory, member
+
+from .world import AS_OF, network_world, tables
+
+pytestmark = pytest.mark.django_db
+VIEWS = ("overall", "q1", "focus")
+COUNT = re.compile(r"<span data-count>([^<]*)</span>")
+
+
+def _ok(n) -> bool:
+    n = float(n)
+    return n == int(n) and (n == 0 or (n > 7 and int(n) % 5 == 0))
+
+
+@pytest.fixture
+def world():
+    return network_world()
+
+
+def _indicators(rows) -> list[str]:
+    return list(dict.fromkeys(r["indicator"] for r in next(iter(rows.values()))))
+
+
+def _walk(client: Client, org, indicators) -> dict[str, str]:
+    """Every network page, export and API answer of ``org`` by URL, as text."""
+    base = f"/orgs/{org.ods_code}/network/"
+    urls = [base, base + "benchmarks/", base + "needs/"]
+    for ind in indicators:
+        for view in VIEWS:
+            urls.append(f"{base}benchmarks/{ind}/?view={view}")
+            urls.append(f"{base}benchmarks/{ind}.csv?view={view}")
+    urls += [f"/api/orgs/{org.ods_code}/network/hna", f"/api/orgs/{org.ods_code}/network/progress"]
+    out = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        out[url] = response.content.decode()
+    return out
+
+
+def _check_counts(answers: dict[str, str]) -> int:
+    checked = 0
+    for url, text in answers.items():
+        if url.endswith("/network/hna"):
+            import json
+
+            body = json.loads(text)
+            for row in body["rows"]:
+                for field in ("numerator", "denominator"):
+                    if row[field] is not None and not (
+                        field == "numerator" and row["indicator"].startswith("continuity")
+                    ):
+                        assert _ok(row[field]), (url, row)
+                        checked += 1
+                if row["suppressed"]:
+                    assert row["value"] is None and row["lower"] is None, row
+        elif ".csv" in url:
+            for row in csv.DictReader(io.StringIO(text)):
+                for field in ("numerator", "denominator"):
+                    cell = row[field]
+                    if cell not in ("", "suppressed"):
+                        assert _ok(cell), (url, row)
+                        checked += 1
+                if row["status"] == "suppressed":
+                    assert row["value"] == "" and row["numerator"] == "suppressed", row
+        elif "/api/" not in url:
+            for cell in COUNT.findall(text):
+                assert _ok(cell), (url, cell)
+                checked += 1
+    return checked
+
+
+def test_every_network_answer_is_disclosed_and_nothing_unshared_appears(world):
+    rows, _ = tables()
+    indicators = _indicators(rows)
+    client = Client()
+    checked = 0
+    for role, org, absent in (
+        ("network_lead", world["pcn"], ("Oak Surgery", "H10004", "Moor Surgery", "H10005")),
+        ("analyst", world["icb"], ("Oak Surgery", "H10004")),
+        ("analyst", world["pcn"], ("Oak Surgery", "H10004", "Moor Surgery")),
+    ):
+        client.force_login(world[role])
+        answers = _walk(client, org, indicators)
+        checked += _check_counts(answers)
+        for url, text in answers.items():
+            if url.endswith("/network/") or url.endswith("/progress"):
+                # The dashboard and progress API name every practice (not shared as such).
+                continue
+            for name in absent:
+                assert name not in text, (role, url, name)
+        # Oak's progress is not shared either: the dashboard says so.
+        dashboard = answers[f"/orgs/{org.ods_code}/network/"]
+        oak = dashboard.split('id="progress"')[1].split("Oak Surgery")[1].split("</tr>")[0]
+        assert "Not shared" in oak
+    assert checked > 500  # the walk really met counts
+
+
+def test_the_small_practice_is_mostly_suppressed_and_said_so(world):
+    client = Client()
+    client.force_login(world["network_lead"])
+    base = f"/orgs/{world['pcn'].ods_code}/network/benchmarks/"
+    page = client.get(base + "ethnicity_recorded/?view=q1").content.decode()
+    tiny = page.split('id="benchmark-table"')[1].split("Tiny Surgery")[1].split("</tr>")[0]
+    assert "Suppressed" in tiny
+    hna = client.get(f"/api/orgs/{world['pcn'].ods_code}/network/hna").json()
+    mine = [r for r in hna["rows"] if r["practice_code"] == "H10003"]
+    assert sum(r["suppressed"] for r in mine) > len(mine) / 2
+    # "Suppressed", "no patients" and "cannot be calculated" read differently.
+    page = client.get(base + "ld_health_check/?view=focus").content.decode()
+    assert "Suppressed" in page or "No patients in this group" in page
+
+
+def test_funnel_page_has_chart_text_table_and_direction(world):
+    client = Client()
+    client.force_login(world["network_lead"])
+    page = client.get(
+        f"/orgs/{world['pcn'].ods_code}/network/benchmarks/ethnicity_recorded/"
+    ).content.decode()
+    assert "Higher is better." in page
+    assert 'role="img"' in page and "Funnel plot of" in page and "99.8% limits" in page
+    assert "Practices ranked" in page and 'id="benchmark-table"' in page
+    assert "The network&#x27;s value" in page or "The network's value" in page
+    needs = client.get(f"/orgs/{world['pcn'].ods_code}/network/needs/").content.decode()
+    assert "Practices covered" in needs and "3 of 4" in needs
+    assert AS_OF.strftime("%-d %B %Y") in needs
+
+
+def test_benchmark_pages_need_the_same_queries_for_more_practices(world):
+    rows, definitions = tables()
+    client = Client()
+    client.force_login(world["analyst"])
+    urls = [
+        f"/orgs/{world['icb'].ods_code}/network/benchmarks/ethnicity_recorded/?view=q1",
+        f"/orgs/{world['icb'].ods_code}/network/needs/",
+        f"/orgs/{world['icb'].ods_code}/network/",
+        f"/api/orgs/{world['icb'].ods_code}/network/hna",
+    ]
+    before = []
+    for url in urls:
+        client.get(url)
+        with CaptureQueriesContext(connection) as q:
+            assert client.get(url).status_code == 200
+        before.append(len(q))
+    for n in range(3):
+        practice = PracticeFactory(parent=world["south"], name=f"Extra {n}")
+        lead = member(practice, "equity_lead")
+        store_practice_run(
+            practice=practice,
+            lead=lead,
+            as_of=AS_OF,
+            rows=rows["H10001"],
+            definitions=definitions,
+            focus=FOCUS,
+        )
+        SharingSettings.objects.create(organisation=practice, hna_to_icb=True)
+    after = []
+    for url in urls:
+        with CaptureQueriesContext(connection) as q:
+            assert client.get(url).status_code == 200
+        after.append(len(q))
+    assert after == before, (before, after)
+    assert max(after) <= 20
