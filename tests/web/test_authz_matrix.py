@@ -1034,6 +1034,9 @@ ROUTES.update(
         "api:network_progress": Route(lambda w: _api_pcn(w, "progress"), get=NV, api=True),
         "network:benchmark": Route(lambda w: _pcn(w, "benchmarks/dna_rate/?view=q1"), get=NV),
         "network:benchmark_csv": Route(lambda w: _pcn(w, "benchmarks/dna_rate.csv"), get=NV),
+        # The board assurance report and its PDF through the background build (ADR 27)
+        "network:board": Route(lambda w: _pcn(w, "board/"), get=NV),
+        "network:board_pdf_build_new": Route(lambda w: _pcn(w, "board/pdf-builds/"), post=NV),
     }
 )
 

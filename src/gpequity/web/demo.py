@@ -308,3 +308,4 @@ DEMO_STEPS.append(__import__("gpequity.web.casestudies.demo", fromlist=["_"]).ca
 DEMO_STEPS.append(__import__("gpequity.web.directory.demo", fromlist=["build"]).build)
 DEMO_STEPS.append(__import__("gpequity.web.engagement.demo", fromlist=["demo_step"]).demo_step)
 DEMO_STEPS.append(__import__("gpequity.web.network.demo", fromlist=["_"]).network_demo)
+DEMO_STEPS.append(__import__("gpequity.web.network.board_demo", fromlist=["_"]).demo_step)

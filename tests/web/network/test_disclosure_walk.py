@@ -42,7 +42,7 @@ def _indicators(rows) -> list[str]:
 def _walk(client: Client, org, indicators) -> dict[str, str]:
     """Every network page, export and API answer of ``org`` by URL, as text."""
     base = f"/orgs/{org.ods_code}/network/"
-    urls = [base, base + "benchmarks/", base + "needs/"]
+    urls = [base, base + "benchmarks/", base + "needs/", base + "board/"]
     for ind in indicators:
         for view in VIEWS:
             urls.append(f"{base}benchmarks/{ind}/?view={view}")
@@ -102,8 +102,9 @@ def test_every_network_answer_is_disclosed_and_nothing_unshared_appears(world):
         answers = _walk(client, org, indicators)
         checked += _check_counts(answers)
         for url, text in answers.items():
-            if url.endswith("/network/") or url.endswith("/progress"):
-                # The dashboard and progress API name every practice (not shared as such).
+            if url.endswith(("/network/", "/progress", "/board/")):
+                # The dashboard, progress API and board report name every practice (not
+                # shared as such).
                 continue
             for name in absent:
                 assert name not in text, (role, url, name)

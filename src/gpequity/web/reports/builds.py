@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import Organisation
@@ -43,6 +46,59 @@ STALE_AFTER = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 2
 EDITOR_PRIORITY = 10  # ahead of viewers' builds (priority 0) in the worker's queue
 ACTIVE = (BuildStatus.QUEUED, BuildStatus.RUNNING)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One report the background build can render (ADR 27): its name, the three stages its
+    progress page shows, the function ``render(build, on_stage) -> bytes`` (a dotted path, so
+    this module imports no area's code), the URL name of the POST that asks for another and
+    of the page to go back to."""
+
+    title: str
+    filename: str
+    stages: tuple[str, str, str]
+    render: str
+    new_url: str
+    back_url: str
+    back_label: str
+
+    def renderer(self) -> Callable:
+        return import_string(self.render)
+
+
+KINDS = {
+    "equity": Kind(
+        "Practice equity report",
+        "equity-report",
+        STAGES,
+        "gpequity.web.reports.builds.equity_pdf",
+        "reports:pdf_build_new",
+        "reports:index",
+        "Back to reports and exports",
+    ),
+    "board": Kind(
+        "Board assurance report",
+        "board-report",
+        ("Gathering what the practices share", STAGES[1], STAGES[2]),
+        "gpequity.web.network.board.build_pdf",
+        "network:board_pdf_build_new",
+        "network:board",
+        "Back to the board assurance report",
+    ),
+}
+
+
+def equity_pdf(build: ReportBuild, on_stage: Callable[[int, int], None]) -> bytes:
+    from .services import report_pdf
+
+    return report_pdf(build.organisation, on_stage)
+
+
+def kind_of(build: ReportBuild) -> Kind:
+    return KINDS.get(build.kind, KINDS["equity"])
+
+
 FAILED_MESSAGE = (
     "The report could not be built. Try again; if it fails again, tell your administrator."
 )
@@ -72,7 +128,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def request_build(*, actor, organisation: Organisation) -> ReportBuild:
+def request_build(*, actor, organisation: Organisation, kind: str = "equity") -> ReportBuild:
     """Record a request for the report PDF and hand it to the background worker.
 
     Raises ``BuildRefused`` when the person or the organisation has too many builds going.
@@ -102,8 +158,13 @@ def request_build(*, actor, organisation: Organisation) -> ReportBuild:
                     f"{organisation.name} already has {_plural(theirs, 'report')} waiting or "
                     "being built. Wait for one to finish, then ask again."
                 )
+        stages = KINDS[kind].stages
         build = ReportBuild.objects.create(
-            organisation=organisation, requested_by=actor, steps=len(STAGES), stage=STAGES[0]
+            organisation=organisation,
+            requested_by=actor,
+            steps=len(stages),
+            stage=stages[0],
+            kind=kind,
         )
     _enqueue(build, editor=editor)
     build.refresh_from_db()
@@ -143,7 +204,7 @@ def recover(build: ReportBuild, now: dt.datetime | None = None) -> ReportBuild:
             status=BuildStatus.QUEUED,
             attempt=build.attempt + 1,
             step=0,
-            stage=STAGES[0],
+            stage=kind_of(build).stages[0],
             started_at=None,
             heartbeat_at=None,
         )
@@ -186,16 +247,16 @@ def _advance(model, build_id, attempt: int | None, **fields) -> int:
 
 def run_build(build_id: str, attempt: int = 1) -> int:
     """Render the PDF for one build, recording each stage; returns the PDF's size in bytes."""
-    from .services import report_pdf
     from .uploads import purge_abandoned_imports
 
     recover_dead_builds()
     purge_abandoned_imports()
+    kind = kind_of(ReportBuild.objects.only("kind").get(pk=build_id))
     return carry_out(
         ReportBuild.objects.select_related("organisation"),
         build_id,
-        lambda build, on_stage: report_pdf(build.organisation, on_stage),
-        STAGES,
+        kind.renderer(),
+        kind.stages,
         attempt=attempt,
     )
 

@@ -59,6 +59,8 @@ class ReportBuild(PdfBuildBase):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Which report the build renders: a key of ``builds.KINDS`` (ADR 27).
+    kind = models.CharField(max_length=16, default="equity")
     # The worker's lease (ADR 29): every stage renews ``heartbeat_at``; a running build whose
     # lease ran out had its worker die and is queued again (``attempt`` + 1) or failed. Updates
     # are filtered on the attempt, so a late worker cannot overwrite a newer one.

@@ -109,9 +109,13 @@ def _build(request, ods_code: str, build_id) -> ReportBuild:
 def _build_context(build: ReportBuild) -> dict:
     build = builds.recover(build)
     org = build.organisation
+    kind = builds.kind_of(build)
     return {
         "org": org,
         "build": build,
+        "kind": kind,
+        "new_url": reverse(kind.new_url, args=[org.ods_code]),
+        "back_url": reverse(kind.back_url, args=[org.ods_code]),
         "stale": builds.is_stale(build),
         "stage_number": min(build.step + 1, build.steps),
         "status_url": reverse("reports:pdf_build_status", args=[org.ods_code, build.pk]),
@@ -156,7 +160,7 @@ def pdf_build_download(request, ods_code: str, build_id):
         raise Http404("This report is not ready.")
     pdf = ReportBuild.objects.values_list("pdf", flat=True).get(pk=build.pk)
     day = timezone.localtime(build.finished_at)
-    stem = f"{build.organisation.ods_code}-equity-report-{day:%Y-%m-%d}"
+    stem = f"{build.organisation.ods_code}-{builds.kind_of(build).filename}-{day:%Y-%m-%d}"
     return _download(bytes(pdf), "application/pdf", stem + ".pdf")
 
 
