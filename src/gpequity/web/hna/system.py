@@ -123,6 +123,7 @@ def system_run_store(
     files: str = "",
     size: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    system_run: Run | None = None,
 ) -> list[Run]:
     """Store a system run's results (``gpequity.hna.HNAResult`` of a system extract) as one
     finished run per practice of ``organisation`` (a PCN or ICB), all or nothing.
@@ -130,7 +131,8 @@ def system_run_store(
     ``files`` names the extract's files (kept on each run as an upload's are) and ``size``
     their size; ``progress(done, total)`` is told after each practice. Returns the runs in
     practice-code order. Raises ``ValidationError`` (nothing stored) for an extract that is
-    not a system extract or has practice codes not below ``organisation``.
+    not a system extract or has practice codes not below ``organisation``. ``system_run`` is
+    the PCN's or ICB's own run of an upload from the web, whose id the practices' runs share.
     """
     _check(actor, organisation)
     if result.practices is None:
@@ -158,7 +160,7 @@ def system_run_store(
     # are about the system, not the practice: each practice gets the other notes (skipped
     # indicators, no appointments file) and its own gradient notes.
     shared_notes = [n for n in result.notes if " gradient (" not in n]
-    system_id = uuid.uuid4()
+    system_id = system_run.pk if system_run is not None else uuid.uuid4()
     names = f"System extract of {organisation.name}" + (f": {files}" if files else "")
     now = timezone.now()
     runs: list[Run] = []
@@ -229,8 +231,89 @@ def system_run_store(
                 "practices": codes,
             },
         )
+    if system_run is None:  # from the web, the task feeds the plans after its commit
+        from .services import feed_plan
+
+        for run in runs:
+            feed_plan(run)
+    return runs
+
+
+def finish_system_run(run: Run, attempt: int, result: Any) -> str:
+    """The end of a PCN's or ICB's uploaded run (the background task's, ``runs.run_body``):
+    the practices' runs stored and this run marked done, in one transaction; or, when the
+    extract cannot be stored (no practice codes, or codes not below the organisation), this
+    run marked invalid with the reason and nothing stored. Returns the run's status."""
+    from .models import ACTIVE
+    from .runs import _update, scrub
+
+    def progress(done: int, total: int) -> None:
+        _update(
+            run.pk,
+            attempt,
+            progress=min(0.99, 0.95 + 0.04 * done / max(total, 1)),
+            message=f"Storing each practice's results: {done} of {total}",
+            heartbeat_at=timezone.now(),
+        )
+
+    try:
+        with transaction.atomic():
+            locked = Run.objects.select_for_update().filter(pk=run.pk, attempt=attempt).first()
+            if locked is None or locked.status not in ACTIVE:
+                return locked.status if locked is not None else run.status
+            stored = system_run_store(
+                actor=run.created_by,
+                organisation=run.organisation,
+                result=result,
+                files=run.upload_names,
+                size=run.upload_size,
+                progress=progress,
+                system_run=run,
+            )
+            info = result.run_info.to_dict() if result.run_info is not None else None
+            now = timezone.now()
+            _update(
+                run.pk,
+                attempt,
+                status=RunStatus.DONE,
+                progress=1.0,
+                message=f"Stored for {len(stored)} practice{'s' if len(stored) != 1 else ''}",
+                definitions=(info or {}).get("indicators", []),
+                run_info=info,
+                fingerprint=(info or {}).get("extract_fingerprint") or run.fingerprint,
+                validation=scrub(result.validation) if result.validation else None,
+                notes=list(result.notes),
+                warnings=list(result.warnings),
+                upload_folder="",
+                droppable_rows=None,
+                finished_at=now,
+                heartbeat_at=now,
+            )
+    except (ValidationError, PermissionDenied) as exc:
+        text = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        _update(
+            run.pk,
+            attempt,
+            status=RunStatus.INVALID,
+            progress=1.0,
+            message=text if len(text) <= 300 else text[:297] + "...",
+            notes=[text],
+            finished_at=timezone.now(),
+            upload_folder="",
+        )
+        return RunStatus.INVALID
     from .services import feed_plan
 
-    for run in runs:
-        feed_plan(run)
-    return runs
+    for practice_run in stored:
+        feed_plan(practice_run)
+    return RunStatus.DONE
+
+
+def stored_practices(run: Run) -> list[Run]:
+    """The practices' runs stored from a PCN's or ICB's run, in practice-code order."""
+    return list(
+        Run.objects.filter(system_run_id=run.pk)
+        .exclude(pk=run.pk)
+        .select_related("organisation")
+        .order_by("organisation__ods_code")
+    )
