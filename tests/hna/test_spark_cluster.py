@@ -160,7 +160,7 @@ def cluster(tmp_path_factory) -> Iterator[tuple[str, _Daemon]]:
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     gpequity = Path(sys.executable).with_name("gpequity")
     return subprocess.run(
-        [str(gpequity), *args], env=env, capture_output=True, text=True, timeout=600
+        [str(gpequity), *args], env=env, capture_output=True, text=True, timeout=1200
     )
 
 
@@ -169,7 +169,7 @@ def test_a_standalone_cluster_writes_the_duckdb_engines_files_byte_for_byte(clus
 
     extract = tmp_path / "system"
     generate(
-        1200,
+        400,
         seed=19,
         as_of=date.fromisoformat(AS_OF),
         out=extract,
