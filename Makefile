@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 export DJANGO_SETTINGS_MODULE ?= gpequity.web.settings.dev
 
-.PHONY: help setup setup-app setup-test system-packages demo serve test test-sqlite test-postgres check fmt bench bench-web bench-load lock clean
+.PHONY: help setup setup-app setup-test system-packages demo serve test test-sqlite test-postgres check fmt bench bench-web bench-load bench-system lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -63,6 +63,9 @@ fmt: setup-app  ## Format and fix lint
 
 bench: setup-app  ## Benchmarks: HNA engine versus a bare scan and the pure-Python twin
 	$(BIN)/python bench/hna_bench.py $(BENCH_ARGS)
+
+bench-system: setup-app  ## Benchmark: a system run (200 practices, 2M patients) versus the same extract without practice_code
+	$(BIN)/python bench/system_bench.py $(BENCH_ARGS)
 
 bench-web: setup-app  ## Benchmark: HNA upload to finished report in the web app versus the CLI
 	$(BIN)/python bench/hna_web_bench.py $(BENCH_ARGS)

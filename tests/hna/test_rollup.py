@@ -5,8 +5,16 @@ from __future__ import annotations
 import random
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from gpequity.hna.engine import Cells, Plan, rollup
+from gpequity.hna.engine import (
+    Cells,
+    Plan,
+    _rollup_by_practice_one_by_one,
+    rollup,
+    rollup_by_practice,
+)
 from gpequity.hna.indicators import default_indicators
 
 MEAN = next(i for i in default_indicators() if i.kind == "mean")
@@ -47,3 +55,43 @@ def test_sums_do_not_depend_on_the_order_of_the_cells():
 
 def test_no_cells_give_no_rows():
     assert rollup(_cells([]), PLAN, ["sex"]) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Y90003", "Y90001", "Y90002"]),
+            st.sampled_from(["female", "male", "unknown"]),
+            st.sampled_from([None, 1, 4, 10]),
+            st.integers(0, 5),
+            st.floats(-1e16, 1e16, allow_nan=False),
+        ),
+        max_size=40,
+    )
+)
+def test_every_practice_at_once_gives_each_practice_rolled_up_alone(rows):
+    """ADR 28: ``rollup_by_practice`` sums every practice in one pass; its rows, their
+    order and their types are those of ``rollup`` over each practice's own cells."""
+    keys = {
+        "k_practice_code": [r[0] for r in rows],
+        "k_sex": [r[1] for r in rows],
+        "k_imd_decile": [r[2] for r in rows],
+    }
+    sums = {
+        "d0": np.array([float(r[3] + 1) for r in rows]),
+        "n0": np.array([float(min(r[3], 3)) for r in rows]),
+        "d1": np.array([float(r[3] + 1) for r in rows]),
+        "n1": np.array([r[4] for r in rows]),
+        "q1": np.array([abs(r[4]) for r in rows]),
+    }
+    cells = Cells(keys, sums, len(rows))
+    groupings = ["sex", "imd_decile", "imd_quintile"]
+    together = rollup_by_practice(cells, PLAN, groupings)
+    alone = _rollup_by_practice_one_by_one(cells, PLAN, groupings)
+    assert list(together) == list(alone) == sorted({r[0] for r in rows})
+    for code, counts in alone.items():
+        assert together[code] == counts
+        assert [tuple(map(type, vars(c).values())) for c in together[code]] == [
+            tuple(map(type, vars(c).values())) for c in counts
+        ]

@@ -215,3 +215,17 @@ def test_the_plain_python_twin_agrees_practice_by_practice(system_extract):
             s = twin[key]
             assert f.denominator == s.denominator, key
             assert f.numerator == pytest.approx(s.numerator, rel=1e-12, abs=1e-9), key
+
+
+def test_practice_tables_made_in_parallel_are_the_same(system_extract, monkeypatch):
+    """ADR 28: from PARALLEL_PRACTICES practices up, forked workers share the practices out;
+    the rows are the same values in the same order as made one practice after another."""
+    from gpequity.hna import results
+
+    alone = hna.run(system_extract, as_of=AS_OF, focus=FOCUS).practices
+    monkeypatch.setattr(results, "PARALLEL_PRACTICES", 2)
+    monkeypatch.setattr(results.os, "cpu_count", lambda: 2)
+    shared = hna.run(system_extract, as_of=AS_OF, focus=FOCUS).practices
+    assert repr(shared.indicators) == repr(alone.indicators)
+    assert repr(shared.gradients) == repr(alone.gradients)
+    assert shared.notes == alone.notes

@@ -90,8 +90,11 @@ def _as_of(value: str) -> date:
 def run(
     extract: Path = typer.Argument(..., help="Extract folder or .zip."),
     as_of: str = typer.Option(..., "--as-of", help="Assessment date, YYYY-MM-DD."),
-    out: Path = typer.Option(
-        ..., "--out", help="Folder for indicators/gradients CSV and JSON, and run.json."
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Folder for indicators/gradients CSV and JSON, and run.json (needed unless "
+        "--store is given).",
     ),
     focus: str | None = typer.Option(
         None, "--focus", help="Focus Patient criteria: a JSON/YAML file or inline JSON."
@@ -112,8 +115,23 @@ def run(
         False, "--drop-bad-rows", help="Leave out rows that break the contract instead of stopping."
     ),
     max_unzipped: str | None = typer.Option(None, "--max-unzipped", help=_MAX_UNZIPPED_HELP),
+    store: str | None = typer.Option(
+        None,
+        "--store",
+        help="ODS code of a PCN or ICB: store a system extract's results in the web database, "
+        "one run for each of its practices (all or nothing).",
+    ),
+    as_user: str | None = typer.Option(
+        None,
+        "--as",
+        help="With --store: staff username recorded in the audit trail (default: gpequity-system).",
+    ),
 ) -> None:
-    """Run the health needs assessment and write its tables; prints a short summary."""
+    """Run the health needs assessment and write its tables; prints a short summary.
+
+    With --store, a system extract's per-practice results are also stored in the web
+    database as each practice's run, as if uploaded there (set DJANGO_SETTINGS_MODULE and
+    the database as for `gpequity serve`)."""
     from gpequity.hna.api import FocusError
     from gpequity.hna.api import run as run_hna
     from gpequity.hna.engine import EngineError
@@ -124,10 +142,14 @@ def run(
     when = _as_of(as_of)
     limits = _limits(max_unzipped)
     console = _console()
-    try:  # before the long part: a bad --out fails at once
-        check_output_folder(out)
-    except OutputFolderError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--out") from exc
+    if out is None and store is None:
+        raise typer.BadParameter("give --out (a folder for the results), --store, or both")
+    if out is not None:
+        try:  # before the long part: a bad --out fails at once
+            check_output_folder(out)
+        except OutputFolderError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--out") from exc
+    target = _store_target(store, as_user) if store is not None else None
     try:
         with Progress(
             TextColumn("{task.description}"),
@@ -159,11 +181,15 @@ def run(
     except (FocusError, IndicatorError, EngineError) as exc:
         _print_error(exc)
         raise typer.Exit(2) from exc
-    try:
-        written = result.write(out)
-    except OSError as exc:  # e.g. the disk filled up, or the folder cannot be made
-        _print_error(f"cannot write the results to {out}: {exc.strerror or exc}")
-        raise typer.Exit(2) from exc
+    if target is not None:  # before any file is written: a refused store writes nothing
+        _check_store(target, result)
+    written = None
+    if out is not None:
+        try:
+            written = result.write(out)
+        except OSError as exc:  # e.g. the disk filled up, or the folder cannot be made
+            _print_error(f"cannot write the results to {out}: {exc.strerror or exc}")
+            raise typer.Exit(2) from exc
     typer.echo(result.summary())
     practices = ""
     if result.practices is not None:
@@ -172,10 +198,99 @@ def run(
             f", and practice_indicators and practice_gradients for {len(codes)} practices "
             "(a system extract)"
         )
+    if written is not None:
+        typer.echo(
+            f"\nWrote indicators and gradients (CSV and JSON), and run.json (what the run used)"
+            f"{practices}, to {written}"
+        )
+    if target is not None:
+        _store(target, result, extract, console)
+
+
+def _store_target(ods_code: str, as_user: str | None):
+    """The PCN or ICB and the acting user for --store, checked before the long run."""
+    from .org import _actor, _org, _setup
+
+    _setup()
+    organisation = _org(ods_code)
+    from gpequity.web.orgs.models import OrgKind
+
+    if organisation.kind not in (OrgKind.PCN, OrgKind.ICB):
+        _print_error(
+            f"{organisation.ods_code} is a practice: --store takes the ODS code of a PCN or an "
+            "ICB, whose practices the system extract covers"
+        )
+        raise typer.Exit(2)
+    return organisation, _actor(as_user)
+
+
+def _check_store(target, result) -> None:
+    from django.core.exceptions import ValidationError
+
+    from gpequity.web.hna.system import match_practices
+
+    organisation, _actor = target
+    if result.practices is None:
+        _print_error(
+            "--store needs a system extract (patients with a practice_code column); this "
+            "extract is one practice's: upload it on that practice's page. Nothing was stored."
+        )
+        raise typer.Exit(2)
+    codes = sorted({r["practice_code"] for r in result.practices.indicators})
+    try:
+        match_practices(organisation, codes)
+    except ValidationError as exc:
+        _print_error(exc.messages[0])
+        raise typer.Exit(2) from exc
+
+
+def _store(target, result, extract: Path, console: Console) -> None:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from gpequity.web.hna.system import system_run_store
+
+    organisation, actor = target
+    files = extract.name
+    size = _size(extract)
+    try:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("Storing each practice's run", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            runs = system_run_store(
+                actor=actor,
+                organisation=organisation,
+                result=result,
+                files=files,
+                size=size,
+                progress=progress,
+            )
+    except (ValidationError, PermissionDenied) as exc:
+        message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        _print_error(
+            message if "Nothing was stored" in message else f"{message} Nothing was stored."
+        )
+        raise typer.Exit(2) from exc
     typer.echo(
-        f"\nWrote indicators and gradients (CSV and JSON), and run.json (what the run used)"
-        f"{practices}, to {written}"
+        f"Stored {len(runs)} practice run{'s' if len(runs) != 1 else ''} for "
+        f"{organisation.name} ({organisation.ods_code}), as of {runs[0].as_of if runs else ''}, "
+        f"system run {runs[0].system_run_id if runs else ''}."
     )
+
+
+def _size(extract: Path) -> int:
+    if extract.is_file():
+        return extract.stat().st_size
+    return sum(p.stat().st_size for p in extract.iterdir() if p.is_file())
 
 
 @app.command("indicators")

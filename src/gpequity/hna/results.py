@@ -427,28 +427,74 @@ class PracticeTables:
     notes: list[str]
 
 
+PARALLEL_PRACTICES = 16
+"""A system extract with at least this many practices has its tables made in parallel."""
+
+
 def practice_tables(
     by_practice: dict[str, list[GroupCount]],
     info: Sequence[IndicatorInfo],
     *,
     mean_indicators: set[str] | None = None,
+    workers: int | None = None,
 ) -> PracticeTables:
     """Each practice's ``indicators`` and ``gradients`` rows, made exactly as for a run over
     that practice alone, with ``practice_code`` first; practices in code order. With
-    ``mean_indicators`` given, each practice's rows go through disclosure control."""
+    ``mean_indicators`` given, each practice's rows go through disclosure control.
+
+    Practices are independent, so with ``workers`` above one (default: every core, from
+    ``PARALLEL_PRACTICES`` practices up) they are shared out between forked processes, each
+    making its practices' rows with the same code; the rows are the same, in the same order
+    (ADR 28)."""
+    codes = sorted(by_practice)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if len(codes) >= PARALLEL_PRACTICES else 1
+    workers = max(1, min(workers, len(codes)))
+    if workers > 1 and _can_fork():
+        import multiprocessing
+
+        chunks = [codes[i::workers] for i in range(workers)]
+        jobs = [({c: by_practice[c] for c in chunk}, info, mean_indicators) for chunk in chunks]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_practice_rows, jobs)
+        made = {code: rows for part in parts for code, rows in part.items()}
+    else:
+        made = _practice_rows((by_practice, info, mean_indicators))
     indicators: list[Row] = []
     gradients: list[Row] = []
     notes: list[str] = []
+    for code in codes:
+        rows, grads, grad_notes = made[code]
+        indicators += rows
+        gradients += grads
+        notes += grad_notes
+    return PracticeTables(indicators, gradients, notes)
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _practice_rows(
+    job: tuple[dict[str, list[GroupCount]], Sequence[IndicatorInfo], set[str] | None],
+) -> dict[str, tuple[list[Row], list[Row], list[str]]]:
+    """One worker's share of ``practice_tables``: its practices' rows and notes, by code."""
+    by_practice, info, mean_indicators = job
+    out = {}
     for code in sorted(by_practice):
         counts = by_practice[code]
         rows = indicator_rows(counts, info)
         grads, grad_notes = gradient_rows(counts, info)
         if mean_indicators is not None:
             rows, grads = apply_disclosure(rows, grads, mean_indicators=mean_indicators)
-        indicators += [{"practice_code": code, **r} for r in rows]
-        gradients += [{"practice_code": code, **g} for g in grads]
-        notes += [f"{code}: {n}" for n in grad_notes]
-    return PracticeTables(indicators, gradients, notes)
+        out[code] = (
+            [{"practice_code": code, **r} for r in rows],
+            [{"practice_code": code, **g} for g in grads],
+            [f"{code}: {n}" for n in grad_notes],
+        )
+    return out
 
 
 class OutputFolderError(ValueError):

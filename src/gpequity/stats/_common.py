@@ -42,21 +42,26 @@ def _beta_fraction(a: float, b: float, x: float) -> float:
     c, d = 1.0, 1.0 - qab * x / qap
     d = 1.0 / (tiny if abs(d) < tiny else d)
     h = d
+    # The two steps of each round written out, and abs(v) < tiny as -tiny < v < tiny: the
+    # same arithmetic in the same order (so the same bits), without a loop and calls per step.
     for m in range(1, 1000):
         m2 = 2 * m
-        steps = (
-            m * (b - m) * x / ((qam + m2) * (a + m2)),
-            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
-        )
-        delta = 1.0
-        for aa in steps:
-            d = 1.0 + aa * d
-            d = 1.0 / (tiny if abs(d) < tiny else d)
-            c = 1.0 + aa / c
-            c = tiny if abs(c) < tiny else c
-            delta = d * c
-            h *= delta
-        if abs(delta - 1.0) < 2e-16:
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (tiny if -tiny < d < tiny else d)
+        c = 1.0 + aa / c
+        if -tiny < c < tiny:
+            c = tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (tiny if -tiny < d < tiny else d)
+        c = 1.0 + aa / c
+        if -tiny < c < tiny:
+            c = tiny
+        delta = d * c
+        h *= delta
+        if -2e-16 < delta - 1.0 < 2e-16:
             break
     return h
 

@@ -7,6 +7,7 @@ Chosen over the Wald interval because practice groups are often small and propor
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from gpequity.stats._common import NAN_INTERVAL, Interval, z_value
 
@@ -18,11 +19,14 @@ def _check_counts(numerator: float, denominator: float) -> None:
         raise ValueError("numerator must not exceed denominator")
 
 
+@lru_cache(maxsize=4096, typed=True)
 def wilson_interval(numerator: float, denominator: float, confidence: float = 0.95) -> Interval:
     """Return (lower, upper) of the Wilson score interval for numerator/denominator.
 
     An empty denominator has no proportion, so it gives (nan, nan) rather than an error:
-    the engine can then leave the group out without special-casing it.
+    the engine can then leave the group out without special-casing it. Kept for the last
+    few thousand counts asked: a table asks for each group's interval twice (its own, and
+    in its comparison with the rest), and a system extract's practices share many counts.
     """
     z = z_value(confidence)
     _check_counts(numerator, denominator)

@@ -25,6 +25,11 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class RunKind(models.TextChoices):
+    PRACTICE = "practice", "Uploaded for the practice"
+    SYSTEM = "system", "From a system run"
+
+
 ACTIVE = (RunStatus.QUEUED, RunStatus.VALIDATING, RunStatus.RUNNING)
 FINISHED = (RunStatus.DONE, RunStatus.INVALID, RunStatus.FAILED)
 
@@ -57,6 +62,13 @@ class Run(models.Model):
     notes = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
     imd_attribution = models.TextField(blank=True)
+    # A run stored from a system extract (ADR 28): one per practice in it, sharing the
+    # system run's id, with the PCN or ICB it was run for.
+    kind = models.CharField(max_length=16, choices=RunKind.choices, default=RunKind.PRACTICE)
+    system_run_id = models.UUIDField(null=True, blank=True, db_index=True)
+    system_organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

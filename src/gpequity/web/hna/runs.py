@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import uploads
-from .models import ACTIVE, GradientResult, IndicatorResult, Run, RunStatus
+from .models import ACTIVE, GradientResult, IndicatorResult, Run, RunKind, RunStatus
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +184,12 @@ def run_body(run_id: str, attempt: int, *, warm: bool | None = None) -> str:
             finished_at=timezone.now(),
         )
         return RunStatus.FAILED
+    if run.kind == RunKind.SYSTEM:  # a PCN's or ICB's: stored per practice (ADR 28)
+        from .system import finish_system_run
+
+        status = finish_system_run(run, attempt, result)
+        uploads.remove_folder(run.upload_folder.split("/", 1)[0])
+        return status
     _store(run, attempt, result)
     uploads.remove_folder(run.upload_folder.split("/", 1)[0])
     run.refresh_from_db()

@@ -24,7 +24,7 @@ from gpequity.web.plans import services as plan_services
 from gpequity.web.plans.models import Measurement, PlanItem
 
 from . import uploads
-from .models import ACTIVE, IndicatorResult, Run, RunStatus
+from .models import ACTIVE, IndicatorResult, Run, RunKind, RunStatus
 
 
 def _check_edit(actor, organisation: Organisation) -> None:
@@ -106,6 +106,8 @@ def run_start(
             gpequity_version=__version__,
             created_by=actor,
             message="Waiting for the background worker",
+            # A PCN's or ICB's upload is a system extract, stored per practice (ADR 28).
+            kind=RunKind.PRACTICE if organisation.kind == "practice" else RunKind.SYSTEM,
         )
         audit_record(
             actor=actor,

@@ -48,8 +48,8 @@ def _run(request, ods_code, run_id, perm=access.VIEW):
 
 def _done(request, ods_code, run_id):
     org, run = _run(request, ods_code, run_id)
-    if run.status != RunStatus.DONE:
-        raise Http404("This run has no results")
+    if run.status != RunStatus.DONE or org.kind != "practice":  # a PCN's or ICB's run is
+        raise Http404("This run has no results")  # stored with its practices (ADR 28)
     return org, run
 
 
@@ -67,7 +67,7 @@ def _list(request, org, form, error: uploads.UploadRefused | None = None, status
     focus_criteria, focus_version, focus_text = services.focus_for(org)
     form = form or RunForm(has_saved_focus=focus_criteria is not None)
     items = selectors.run_list(org)
-    done = [r for r in items if r.status == RunStatus.DONE]
+    done = [r for r in items if r.status == RunStatus.DONE and org.kind == "practice"]
     ctx = {
         "org": org,
         "runs": items,
@@ -157,7 +157,17 @@ def _run_context(request, org, run):
         "status_url": reverse("hna:run_status", args=[org.ods_code, run.pk]),
         "report_url": reverse("hna:report", args=[org.ods_code, run.pk]),
         "run_url": reverse("hna:run", args=[org.ods_code, run.pk]),
+        "stored_practices": _stored(org, run),
     }
+
+
+def _stored(org, run):
+    """A PCN's or ICB's finished run: the practices it was stored for (ADR 28)."""
+    if org.kind == "practice" or run.status != RunStatus.DONE:
+        return None
+    from .system import stored_practices
+
+    return [r.organisation for r in stored_practices(run)]
 
 
 @login_required
