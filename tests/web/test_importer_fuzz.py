@@ -48,9 +48,15 @@ JSON = st.recursive(
     ),
     max_leaves=12,
 )
+# What a person can type into a spreadsheet cell: openpyxl (like Excel) cannot store the C0
+# control characters other than tab, newline and carriage return, nor lone surrogates.
+TYPABLE = st.characters(
+    blacklist_categories=("Cs",),
+    blacklist_characters=[chr(c) for c in range(32) if chr(c) not in "\t\n\r"],
+)
 CELL = (
     st.none()
-    | st.text(max_size=40)
+    | st.text(TYPABLE, max_size=40)
     | st.sampled_from(["=1+1", '=HYPERLINK("x")', "'", "In place", "in_place", "2024-13-40"])
     | st.integers(min_value=-(10**12), max_value=10**12)
     | st.floats(allow_nan=True, allow_infinity=False)
