@@ -104,6 +104,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache(request):
+    """Each database test starts with an empty Django cache. Tests roll their rows back, so
+    row ids come round again, and a figure cached under a run's id (findings, combined
+    network tables, charts) could otherwise be another test's."""
+    names = getattr(request, "fixturenames", ())
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(names):
+        from django.core.cache import caches
+
+        for cache in caches.all():
+            cache.clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
