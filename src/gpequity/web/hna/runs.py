@@ -234,6 +234,43 @@ def _num(value: Any) -> Any:
     return value
 
 
+_GRADIENT_VALUES = ("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper")
+
+
+def indicator_objects(run: Run, rows: list[dict[str, Any]]) -> list[IndicatorResult]:
+    """The stored rows of a run's ``indicator_rows`` (the web and the system store share it)."""
+    return [
+        IndicatorResult(
+            run=run,
+            position=i,
+            indicator=r["indicator"],
+            grouping=r["grouping"],
+            group=r["group"],
+            numerator=_num(r["numerator"]),
+            denominator=_num(r["denominator"]),
+            value=_num(r["value"]),
+            lower=_num(r["lower"]),
+            upper=_num(r["upper"]),
+            compared_with_rest=r["compared_with_rest"],
+            suppressed=bool(r["suppressed"]),
+        )
+        for i, r in enumerate(rows)
+    ]
+
+
+def gradient_objects(run: Run, rows: list[dict[str, Any]]) -> list[GradientResult]:
+    return [
+        GradientResult(
+            run=run,
+            position=i,
+            indicator=r["indicator"],
+            grouping=r["grouping"],
+            **{k: _num(r[k]) for k in _GRADIENT_VALUES},
+        )
+        for i, r in enumerate(rows)
+    ]
+
+
 def _store(run: Run, attempt: int, result: Any) -> None:
     from gpequity.hna.runinfo import definitions_data
 
@@ -246,40 +283,10 @@ def _store(run: Run, attempt: int, result: Any) -> None:
         IndicatorResult.objects.filter(run=locked).delete()
         GradientResult.objects.filter(run=locked).delete()
         IndicatorResult.objects.bulk_create(
-            [
-                IndicatorResult(
-                    run=locked,
-                    position=i,
-                    indicator=r["indicator"],
-                    grouping=r["grouping"],
-                    group=r["group"],
-                    numerator=_num(r["numerator"]),
-                    denominator=_num(r["denominator"]),
-                    value=_num(r["value"]),
-                    lower=_num(r["lower"]),
-                    upper=_num(r["upper"]),
-                    compared_with_rest=r["compared_with_rest"],
-                    suppressed=bool(r["suppressed"]),
-                )
-                for i, r in enumerate(result.indicator_rows)
-            ],
-            batch_size=500,
+            indicator_objects(locked, result.indicator_rows), batch_size=500
         )
         GradientResult.objects.bulk_create(
-            [
-                GradientResult(
-                    run=locked,
-                    position=i,
-                    indicator=r["indicator"],
-                    grouping=r["grouping"],
-                    **{
-                        k: _num(r[k])
-                        for k in ("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper")
-                    },
-                )
-                for i, r in enumerate(result.gradient_rows)
-            ],
-            batch_size=500,
+            gradient_objects(locked, result.gradient_rows), batch_size=500
         )
         locked.status = RunStatus.DONE
         locked.progress = 1.0

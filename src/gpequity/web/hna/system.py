@@ -28,9 +28,7 @@ from gpequity.web.orgs import access
 from gpequity.web.orgs.models import Organisation, OrgKind
 
 from .models import GradientResult, IndicatorResult, Run, RunKind, RunStatus
-from .runs import _num
-
-_GRADIENT_VALUES = ("sii", "sii_lower", "sii_upper", "rii", "rii_lower", "rii_upper")
+from .runs import gradient_objects, indicator_objects
 
 
 def practices_below(organisation: Organisation) -> dict[str, Organisation]:
@@ -80,39 +78,6 @@ def _by_practice(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
             {k: v for k, v in r.items() if k != "practice_code"}
         )
     return out
-
-
-def _indicator_objects(run: Run, rows: list[dict[str, Any]]) -> list[IndicatorResult]:
-    return [
-        IndicatorResult(
-            run=run,
-            position=i,
-            indicator=r["indicator"],
-            grouping=r["grouping"],
-            group=r["group"],
-            numerator=_num(r["numerator"]),
-            denominator=_num(r["denominator"]),
-            value=_num(r["value"]),
-            lower=_num(r["lower"]),
-            upper=_num(r["upper"]),
-            compared_with_rest=r["compared_with_rest"],
-            suppressed=bool(r["suppressed"]),
-        )
-        for i, r in enumerate(rows)
-    ]
-
-
-def _gradient_objects(run: Run, rows: list[dict[str, Any]]) -> list[GradientResult]:
-    return [
-        GradientResult(
-            run=run,
-            position=i,
-            indicator=r["indicator"],
-            grouping=r["grouping"],
-            **{k: _num(r[k]) for k in _GRADIENT_VALUES},
-        )
-        for i, r in enumerate(rows)
-    ]
 
 
 def system_run_store(
@@ -194,10 +159,10 @@ def system_run_store(
                 finished_at=now,
             )
             IndicatorResult.objects.bulk_create(
-                _indicator_objects(run, indicators.get(code, [])), batch_size=500
+                indicator_objects(run, indicators.get(code, [])), batch_size=500
             )
             GradientResult.objects.bulk_create(
-                _gradient_objects(run, gradients.get(code, [])), batch_size=500
+                gradient_objects(run, gradients.get(code, [])), batch_size=500
             )
             audit_record(
                 actor=actor,
