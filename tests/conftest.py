@@ -162,6 +162,21 @@ def assert_accessible(page, *, context: str = "") -> None:
         raise AssertionError(f"axe-core violations on {context or page.url}:\n" + "\n".join(lines))
 
 
+def phone_width(page, width: int = 375) -> int:
+    """Narrow the window to a phone's width and return how wide the page then is.
+
+    The NHS.UK header lays its menu out again after a resize, a moment later; under load
+    the page could be measured before that ran and look a few pixels too wide. So wait
+    (briefly) for the page to settle at the new width before measuring.
+    """
+    page.set_viewport_size({"width": width, "height": 800})
+    try:
+        page.wait_for_function(f"document.documentElement.scrollWidth <= {width}", timeout=3000)
+    except Exception:  # still too wide after the wait: the caller's assertion says how wide
+        pass
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
 def sign_in(page, live_server, username: str, password: str = "password") -> None:
     """Sign in through the real sign-in form, by keyboard."""
     page.goto(live_server.url + "/sign-in/")

@@ -9,7 +9,7 @@ import pytest
 
 from gpequity.web.audit.models import AuditEvent
 from gpequity.web.casestudies.models import CaseStudy
-from tests.conftest import assert_accessible, sign_in
+from tests.conftest import assert_accessible, phone_width, sign_in
 from tests.factories import PCNFactory, PracticeFactory, UserFactory, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,8 +33,7 @@ def sign_out(page) -> None:
 def check_narrow(page, name: str) -> None:
     """No sideways scroll at 375 px; a screenshot at both widths."""
     page.screenshot(path=f"/tmp/casestudies_{name}_desktop.png", full_page=True)
-    page.set_viewport_size({"width": 375, "height": 800})
-    wide = page.evaluate("() => document.documentElement.scrollWidth")
+    wide = phone_width(page)
     page.screenshot(path=f"/tmp/casestudies_{name}_375.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     assert wide <= 375, f"{name}: the page scrolls sideways at 375 px ({wide} px wide)"

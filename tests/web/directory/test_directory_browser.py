@@ -11,7 +11,7 @@ import pytest
 from gpequity.web import demo
 from gpequity.web.directory.demo import build
 from gpequity.web.directory.models import ProblemReport, Service
-from tests.conftest import assert_accessible, sign_in
+from tests.conftest import assert_accessible, phone_width, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = "/tmp/directory"
@@ -25,8 +25,7 @@ def activate(page, control) -> None:
 
 
 def no_sideways_scroll(page, context: str) -> None:
-    page.set_viewport_size({"width": 375, "height": 800})
-    wide = page.evaluate("document.documentElement.scrollWidth")
+    wide = phone_width(page)
     assert wide <= 375, f"{context}: {wide} px wide at 375 px"
     page.screenshot(path=f"{SHOTS}-{context}-375.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})

@@ -8,12 +8,11 @@ import re
 
 import pytest
 from django.contrib.sessions.models import Session
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from gpequity.web.feedback import services
 from gpequity.web.feedback.models import Feedback, HeldFeedback
 from gpequity.web.plans import services as plans
-from tests.conftest import assert_accessible, sign_in
+from tests.conftest import assert_accessible, phone_width, sign_in
 from tests.factories import PracticeFactory, member
 from tests.web.feedback.helpers import reset_limits
 
@@ -27,12 +26,7 @@ def check(page, name: str) -> None:
     assert_accessible(page, context=name)
     page.screenshot(path=SHOTS.format(name, "desktop"), full_page=True)
     size = page.viewport_size
-    page.set_viewport_size({"width": 375, "height": 800})
-    try:  # the header's menu lays itself out again after a resize: let it settle
-        page.wait_for_function("document.documentElement.scrollWidth <= 375", timeout=3000)
-    except PlaywrightTimeout:
-        pass  # still too wide: the assertion below says how wide
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = phone_width(page)
     assert width <= 375, f"{name}: {width} px wide at a 375 px screen"
     page.screenshot(path=SHOTS.format(name, "phone"), full_page=True)
     page.set_viewport_size(size)

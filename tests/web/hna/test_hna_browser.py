@@ -9,7 +9,7 @@ import pytest
 
 from gpequity.web.focus import services as focus_services
 from gpequity.web.orgs.models import Role
-from tests.conftest import assert_accessible, sign_in
+from tests.conftest import assert_accessible, phone_width, sign_in
 from tests.factories import PracticeFactory, member
 
 from .conftest import FOCUS
@@ -27,8 +27,7 @@ def _press(page, locator) -> None:
 
 
 def _no_sideways_scroll(page, context: str) -> None:
-    page.set_viewport_size({"width": 375, "height": 800})
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = phone_width(page)
     page.set_viewport_size({"width": 1280, "height": 900})
     assert width <= 375, f"{context} scrolls sideways at 375 px ({width} px wide)"
 

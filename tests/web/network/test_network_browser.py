@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gpequity.web.network.models import SharingSettings
-from tests.conftest import assert_accessible, sign_in
+from tests.conftest import assert_accessible, phone_width, sign_in
 
 from .world import network_world
 
@@ -19,8 +19,7 @@ SHOTS = os.environ.get("GPEQUITY_SCREENSHOTS")
 
 
 def _no_sideways_scroll(page, context: str) -> None:
-    page.set_viewport_size({"width": 375, "height": 800})
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = phone_width(page)
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / f"{context}-375.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
