@@ -11,6 +11,7 @@ from gpequity.disclosure import (
     apply_to_breakdown,
     apply_to_frame,
     apply_to_indicators,
+    apply_to_table,
     suppress_count,
 )
 
@@ -88,6 +89,47 @@ def test_breakdown_properties(breakdown):
     if suppress_count(total) is not None:
         # one hidden cell could be recovered as total minus the shown cells
         assert len(hidden) != 1
+
+
+# --- apply_to_table ------------------------------------------------------------------------
+
+
+def test_a_table_hides_small_cells_and_what_would_give_them_away():
+    # Two practices by three bands: Hill 3 / 20 / 12, Dale 0 / 9 / 30.
+    cells = {("hill", "to"): 3, ("hill", "for"): 20, ("hill", "with"): 12}
+    cells |= {("dale", "for"): 9, ("dale", "with"): 30}
+    t = apply_to_table(cells, ["hill", "dale"], ["to", "for", "with"])
+    assert t.cells[("hill", "to")] is None  # 3: suppressed
+    # Hill's row total (35) is shown, so one more of Hill's cells is hidden; the "to"
+    # column's total (3) is itself suppressed.
+    assert sum(v is None for k, v in t.cells.items() if k[0] == "hill") >= 2
+    assert t.rows == {"hill": 35, "dale": 40} and t.columns["to"] is None
+    assert t.total == 75
+    assert t.cells[("dale", "to")] == 0
+
+
+@given(
+    st.dictionaries(
+        st.tuples(st.sampled_from("abc"), st.sampled_from("xyz")),
+        st.integers(min_value=0, max_value=40),
+    )
+)
+def test_table_properties(cells):
+    rows, cols = list("abc"), list("xyz")
+    t = apply_to_table(cells, rows, cols)
+    shown = [*t.cells.values(), *t.rows.values(), *t.columns.values(), t.total]
+    assert all(v is None or v == 0 or (v >= 10 and v % 5 == 0) for v in shown)
+    for r in rows:
+        line = [t.cells[(r, c)] for c in cols]
+        if t.rows[r] is not None:
+            assert line.count(None) != 1  # no hidden cell is its row total minus the others
+    for c in cols:
+        line = [t.cells[(r, c)] for r in rows]
+        if t.columns[c] is not None:
+            assert line.count(None) != 1
+    if t.total is not None:
+        assert list(t.rows.values()).count(None) != 1
+        assert list(t.columns.values()).count(None) != 1
 
 
 # --- apply_to_indicators -------------------------------------------------------------------

@@ -4,9 +4,11 @@ from gpequity.disclosure.control import (
     DEFAULT_MEAN_INDICATORS,
     ROUND_TO,
     THRESHOLD,
+    Table,
     apply_to_breakdown,
     apply_to_frame,
     apply_to_indicators,
+    apply_to_table,
     suppress_count,
 )
 
@@ -14,8 +16,10 @@ __all__ = [
     "DEFAULT_MEAN_INDICATORS",
     "ROUND_TO",
     "THRESHOLD",
+    "Table",
     "apply_to_breakdown",
     "apply_to_frame",
     "apply_to_indicators",
+    "apply_to_table",
     "suppress_count",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 THRESHOLD = 7
@@ -106,6 +107,57 @@ def apply_to_breakdown(counts: Mapping[str, int], total: int | None) -> dict[str
         key: None if ("count", key) in hidden else suppress_count(value)
         for key, value in counts.items()
     }
+
+
+@dataclass(frozen=True)
+class Table:
+    """A two-way table of counts after disclosure control: cells, row and column totals
+    and the grand total, each a rounded count or None (suppressed)."""
+
+    cells: dict[tuple[Any, Any], int | None]
+    rows: dict[Any, int | None]
+    columns: dict[Any, int | None]
+    total: int | None
+
+
+def apply_to_table(
+    cells: Mapping[tuple[Any, Any], int], rows: Iterable[Any], columns: Iterable[Any]
+) -> Table:
+    """Suppress and round a table of counts (``cells`` by (row, column); a missing cell is
+    0) with its row, column and grand totals, all of which are shown.
+
+    Secondary suppression protects every row against its row total, every column against
+    its column total, and the row and column totals against the grand total, so no hidden
+    count can be worked out by difference from what is shown.
+    """
+    row_keys, col_keys = list(rows), list(columns)
+    raw: dict[Any, int | None] = {}
+    for r in row_keys:
+        for c in col_keys:
+            raw[("cell", r, c)] = int(cells.get((r, c), 0))
+    for r in row_keys:
+        raw[("row", r)] = sum(raw[("cell", r, c)] for c in col_keys)
+    for c in col_keys:
+        raw[("col", c)] = sum(raw[("cell", r, c)] for r in row_keys)
+    raw["total"] = sum(raw[("row", r)] for r in row_keys)
+    hidden = {key for key, value in raw.items() if suppress_count(value) is None}
+    constraints: list[tuple[Any | None, list[Any]]] = [
+        (("row", r), [("cell", r, c) for c in col_keys]) for r in row_keys
+    ]
+    constraints += [(("col", c), [("cell", r, c) for r in row_keys]) for c in col_keys]
+    constraints.append(("total", [("row", r) for r in row_keys]))
+    constraints.append(("total", [("col", c) for c in col_keys]))
+    _protect(raw, hidden, constraints)
+
+    def shown(key: Any) -> int | None:
+        return None if key in hidden else suppress_count(raw[key])
+
+    return Table(
+        cells={(r, c): shown(("cell", r, c)) for r in row_keys for c in col_keys},
+        rows={r: shown(("row", r)) for r in row_keys},
+        columns={c: shown(("col", c)) for c in col_keys},
+        total=shown("total"),
+    )
 
 
 def _constraints_for(

@@ -85,7 +85,10 @@ def test_the_board_report_shows_what_practices_share_and_nothing_else(client, wo
     assert ALDER_CASE in text
     assert "1 practice does not share anything with Willow PCN: Cedar Health Centre" in text
     assert "Engagement activities by practice and band" in text
-    assert "100%" in text  # Alder's one activity was done with people
+    # Alder's one activity is a count from 1 to 7: suppressed, and its share with it.
+    engagement = _flat(page.split('id="board-engagement-table"')[1].split("</table>")[0])
+    assert "Alder Surgery 0 0 suppressed suppressed suppressed" in engagement
+    assert "100%" not in engagement
     assert "Build the board report as a PDF" in text
     # The network dashboard links to it.
     dashboard = client.get(f"/orgs/{world.pcn.ods_code}/network/").content.decode()

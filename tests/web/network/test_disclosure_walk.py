@@ -5,6 +5,7 @@ not share its results."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -13,7 +14,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from gpequity.web.network import presenters
+from gpequity.web.engagement import services as engagement
+from gpequity.web.network import board, presenters
 from gpequity.web.network.demo import FOCUS, store_practice_run
 from gpequity.web.network.models import SharingSettings
 from tests.factories import PracticeFactory, member
@@ -32,14 +34,27 @@ def _ok(n) -> bool:
 
 @pytest.fixture
 def world():
-    return network_world()
+    w = network_world()
+    # Engagement the practices share by default: small numbers the board must not show.
+    for name, n in (("Hill Surgery", 3), ("Dale Surgery", 11), ("Moor Surgery", 2)):
+        for i in range(n):
+            engagement.activity_create(
+                actor=w["leads"][name],
+                organisation=w[name],
+                data={
+                    "title": f"Listening event {i + 1}",
+                    "start_date": dt.date.today() - dt.timedelta(days=10 + i),
+                    "level": ("inform", "consult", "co_produce")[i % 3],
+                },
+            )
+    return w
 
 
 def _indicators(rows) -> list[str]:
     return list(dict.fromkeys(r["indicator"] for r in next(iter(rows.values()))))
 
 
-def _walk(client: Client, org, indicators) -> dict[str, str]:
+def _walk(client: Client, user, org, indicators) -> dict[str, str]:
     """Every network page, export and API answer of ``org`` by URL, as text."""
     base = f"/orgs/{org.ods_code}/network/"
     urls = [base, base + "benchmarks/", base + "needs/", base + "board/"]
@@ -53,7 +68,28 @@ def _walk(client: Client, org, indicators) -> dict[str, str]:
         response = client.get(url)
         assert response.status_code == 200, url
         out[url] = response.content.decode()
+    # The board report's PDF is drawn from its print page.
+    out[base + "board/print"] = board.report_html(user, org)
     return out
+
+
+BOARD_CELL = re.compile(r'<td class="nhsuk-table__cell nhsuk-table__cell--numeric">(.*?)</td>')
+
+
+def _check_board(url: str, text: str) -> int:
+    """Every figure of the board's engagement table is a disclosed count, suppressed, or a
+    share worked out from two shown counts; the summary's count too."""
+    table = text.split('id="board-engagement-table"')[1].split("</table>")[0]
+    checked = 0
+    for cell in BOARD_CELL.findall(table):
+        cell = re.sub(r"</?span[^>]*>", "", cell).strip()
+        if cell in ("suppressed", "No activities") or cell.endswith("%"):
+            continue
+        assert _ok(cell), (url, cell)
+        checked += 1
+    for n in re.findall(r"(\d+) engagement activit", text):
+        assert _ok(n), (url, n)
+    return checked
 
 
 def _check_counts(answers: dict[str, str]) -> int:
@@ -82,6 +118,8 @@ def _check_counts(answers: dict[str, str]) -> int:
                 if row["status"] == "suppressed":
                     assert row["value"] == "" and row["numerator"] == "suppressed", row
         elif "/api/" not in url:
+            if "/board/" in url:
+                checked += _check_board(url, text)
             for cell in COUNT.findall(text):
                 assert _ok(cell), (url, cell)
                 checked += 1
@@ -99,10 +137,10 @@ def test_every_network_answer_is_disclosed_and_nothing_unshared_appears(world):
         ("analyst", world["pcn"], ("Oak Surgery", "H10004", "Moor Surgery")),
     ):
         client.force_login(world[role])
-        answers = _walk(client, org, indicators)
+        answers = _walk(client, world[role], org, indicators)
         checked += _check_counts(answers)
         for url, text in answers.items():
-            if url.endswith(("/network/", "/progress", "/board/")):
+            if url.endswith(("/network/", "/progress", "/board/", "/board/print")):
                 # The dashboard, progress API and board report name every practice (not
                 # shared as such).
                 continue

@@ -306,33 +306,58 @@ def _patients(shown: Sequence[dict]) -> int | None:
 
 
 def engagement_section(shared: Sequence[Organisation], on: dt.date) -> dict[str, Any]:
-    """Activities of the last 12 months by band (done to, for, with people), per practice."""
+    """Activities of the last 12 months by band (done to, for, with people), per practice
+    and for all of them, through disclosure control as a table (counts from 1 to 7
+    suppressed, others rounded to 5, and whatever would give a hidden count away hidden
+    too); a share done with people only where both of its counts are shown."""
     from gpequity import engagement as eg
     from gpequity.web.engagement import selectors
 
     start = on - dt.timedelta(days=ENGAGEMENT_DAYS)
-    rows = []
+    exact: dict[int, Any] = {}
     all_facts = []
     for practice in shared:
         facts = selectors.activity_facts(
             selectors.in_period(selectors.activities(practice), start, on)
         )
         all_facts.extend(facts)
-        t = eg.totals(facts)
+        exact[practice.pk] = eg.totals(facts)
+    table = disclosure.apply_to_table(
+        {(pk, b): t.by_band[b] for pk, t in exact.items() for b in eg.BANDS},
+        exact,
+        eg.BANDS,
+    )
+
+    def share(with_shown, activities_shown, t) -> float | None:
+        if with_shown is None or activities_shown is None or not t.activities:
+            return None
+        return t.with_share
+
+    rows = []
+    for practice in shared:
+        t = exact[practice.pk]
+        activities = table.rows[practice.pk]
+        by_band = [table.cells[(practice.pk, b)] for b in eg.BANDS]
         rows.append(
             {
                 "org": practice,
-                "activities": t.activities,
-                "by_band": [t.by_band[b] for b in eg.BANDS],
-                "with_share": t.with_share,
+                "activities": activities,
+                "by_band": by_band,
+                "with_share": share(by_band[-1], activities, t),
+                "none": t.activities == 0,
             }
         )
-    total = eg.totals(all_facts)
+    t = eg.totals(all_facts)
+    by_band = [table.columns[b] for b in eg.BANDS]
     return {
         "rows": rows,
         "bands": list(eg.BANDS.values()),
-        "total": total,
-        "total_by_band": [total.by_band[b] for b in eg.BANDS],
+        "total": {
+            "activities": table.total,
+            "by_band": by_band,
+            "with_share": share(by_band[-1], table.total, t),
+            "none": t.activities == 0,
+        },
         "start": start,
         "end": on,
     }
@@ -464,12 +489,23 @@ def summary(ctx: dict[str, Any]) -> list[str]:
     if ctx["widening"]:
         out.append(f"{_plural(len(ctx['widening']), 'gap is', 'gaps are')} widening.")
     total = ctx["engagement"]["total"]
-    if total.activities:
-        share = total.with_share or 0
+    if total["none"]:
+        pass
+    elif total["activities"] is None:
         out.append(
-            f"Of {_plural(total.activities, 'engagement activity', 'engagement activities')} "
-            f"in the last 12 months, {share * 100:.0f}% were done with people, sharing the "
-            "decisions."
+            "The sharing practices recorded a handful of engagement activities in the last "
+            f"12 months: too few to count here (the number is {SUPPRESSED})."
+        )
+    elif total["with_share"] is None:
+        out.append(
+            f"The sharing practices recorded about {total['activities']} engagement "
+            "activities in the last 12 months (rounded to 5)."
+        )
+    else:
+        out.append(
+            f"Of about {total['activities']} engagement activities in the last 12 months "
+            f"(rounded to 5), {total['with_share'] * 100:.0f}% were done with people, "
+            "sharing the decisions."
         )
     return out
 

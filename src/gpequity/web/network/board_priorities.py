@@ -113,10 +113,15 @@ def priority_rows(ctx: dict[str, Any]) -> list[dict[str, Any]]:
                 f"{a['overdue_count']} past their due date."
             )
             total = ctx["engagement"]["total"]
-            if total.activities:
+            if total["with_share"] is not None:
                 lines.append(
-                    f"{(total.with_share or 0) * 100:.0f}% of engagement activities in the "
+                    f"{total['with_share'] * 100:.0f}% of engagement activities in the "
                     "last 12 months were done with people rather than to or for them."
+                )
+            elif not total["none"]:
+                lines.append(
+                    "Too few engagement activities in the last 12 months to say what share "
+                    "was done with people (the counts are suppressed)."
                 )
             lines.append(f"{len(ctx['case_studies'])} case studies published.")
         if not lines:
