@@ -110,14 +110,28 @@ def test_a_table_hides_small_cells_and_what_would_give_them_away():
 
 @given(
     st.dictionaries(
-        st.tuples(st.sampled_from("abc"), st.sampled_from("xyz")),
+        st.tuples(st.sampled_from("abcd"), st.sampled_from("xyz")),
         st.integers(min_value=0, max_value=40),
-    )
+    ),
+    st.booleans(),
 )
-def test_table_properties(cells):
-    rows, cols = list("abc"), list("xyz")
-    t = apply_to_table(cells, rows, cols)
+def test_table_properties(cells, grouped):
+    rows, cols = list("abcd"), list("xyz")
+    groups = {"ab": ["a", "b"], "cd": ["c", "d"]} if grouped else None
+    t = apply_to_table(cells, rows, cols, groups=groups)
     shown = [*t.cells.values(), *t.rows.values(), *t.columns.values(), t.total]
+    for g, members in (groups or {}).items():
+        sub = t.groups[g]
+        shown += [*sub["cells"].values(), sub["total"]]
+        for c in cols:
+            if sub["cells"][c] is not None:
+                assert [t.cells[(r, c)] for r in members].count(None) != 1
+            if 1 <= sum(cells.get((r, c), 0) for r in members) <= 7:
+                assert sub["cells"][c] is None
+        if sub["total"] is not None:
+            assert [t.rows[r] for r in members].count(None) != 1
+    if groups and t.total is not None:
+        assert [t.groups[g]["total"] for g in groups].count(None) != 1
     assert all(v is None or v == 0 or (v >= 10 and v % 5 == 0) for v in shown)
     for r in rows:
         line = [t.cells[(r, c)] for c in cols]

@@ -11,6 +11,7 @@ through it and it can be property-tested on its own.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
@@ -118,17 +119,25 @@ class Table:
     rows: dict[Any, int | None]
     columns: dict[Any, int | None]
     total: int | None
+    groups: dict[Any, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
 
 def apply_to_table(
-    cells: Mapping[tuple[Any, Any], int], rows: Iterable[Any], columns: Iterable[Any]
+    cells: Mapping[tuple[Any, Any], int],
+    rows: Iterable[Any],
+    columns: Iterable[Any],
+    *,
+    groups: Mapping[Any, Iterable[Any]] | None = None,
 ) -> Table:
     """Suppress and round a table of counts (``cells`` by (row, column); a missing cell is
     0) with its row, column and grand totals, all of which are shown.
 
     Secondary suppression protects every row against its row total, every column against
     its column total, and the row and column totals against the grand total, so no hidden
-    count can be worked out by difference from what is shown.
+    count can be worked out by difference from what is shown. ``groups`` (group key to its
+    rows, each row in at most one group) adds subtotal rows, shown too: each group's cells
+    and total are protected against its rows the same way, and the groups against the
+    grand total.
     """
     row_keys, col_keys = list(rows), list(columns)
     raw: dict[Any, int | None] = {}
@@ -140,6 +149,11 @@ def apply_to_table(
     for c in col_keys:
         raw[("col", c)] = sum(raw[("cell", r, c)] for r in row_keys)
     raw["total"] = sum(raw[("row", r)] for r in row_keys)
+    members = {g: list(rs) for g, rs in (groups or {}).items()}
+    for g, rs in members.items():
+        for c in col_keys:
+            raw[("gcell", g, c)] = sum(raw[("cell", r, c)] for r in rs)
+        raw[("grow", g)] = sum(raw[("row", r)] for r in rs)
     hidden = {key for key, value in raw.items() if suppress_count(value) is None}
     constraints: list[tuple[Any | None, list[Any]]] = [
         (("row", r), [("cell", r, c) for c in col_keys]) for r in row_keys
@@ -147,6 +161,13 @@ def apply_to_table(
     constraints += [(("col", c), [("cell", r, c) for r in row_keys]) for c in col_keys]
     constraints.append(("total", [("row", r) for r in row_keys]))
     constraints.append(("total", [("col", c) for c in col_keys]))
+    for g, rs in members.items():
+        constraints.append((("grow", g), [("gcell", g, c) for c in col_keys]))
+        constraints.append((("grow", g), [("row", r) for r in rs]))
+        constraints += [(("gcell", g, c), [("cell", r, c) for r in rs]) for c in col_keys]
+    if members:
+        constraints.append(("total", [("grow", g) for g in members]))
+        constraints += [(("col", c), [("gcell", g, c) for g in members]) for c in col_keys]
     _protect(raw, hidden, constraints)
 
     def shown(key: Any) -> int | None:
@@ -157,6 +178,13 @@ def apply_to_table(
         rows={r: shown(("row", r)) for r in row_keys},
         columns={c: shown(("col", c)) for c in col_keys},
         total=shown("total"),
+        groups={
+            g: {
+                "cells": {c: shown(("gcell", g, c)) for c in col_keys},
+                "total": shown(("grow", g)),
+            }
+            for g in members
+        },
     )
 
 

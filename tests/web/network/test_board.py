@@ -192,3 +192,52 @@ def test_who_may_see_the_board_report(client, world):
     assert "latest health needs assessment results of 2 practices" in text
     assert CEDAR_ITEM not in text
     assert client.get(_url(pcn, "pdf-builds/")).status_code == 405  # asking is a POST
+
+
+def test_the_icb_board_groups_practices_under_their_pcn(client, world):
+    import datetime as dt
+
+    from gpequity.web.engagement import services as engagement
+    from gpequity.web.orgs.models import Role
+    from tests.factories import PCNFactory, PracticeFactory, member
+
+    hazel = PCNFactory(parent=world.icb, name="Hazel PCN")
+    elm, fir = (PracticeFactory(parent=hazel, name=n) for n in ("Elm Surgery", "Fir Surgery"))
+    for practice, lead, n in (
+        (elm, member(elm, Role.EQUITY_LEAD), 9),
+        (fir, member(fir, Role.EQUITY_LEAD), 4),
+        (world.practices["damson"], world.leads["damson"], 10),
+    ):
+        for i in range(n):
+            engagement.activity_create(
+                actor=lead,
+                organisation=practice,
+                data={
+                    "title": f"Drop-in {i}",
+                    "start_date": TODAY - dt.timedelta(days=20 + i),
+                    "level": "co_produce" if i % 2 else "consult",
+                },
+            )
+    client.force_login(world.analyst)
+    page = client.get(_url(world.icb)).content.decode()
+    sharing = _flat(page.split('id="board-sharing-table"')[1].split("</table>")[0])
+    # PCNs in name order, each heading its own practices.
+    assert sharing.index("Hazel PCN") < sharing.index("Elm Surgery") < sharing.index("Fir")
+    assert sharing.index("Fir Surgery") < sharing.index("Willow PCN") < sharing.index("Alder")
+    tiers = _flat(page.split('id="board-tier-table"')[1].split("</table>")[0])
+    assert "Hazel PCN: all 2 practices" in tiers and "Willow PCN: all 3 practices" in tiers
+    themes = _flat(page.split('id="board-theme-table"')[1].split("</table>")[0])
+    assert "median) practice of each PCN" in themes and "Alder" not in themes
+    table = _flat(page.split('id="board-engagement-table"')[1].split("</table>")[0])
+    # Hazel's 13 activities are added up before disclosure control and shown rounded (15);
+    # Elm's 9 and Fir's 4 (suppressed) are not both shown, or Fir's could be worked out.
+    hazel = table.split("Hazel PCN: all sharing practices")[1].split()
+    assert hazel[3] == "15"
+    assert table.split("Elm Surgery")[1].split()[3] == "suppressed"
+    assert table.split("Fir Surgery")[1].split()[3] == "suppressed"
+    willow = table.split("Willow PCN: all sharing practices")[1].split()
+    assert willow[3] == "10"  # Alder's 1 and Damson's 10
+    # A PCN's own board has no PCN headings.
+    client.force_login(world.lead)
+    pcn_page = client.get(_url(world.pcn)).content.decode()
+    assert 'scope="colgroup"' not in pcn_page and ": all sharing practices" not in pcn_page

@@ -62,6 +62,18 @@ def shares_for(user, network: Organisation) -> list[Share]:
     return board_sharing.shares(user, network)
 
 
+def by_pcn(network: Organisation, rows: Sequence[dict], org_of=lambda r: r["org"]) -> list:
+    """``rows`` (in PCN order) grouped under their PCN for an ICB's report; one group with
+    no PCN for a PCN's, so its tables stay as they are."""
+    if network.kind != OrgKind.ICB:
+        return [{"pcn": None, "rows": list(rows)}]
+    groups: dict[Any, dict[str, Any]] = {}
+    for r in rows:
+        pcn = org_of(r).parent
+        groups.setdefault(pcn.pk, {"pcn": pcn, "rows": []})["rows"].append(r)
+    return list(groups.values())
+
+
 # --------------------------------------------------------------------------- progress
 
 
@@ -71,8 +83,12 @@ def _positions(practices: Sequence[Organisation]):
     return {p.pk: Position(pack=pack_for(p), statuses=statuses_for(p)) for p in practices}
 
 
-def progress_section(shared: Sequence[Organisation]) -> dict[str, Any]:
-    """Tier reached and actions in place per practice, and a practice-by-theme grid."""
+def progress_section(
+    shared: Sequence[Organisation], network: Organisation | None = None
+) -> dict[str, Any]:
+    """Tier reached and actions in place per practice, and a practice-by-theme grid; for an
+    ICB the practices grouped under their PCN with the PCN's actions added up, and the
+    theme grid by PCN (the median practice of each)."""
     positions = _positions(shared)
     rows = []
     tier_names: list[str] = []
@@ -111,8 +127,41 @@ def progress_section(shared: Sequence[Organisation]) -> dict[str, Any]:
                 "median": round(statistics.median(values)) if values else None,
             }
         )
+    groups = by_pcn(network, rows) if network is not None else [{"pcn": None, "rows": rows}]
+    for g in groups:
+        if g["pcn"] is None:
+            continue
+        tiers = [
+            {
+                "done": sum(r["tiers"][i]["done"] for r in g["rows"]),
+                "total": sum(r["tiers"][i]["total"] for r in g["rows"]),
+            }
+            for i in range(len(tier_names))
+        ]
+        done = sum(r["overall"].done for r in g["rows"])
+        total = sum(r["overall"].total for r in g["rows"])
+        g["subtotal"] = {
+            "tiers": tiers,
+            "percent": round(100 * done / total) if total else 0,
+            "reached": sum(1 for r in g["rows"] if r["reached"] != "None yet"),
+        }
+    pcn_columns = []
+    if any(g["pcn"] is not None for g in groups):
+        for t in theme_rows:
+            t["pcns"] = []
+            for g in groups:
+                mine = {r["org"].pk for r in g["rows"]}
+                values = [
+                    c["percent"]
+                    for c in t["cells"]
+                    if c["org"].pk in mine and c["percent"] is not None
+                ]
+                t["pcns"].append(round(statistics.median(values)) if values else None)
+        pcn_columns = [g["pcn"] for g in groups]
     return {
         "rows": rows,
+        "groups": groups,
+        "pcn_columns": pcn_columns,
         "tiers": tier_names,
         "themes": theme_rows,
         "reached": [
@@ -305,7 +354,9 @@ def _patients(shown: Sequence[dict]) -> int | None:
 # --------------------------------------------------------------------------- engagement
 
 
-def engagement_section(shared: Sequence[Organisation], on: dt.date) -> dict[str, Any]:
+def engagement_section(
+    shared: Sequence[Organisation], on: dt.date, network: Organisation | None = None
+) -> dict[str, Any]:
     """Activities of the last 12 months by band (done to, for, with people), per practice
     and for all of them, through disclosure control as a table (counts from 1 to 7
     suppressed, others rounded to 5, and whatever would give a hidden count away hidden
@@ -322,10 +373,15 @@ def engagement_section(shared: Sequence[Organisation], on: dt.date) -> dict[str,
         )
         all_facts.extend(facts)
         exact[practice.pk] = eg.totals(facts)
+    grouped = network is not None and network.kind == OrgKind.ICB
+    pcns: dict[int, list[int]] = defaultdict(list)
+    for practice in shared:
+        pcns[practice.parent_id].append(practice.pk)
     table = disclosure.apply_to_table(
         {(pk, b): t.by_band[b] for pk, t in exact.items() for b in eg.BANDS},
         exact,
         eg.BANDS,
+        groups=pcns if grouped else None,
     )
 
     def share(with_shown, activities_shown, t) -> float | None:
@@ -347,10 +403,30 @@ def engagement_section(shared: Sequence[Organisation], on: dt.date) -> dict[str,
                 "none": t.activities == 0,
             }
         )
+    groups = by_pcn(network, rows) if network is not None else [{"pcn": None, "rows": rows}]
+    for g in groups:
+        if g["pcn"] is None:
+            continue
+        sub = table.groups[g["pcn"].pk]
+        g_facts = [exact[r["org"].pk] for r in g["rows"]]
+        with_exact = sum(f.by_band["with"] for f in g_facts)
+        activities_exact = sum(f.activities for f in g_facts)
+        by = [sub["cells"][b] for b in eg.BANDS]
+        g["subtotal"] = {
+            "by_band": by,
+            "activities": sub["total"],
+            "none": activities_exact == 0,
+            "with_share": (
+                with_exact / activities_exact
+                if by[-1] is not None and sub["total"] is not None and activities_exact
+                else None
+            ),
+        }
     t = eg.totals(all_facts)
     by_band = [table.columns[b] for b in eg.BANDS]
     return {
         "rows": rows,
+        "groups": groups,
         "bands": list(eg.BANDS.values()),
         "total": {
             "activities": table.total,
@@ -370,7 +446,7 @@ def actions_section(shared: Sequence[Organisation], on: dt.date) -> dict[str, An
     """Plan items by status across the sharing practices, and the overdue ones."""
     from gpequity.web.plans.models import OPEN_STATUSES, PlanItem, Status
 
-    items = PlanItem.objects.filter(organisation__in=shared).select_related("organisation")
+    items = PlanItem.objects.filter(organisation__in=shared).select_related("organisation__parent")
     by_status = {s.value: 0 for s in Status}
     for status in items.values_list("status", flat=True):
         by_status[status] += 1
@@ -383,6 +459,7 @@ def actions_section(shared: Sequence[Organisation], on: dt.date) -> dict[str, An
         "overdue": [
             {
                 "org": i.organisation,
+                "pcn": i.organisation.parent,
                 "title": i.title,
                 "due": i.due_date,
                 "days": (on - i.due_date).days,
@@ -419,14 +496,16 @@ def report_context(user, network: Organisation, *, on: dt.date | None = None) ->
     engagement_orgs = [s.org for s in shares if s.engagement]
     not_sharing = [s.org for s in shares if not s.anything]
     gaps = gaps_section(shares, network=network)
-    progress = progress_section(progress_orgs)
+    progress = progress_section(progress_orgs, network)
     actions = actions_section(progress_orgs, on)
-    engagement = engagement_section(engagement_orgs, on)
+    engagement = engagement_section(engagement_orgs, on, network)
     studies = case_studies([s.org for s in shares if s.progress])
     ctx = {
         "org": network,
         "on": on,
         "shares": shares,
+        "share_groups": by_pcn(network, shares, lambda s: s.org),
+        "is_icb": network.kind == OrgKind.ICB,
         "counts": {
             "practices": len(shares),
             "progress": len(progress_orgs),

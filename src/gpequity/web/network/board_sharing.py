@@ -21,5 +21,7 @@ def shares(user, network: Organisation) -> list:
             engagement=p.pk in shared[access.ENGAGEMENT],
             hna=p.pk in shared[access.HNA],
         )
-        for p in access.practices_below(network).order_by("name")
+        for p in access.practices_below(network)
+        .select_related("parent")
+        .order_by("parent__name", "parent__ods_code", "name")
     ]
