@@ -220,3 +220,48 @@ def test_benchmark_pages_need_the_same_queries_for_more_practices(world):
         after.append(len(q))
     assert after == before, (before, after)
     assert max(after) <= 20
+
+
+def test_continuity_indices_get_a_funnel_of_means_with_limits_from_the_spread(world):
+    """A continuity index is a mean of patients' scores: its funnel's limits come from the
+    spread of the scores (each practice's exact interval gives its sd back), the practices
+    are placed against them, and the page says why the limits are what they are."""
+    import math
+
+    from gpequity.benchmark import mean_limits
+
+    rows, _ = tables()
+    client = Client()
+    client.force_login(world["network_lead"])
+    url = f"/orgs/{world['pcn'].ods_code}/network/benchmarks/continuity_upc/"
+    page = client.get(url).content.decode()
+    assert 'id="funnel"' in page and "Funnel plot of" in page and "99.8% limits" in page
+    assert 'id="mean-funnel"' in page and "average of each patient" in page
+    assert 'id="no-funnel"' not in page
+    assert "Practices ranked" in page and "Against the network" in page
+    # The network's value is the mean over all the sharing practices' patients.
+    sharing = ("H10001", "H10002", "H10003")
+    exact = [
+        next(
+            r for r in rows[c] if r["indicator"] == "continuity_upc" and r["grouping"] == "overall"
+        )
+        for c in sharing
+    ]
+    total = sum(r["denominator"] for r in exact)
+    mean = sum(r["numerator"] for r in exact) / total
+    assert f"{mean:.2f}" in page
+    # Hill Surgery sits where the limits of a mean put it (sd from the intervals).
+    z = 1.959964
+    sds = [(r["upper"] - r["lower"]) / (2 * z) * math.sqrt(r["denominator"]) for r in exact]
+    n1 = [r["denominator"] - 1 for r in exact]
+    sd = math.sqrt(sum(k * s * s for k, s in zip(n1, sds, strict=True)) / sum(n1))
+    hill = exact[0]
+    (lim,) = mean_limits(mean, sd, [hill["denominator"]])
+    inside = lim.lower_95 <= hill["value"] <= lim.upper_95
+    row = page.split('id="benchmark-table"')[1].split("Hill Surgery")[1].split("</tr>")[0]
+    assert ("Within" in row or "within" in row) == inside, row
+    # The table's counts are still disclosed: the numerator of a mean is not a count.
+    csv_text = client.get(url.rstrip("/") + ".csv").content.decode()
+    for r in csv.DictReader(io.StringIO(csv_text)):
+        assert r["numerator"] in ("", "suppressed")
+        assert r["denominator"] == "suppressed" or _ok(r["denominator"])

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gpequity import disclosure
-from gpequity.benchmark import classify, proportion_limits
+from gpequity.benchmark import classify, mean_limits, proportion_limits
+from gpequity.benchmark.funnel import z_for
 from gpequity.hna.indicators import Indicator
 from gpequity.stats import wilson_interval
 
@@ -81,10 +82,11 @@ class Benchmark:
     definition: Indicator
     view: str
     entries: list[Entry]
-    target: float | None  # the network's pooled value (proportions) or None
+    target: float | None  # the network's pooled value, or None
     network: dict[str, Any] = field(default_factory=dict)  # disclosed network figures
     not_sharing: int = 0
     without_run: int = 0
+    sd: float | None = None  # means: the spread of patients' scores within practices
 
     @property
     def shown(self) -> list[Entry]:
@@ -117,6 +119,7 @@ def benchmark(
     means = disclosure.DEFAULT_MEAN_INDICATORS | ({definition.id} if mean else set())
     entries: list[Entry] = []
     exact: dict[int, tuple[int, int]] = {}
+    spread: dict[int, tuple[float, int, float | None]] = {}  # means: sum, n, sd
     without_run = 0
     for p in practices:
         run = runs.get(p.pk)
@@ -135,8 +138,7 @@ def benchmark(
             continue
         if row["suppressed"]:
             entries.append(Entry(p, run.as_of, "suppressed"))
-            if not mean:
-                exact[p.pk] = (int(raw[key]["numerator"]), int(raw[key]["denominator"]))
+            _keep_exact(raw[key], p.pk, mean, exact, spread)
             continue
         if _missing(row["value"]):
             entries.append(Entry(p, run.as_of, "cannot", denominator=row["denominator"]))
@@ -154,8 +156,9 @@ def benchmark(
                 compared_with_rest=row.get("compared_with_rest") if view != "overall" else None,
             )
         )
-        if not mean:
-            exact[p.pk] = (int(raw[key]["numerator"]), int(raw[key]["denominator"]))
+        _keep_exact(raw[key], p.pk, mean, exact, spread)
+    if mean:
+        return _mean_benchmark(definition, view, entries, spread, not_sharing, without_run)
     target = None
     network: dict[str, Any] = {}
     total_n = sum(n for _, n in exact.values())
@@ -182,4 +185,62 @@ def benchmark(
         network=network,
         not_sharing=not_sharing,
         without_run=without_run,
+    )
+
+
+def _keep_exact(raw: dict, pk: int, mean: bool, exact: dict, spread: dict) -> None:
+    """A practice's exact figures, kept for the network's value and the funnel limits."""
+    n = int(raw["denominator"] or 0)
+    if not mean:
+        exact[pk] = (int(raw["numerator"]), n)
+        return
+    if n < 1 or _missing(raw["numerator"]):
+        return
+    sd = None
+    if n >= 2 and not _missing(raw["lower"]) and not _missing(raw["upper"]):
+        # DATA.md: mean +/- 1.959964 sd / sqrt(n), so the interval gives back the sd.
+        sd = (float(raw["upper"]) - float(raw["lower"])) / (2 * z_for(0.95)) * math.sqrt(n)
+    spread[pk] = (float(raw["numerator"]), n, sd)
+
+
+def _mean_benchmark(definition, view, entries, spread, not_sharing, without_run) -> Benchmark:
+    """A mean (a continuity index) against the network: the network's mean of all its
+    patients' scores, and funnel limits target +/- z sd / sqrt(n) from the spread of
+    patients' scores within practices (pooled from each practice's exact interval)."""
+    total_n = sum(n for _, n, _ in spread.values())
+    network: dict[str, Any] = {}
+    target = sd = None
+    with_sd = [(s, n, v) for s, n, v in spread.values() if v is not None]
+    if total_n > 0:
+        target = sum(s for s, _, _ in spread.values()) / total_n
+        den = disclosure.suppress_count(total_n)
+        network = {"numerator": None, "denominator": den, "suppressed": den is None}
+        if with_sd and sum(n - 1 for _, n, _ in with_sd) > 0:
+            within = sum((n - 1) * v * v for _, n, v in with_sd)
+            sd = math.sqrt(within / sum(n - 1 for _, n, _ in with_sd))
+            between = sum(n * (s / n - target) ** 2 for s, n, _ in with_sd)
+            total_sd = math.sqrt((within + between) / max(sum(n for _, n, _ in with_sd) - 1, 1))
+            if not network["suppressed"]:
+                half = z_for(0.95) * total_sd / math.sqrt(total_n)
+                network |= {"value": target, "lower": target - half, "upper": target + half}
+        elif not network["suppressed"]:
+            network |= {"value": target, "lower": None, "upper": None}
+    if sd is not None and sd > 0:
+        for e in entries:
+            if e.state != "shown" or e.practice.pk not in spread:
+                continue
+            total, n, _ = spread[e.practice.pk]
+            (lim,) = mean_limits(target, sd, [n])
+            e.position = classify(total / n, lim, higher_is_better=definition.higher_is_better)
+    else:
+        sd = None
+    return Benchmark(
+        definition=definition,
+        view=view,
+        entries=entries,
+        target=target if network.get("value") is not None else None,
+        network=network,
+        not_sharing=not_sharing,
+        without_run=without_run,
+        sd=sd,
     )

@@ -14,7 +14,7 @@ from collections import OrderedDict
 import altair as alt
 import pandas as pd
 
-from gpequity.benchmark import funnel_denominators, proportion_limits
+from gpequity.benchmark import funnel_denominators, mean_limits, proportion_limits
 from gpequity.web.charts import chart_to_svg
 from gpequity.web.hna.words import format_value
 
@@ -36,7 +36,10 @@ def _key(kind: str, bench, title: str) -> str:
         )
         for e in bench.shown
     ]
-    data = json.dumps([kind, title, bench.definition.id, bench.target, points], default=str)
+    data = json.dumps(
+        [kind, title, bench.definition.id, bench.target, getattr(bench, "sd", None), points],
+        default=str,
+    )
     return hashlib.sha256(data.encode()).hexdigest()
 
 
@@ -53,8 +56,11 @@ def _cached(key: str, draw) -> str:
 
 
 def funnel_svg(bench, title: str) -> str:
-    """Value against denominator, with the network's value and 95% / 99.8% limits."""
+    """Value against denominator, with the network's value and 95% / 99.8% limits (for a
+    mean, limits from the spread of patients' scores within practices)."""
     if bench.target is None or not bench.shown:
+        return ""
+    if bench.definition.kind == "mean" and bench.sd is None:
         return ""
     return _cached(_key("funnel", bench, title), lambda: _funnel(bench, title))
 
@@ -75,7 +81,14 @@ def _funnel(bench, title: str) -> str:
     if bench.target is None or not shown:
         return ""
     largest = max(max(e.denominator for e in shown), 10)
-    limits = proportion_limits(bench.target, funnel_denominators(largest, smallest=5, points=60))
+    kind = bench.definition.kind
+    ns = funnel_denominators(largest, smallest=5, points=60)
+    if kind == "mean":
+        limits = mean_limits(bench.target, bench.sd, ns)
+        scale = lambda v: round(v, 4)  # noqa: E731
+    else:
+        limits = proportion_limits(bench.target, ns)
+        scale = _pct
     lines = []
     for lim in limits:
         for name, value in (
@@ -84,21 +97,26 @@ def _funnel(bench, title: str) -> str:
             ("99.8% limits", lim.lower_998),
             ("99.8% limits ", lim.upper_998),
         ):
-            lines.append({"denominator": lim.denominator, "value": _pct(value), "line": name})
+            lines.append({"denominator": lim.denominator, "value": scale(value), "line": name})
     lines_df = pd.DataFrame(lines)
     points = pd.DataFrame(
         [
             {
                 "practice": e.practice.name,
                 "denominator": e.denominator,
-                "value": _pct(e.value),
+                "value": scale(e.value),
                 "outside": "Beyond 99.8%" if e.position and e.position.level == 0.998 else "",
             }
             for e in shown
         ]
     )
     x = alt.X("denominator:Q", title="Patients in the denominator (rounded to 5)")
-    y = alt.Y("value:Q", title=f"{bench.definition.title} (%)")
+    unit = "" if kind == "mean" else " (%)"
+    y = alt.Y(
+        "value:Q",
+        title=f"{bench.definition.title}{unit}",
+        scale=alt.Scale(zero=False) if kind == "mean" else alt.Undefined,
+    )
     layers = [
         alt.Chart(lines_df[lines_df["line"].str.startswith("95")])
         .mark_line(color=GREY, strokeDash=[5, 3])
@@ -106,7 +124,7 @@ def _funnel(bench, title: str) -> str:
         alt.Chart(lines_df[lines_df["line"].str.startswith("99")])
         .mark_line(color=DARK)
         .encode(x=x, y=y, detail="line:N"),
-        alt.Chart(pd.DataFrame({"value": [_pct(bench.target)]}))
+        alt.Chart(pd.DataFrame({"value": [scale(bench.target)]}))
         .mark_rule(color=BLUE)
         .encode(y="value:Q"),
         alt.Chart(points)
@@ -124,7 +142,7 @@ def _funnel(bench, title: str) -> str:
     label = (
         f"{title}. Funnel plot of {len(shown)} practices' values against how many patients "
         f"each has in the denominator. The network's value, "
-        f"{format_value(bench.target, 'proportion')}, is the solid horizontal line; the dashed "
+        f"{format_value(bench.target, kind)}, is the solid horizontal line; the dashed "
         "lines are the 95% limits and the solid curves the 99.8% limits. "
         + describe_outliers(bench)
     )

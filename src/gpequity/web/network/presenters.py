@@ -234,11 +234,8 @@ def benchmark_context(
         "direction": direction_words(d),
         "rows": entry_rows(bench),
         "network_value": _network_value(bench),
-        "funnel": (
-            charts.funnel_svg(bench, f"Funnel plot: {title}")
-            if charts_too and d.kind != "mean"
-            else ""
-        ),
+        "funnel": charts.funnel_svg(bench, f"Funnel plot: {title}") if charts_too else "",
+        "has_funnel": bench.target is not None and (d.kind != "mean" or bench.sd is not None),
         "ranked": charts.ranked_svg(bench, f"Practices ranked: {title}") if charts_too else "",
         "outliers": [
             {"name": e.practice.name, "words": e.position.words} for e in bench.outliers()
@@ -254,14 +251,18 @@ def _network_value(bench) -> dict[str, Any]:
     from gpequity.web.hna.words import format_value
 
     n = bench.network
+    kind = bench.definition.kind
     if not n:
         return {"value": "Cannot be calculated", "numerator": None, "denominator": None}
     if n["suppressed"]:
         return {"value": "Suppressed", "numerator": None, "denominator": None}
     return {
-        "value": format_value(n["value"], "proportion"),
-        "interval": f"{format_value(n['lower'], 'proportion')} to "
-        f"{format_value(n['upper'], 'proportion')}",
+        "value": format_value(n["value"], kind),
+        "interval": (
+            f"{format_value(n['lower'], kind)} to {format_value(n['upper'], kind)}"
+            if n.get("lower") is not None
+            else ""
+        ),
         "numerator": n["numerator"],
         "denominator": n["denominator"],
     }
