@@ -94,9 +94,29 @@ def test_network_leads_see_their_network_views_not_practice_tools(client):
     lead = member(pcn, "network_lead")
     client.force_login(lead)
     labels = _labels(client, f"/orgs/{pcn.ods_code}/")
-    assert labels == ["Dashboard", "Network", "Engagement", "Directory", "Members"]
+    assert labels == ["Dashboard", "Network", "HNA", "Engagement", "Directory", "Members"]
     # A member practice's workspace is not theirs to see (ADR 0026).
     assert client.get(f"/orgs/{practice.ods_code}/").status_code == 404
+    # The menu's HNA is where a system extract is uploaded, current there; the network
+    # view links to it too.
+    html = client.get(f"/orgs/{pcn.ods_code}/hna/").content.decode()
+    assert [label for label, current in _menu(html) if current] == ["HNA"]
+    assert "Upload a system extract" in html
+    network = client.get(f"/orgs/{pcn.ods_code}/network/").content.decode()
+    links = network.split('id="network-links"')[1].split("</ul>")[0]
+    assert f'href="/orgs/{pcn.ods_code}/hna/"' in links and "system extract" in links
+
+
+def test_icb_analysts_find_the_system_upload_in_the_icb_menu(client):
+    from tests.factories import ICBFactory
+
+    icb = ICBFactory(name="Fen ICB")
+    analyst = member(icb, "analyst")
+    client.force_login(analyst)
+    labels = _labels(client, f"/orgs/{icb.ods_code}/")
+    assert "HNA" in labels and "Network" in labels
+    html = client.get(f"/orgs/{icb.ods_code}/hna/").content.decode()
+    assert "Upload a system extract" in html
 
 
 def test_header_menu_by_who_you_are(client, practice, lead):

@@ -43,7 +43,7 @@ ORG_NAV: list[OrgNavItem] = [
     OrgNavItem("Network", "network:dashboard", kinds=NETWORKS),
     OrgNavItem("Self-assessment", "assessment:overview"),
     OrgNavItem("Focus group", "focus:detail"),
-    OrgNavItem("HNA", "hna:list"),
+    OrgNavItem("HNA", "hna:list", kinds=ALL_KINDS),  # PCN, ICB: system extracts
     OrgNavItem("Plan", "plans:list"),
     OrgNavItem("Engagement", "engagement:dashboard", kinds=(PRACTICE, PCN)),
     OrgNavItem("Directory", "directory:search", kinds=(PRACTICE, PCN)),
