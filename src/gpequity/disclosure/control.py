@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -74,21 +74,35 @@ def _protect(
     """Add secondary suppressions to ``hidden`` until no constraint leaves exactly one gap.
 
     A constraint is (total key, member keys); it is only a risk while its total is shown.
-    Repeats because one new suppression can open a gap in an overlapping breakdown.
+    A new suppression can open a gap in an overlapping breakdown, so every constraint that
+    holds a newly hidden key (as a member or as its total) is looked at again: a worklist,
+    so a large table costs time in proportion to its size, not its size squared.
     """
-    changed = True
-    while changed:
-        changed = False
-        for total, members in constraints:
-            if total is None or total in hidden or raw.get(total) is None:
-                continue
-            gaps = [m for m in members if m in hidden]
-            if len(gaps) != 1:
-                continue
-            candidates = [(m, raw[m]) for m in members if m not in hidden and raw[m] is not None]
-            choice = _pick_secondary(candidates)
-            hidden.add(choice if choice is not None else total)
-            changed = True
+    touching: dict[Any, list[int]] = defaultdict(list)
+    for n, (total, members) in enumerate(constraints):
+        for key in members:
+            touching[key].append(n)
+        if total is not None:
+            touching[total].append(n)
+    pending = deque(range(len(constraints)))
+    queued = set(pending)
+    while pending:
+        n = pending.popleft()
+        queued.discard(n)
+        total, members = constraints[n]
+        if total is None or total in hidden or raw.get(total) is None:
+            continue
+        gaps = [m for m in members if m in hidden]
+        if len(gaps) != 1:
+            continue
+        candidates = [(m, raw[m]) for m in members if m not in hidden and raw[m] is not None]
+        choice = _pick_secondary(candidates)
+        newly = choice if choice is not None else total
+        hidden.add(newly)
+        for again in (n, *touching[newly]):
+            if again not in queued:
+                queued.add(again)
+                pending.append(again)
 
 
 def apply_to_breakdown(counts: Mapping[str, int], total: int | None) -> dict[str, int | None]:
