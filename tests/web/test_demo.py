@@ -93,6 +93,24 @@ def test_demo_command_builds_every_worked_example(tmp_path):
     assert "focus_group" in indicators and "cervical_screening" in indicators
     assert (tmp_path / "demo" / "extract" / "patients.csv").exists()
 
+    # The PCN lead's board report shows a real XmR chart with its Making Data Count icon.
+    board = (
+        "from gpequity.web.orgs.models import Organisation; "
+        "from django.contrib.auth import get_user_model; "
+        "from gpequity.web.network.board import report_html; "
+        "html = report_html(get_user_model().objects.get(username='pcnlead'), "
+        "Organisation.objects.get(ods_code='U99001')); "
+        "print('xmr' if 'XmR chart.' in html and 'app-spc-icon' in html else 'no xmr')"
+    )
+    shown = subprocess.run(
+        [str(gpequity), "manage", "shell", "-c", board],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.stdout.split()[-1] == "xmr", shown.stdout + shown.stderr
+
     # `gpequity serve` starts the background worker beside the server: a report PDF queued
     # on the demo database gets built, and stopping the server stops the worker too.
     queue = (

@@ -22,9 +22,12 @@ QUINTILES = ("Q1", "Q2", "Q3", "Q4", "Q5")
 INDICATOR = "ethnicity_recorded"
 
 
-def store_run(practice, as_of: dt.date, counts: Iterable, *, by=None, notes=()):
+def store_run(
+    practice, as_of: dt.date, counts: Iterable, *, by=None, notes=(), gradients: bool = True
+):
     """A finished HNA run of ``practice`` holding the rows worked out from ``counts``
-    (``gpequity.hna.results.GroupCount``), stored exactly as a run's results are."""
+    (``gpequity.hna.results.GroupCount``), stored exactly as a run's results are (without
+    the gradients, which take long to simulate, when ``gradients`` is false)."""
     from gpequity.benchmark import indicator_info
     from gpequity.hna.indicators import default_indicators
     from gpequity.hna.results import gradient_rows, indicator_rows
@@ -35,7 +38,7 @@ def store_run(practice, as_of: dt.date, counts: Iterable, *, by=None, notes=()):
     info = indicator_info(definitions)
     counts = list(counts)
     rows = indicator_rows(counts, info)
-    gradients, gradient_notes = gradient_rows(counts, info)
+    gradients, gradient_notes = gradient_rows(counts, info) if gradients else ([], [])
     run = Run.objects.create(
         organisation=practice,
         as_of=as_of,
@@ -104,6 +107,85 @@ def monthly_runs(practice, *, today: dt.date, months: int = MONTHS, seed: int = 
     return out
 
 
+HISTORY_NOTE = (
+    "Demo monthly results between and before the practice's two assessments, made for the "
+    "board report's trend charts, not from an extract."
+)
+HISTORY_BEFORE = 9  # monthly results before the first assessment
+
+
+def history_counts(before_rows, now_rows, kinds, t: float, rng: random.Random) -> list:
+    """One month's counts for every indicator and group: ``t`` of the way from the earlier
+    assessment's rates to the later one's (0 before it), over the later one's list size,
+    with binomial-sized noise; each group kept inside its indicator's total (the group and
+    everyone else both possible)."""
+    from gpequity.hna.results import GroupCount
+
+    earlier = {(r["indicator"], r["grouping"], r["group"]): r for r in before_rows}
+
+    def drawn(r) -> float:
+        d = int(r["denominator"] or 0)
+        if d == 0:
+            return 0
+        rate_now = float(r["numerator"]) / d
+        b = earlier.get((r["indicator"], r["grouping"], r["group"]))
+        rate_before = (
+            float(b["numerator"]) / b["denominator"] if b and b["denominator"] else rate_now
+        )
+        rate = rate_before + t * (rate_now - rate_before)
+        if kinds.get(r["indicator"]) == "mean":
+            return rate * d * (1 + rng.gauss(0, 0.01))
+        rate = min(max(rate, 0.0), 1.0)
+        return min(max(round(rng.gauss(d * rate, (d * rate * (1 - rate)) ** 0.5)), 0), d)
+
+    totals = {
+        r["indicator"]: (drawn(r), int(r["denominator"] or 0))
+        for r in now_rows
+        if r["grouping"] == "overall"
+    }
+    out = []
+    for r in now_rows:
+        d = int(r["denominator"] or 0)
+        if r["grouping"] == "overall":
+            n = totals[r["indicator"]][0]
+        else:
+            n = drawn(r)
+            total_n, total_d = totals.get(r["indicator"], (n, d))
+            if kinds.get(r["indicator"]) == "mean":
+                n = min(n, total_n)
+            else:
+                n = min(max(n, d - (total_d - total_n), 0), total_n, d)
+        out.append(GroupCount(r["indicator"], r["grouping"], r["group"], n, d))
+    return out
+
+
+def monthly_history(practice, *, seed: int = 19, by=None) -> list:
+    """Monthly results for a practice with exactly two assessments: ``HISTORY_BEFORE``
+    months before the first at its rates, and every month between the two moving from the
+    first's rates to the second's; the two assessments stay its own. None otherwise."""
+    from gpequity.web.hna import selectors
+    from gpequity.web.hna.models import Run, RunStatus
+
+    runs = list(Run.objects.filter(organisation=practice, status=RunStatus.DONE).order_by("as_of"))
+    if len(runs) != 2:
+        return []
+    before, now = runs
+    kinds = {d["id"]: d.get("kind", "proportion") for d in now.definitions or []}
+    before_rows, now_rows = selectors.indicator_rows(before), selectors.indicator_rows(now)
+    rng = random.Random(f"{seed}-history-{practice.ods_code}")
+    span = (now.as_of - before.as_of).days
+    dates = [(months_back(before.as_of, k), 0.0) for k in range(HISTORY_BEFORE, 0, -1)]
+    k = 1
+    while (day := months_back(now.as_of, k)) > before.as_of:
+        dates.append((day, (day - before.as_of).days / span))
+        k += 1
+    out = []
+    for day, t in sorted(dates):
+        counts = history_counts(before_rows, now_rows, kinds, t, rng)
+        out.append(store_run(practice, day, counts, by=by, notes=(HISTORY_NOTE,), gradients=False))
+    return out
+
+
 def demo_step(info) -> None:
     """Storing monthly results for the board report's trend charts ..."""
     from django.contrib.auth import get_user_model
@@ -139,3 +221,9 @@ def demo_step(info) -> None:
             pk__in=Run.objects.values("organisation")
         ):
             monthly_runs(practice, today=today, months=MONTHS)
+        # Practices sharing their two assessments with the PCN get the months around them,
+        # so the board's gap trends have 15 or more points: an XmR chart on first sign-in.
+        for practice in access.shared_practices(lead.user, network, access.HNA).order_by(
+            "ods_code"
+        ):
+            monthly_history(practice)
