@@ -78,7 +78,9 @@ def test_demo_command_builds_every_worked_example(tmp_path):
     assert count(f"select count(*) from orgs_organisation where parent_id = {demo_icb}") == 2
     demo_pcn = "(select id from orgs_organisation where ods_code = 'U99001')"
     assert count(f"select count(*) from orgs_organisation where parent_id = {demo_pcn}") == 5
-    assert count("select count(*) from hna_run where status = 'done'") == 3 + 6 * 2
+    # Riverside's three, two for each of the six others, and for the three that share them
+    # with the PCN, 14 demo months around their two (the board report's XmR charts).
+    assert count("select count(*) from hna_run where status = 'done'") == 3 + 6 * 2 + 3 * 14
     assert count("select count(*) from network_sharingsettings where not hna_to_pcn") >= 1
     fed = db.execute(
         "select m.value from plans_measurement m join plans_planitem p on p.id = m.plan_item_id "
