@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import BaseModel
 
+from gpequity.web.audit.middleware import mark_download
 from gpequity.web.core.apiauth import ORG_AUTH
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import OrgKind
@@ -150,6 +151,7 @@ def _clean(v):
     summary="Latest shared HNA results of each practice below a PCN or ICB (disclosed)",
 )
 def network_hna(request, ods_code: str):
+    mark_download(request, "network-hna.json")
     from . import presenters
 
     net = _net(request, ods_code)
@@ -208,6 +210,7 @@ class PracticeProgressOut(Schema):
     summary="Shared progress and engagement of each practice below a PCN or ICB",
 )
 def network_progress(request, ods_code: str):
+    mark_download(request, "network-progress.json")
     from . import presenters
 
     net = _net(request, ods_code)
