@@ -9,7 +9,6 @@ must reproduce it), and for repeatability, coverage of the estimate and width.
 """
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -246,10 +245,12 @@ def test_proportion_without_transform_fits_natural_scale():
     assert result.sii_lower < result.sii < result.sii_upper
 
 
-def test_default_100k_simulations_run_quickly():
-    start = time.perf_counter()
-    sii(DECILES, POPS, VALUES, se=SE, seed=1)
-    assert time.perf_counter() - start < 5
+def test_default_simulations_are_repeatable_with_a_seed():
+    # The default run draws 100,000 simulations; its time is in bench/, not here.
+    first = sii(DECILES, POPS, VALUES, se=SE, seed=1)
+    again = sii(DECILES, POPS, VALUES, se=SE, seed=1)
+    assert (first.sii_lower, first.sii_upper) == (again.sii_lower, again.sii_upper)
+    assert first.sii_lower < first.sii < first.sii_upper
 
 
 @pytest.mark.parametrize(

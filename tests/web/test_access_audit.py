@@ -102,3 +102,20 @@ def test_security_records_stay_out_of_the_practices_history_and_export(client, p
     client.force_login(lead)
     exported = client.get(f"/orgs/{org.ods_code}/reports/export.json").json()
     assert {e["entity"] for e in exported["audit_events"]}.isdisjoint({"access", "download"})
+
+
+def test_an_api_export_by_token_is_audited_once_without_the_query(client, practice):
+    from gpequity.web.accounts.services import token_create
+
+    org, lead, viewer = practice
+    _, secret = token_create(actor=viewer, name="script")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    response = client.get(f"/api/orgs/{org.ods_code}/export.json?nhs=9434765919", **auth)
+    assert response.status_code == 200 and "Content-Disposition" not in response
+    event = AuditEvent.objects.get(entity="download")
+    assert (event.verb, event.entity_id) == ("downloaded", "api:export_json")
+    assert event.actor_id == viewer.pk and event.organisation_id == org.pk
+    assert event.note == f"export.json from /api/orgs/{org.ods_code}/export.json"
+    # a plain read by the same script is not an export
+    assert client.get(f"/api/orgs/{org.ods_code}/plan", **auth).status_code == 200
+    assert AuditEvent.objects.filter(entity="download").count() == 1

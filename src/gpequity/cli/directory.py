@@ -30,7 +30,8 @@ def import_(
         ...,
         help="An ORUK service or page JSON file, a CSV data package (folder or .zip), "
         "the base address of an ORUK API (https://...), or an organisation's JSON export "
-        "from gpequity (its directory is imported as it was, checked and changed dates too).",
+        "from gpequity (its directory is imported as it was, checked and changed dates too, "
+        "with its shortlists and problem reports).",
     ),
     org: str = typer.Option(
         ..., "--org", help="ODS code of the organisation that will own the services."
@@ -42,7 +43,7 @@ def import_(
 ) -> None:
     """Import services all or nothing (exit 1 and no change on any problem)."""
     from gpequity.oruk import FeedError, ImportPlan, read_source
-    from gpequity.oruk.listings import export_section, read_section
+    from gpequity.oruk.listings import export_section, read_directory
 
     organisation = _org(org)
     from django.contrib.auth import get_user_model
@@ -70,14 +71,14 @@ def import_(
         raise typer.Exit(1) from None
     try:
         if section is not None:
-            listings, problems = read_section(section)
+            part, problems = read_directory(section)
             if problems:
                 raise services.FeedRefused(ImportPlan(problems=problems))
             typer.echo(f"{source}: the directory of an organisation export.")
-            plan = services.import_listings(
+            plan = services.import_directory(
                 actor=actor,
                 owner=organisation,
-                listings=listings,
+                part=part,
                 source=Path(source).name,
                 dry_run=dry_run,
             )
@@ -103,7 +104,7 @@ def import_(
     typer.echo(f"{plan.summary()}.")
     if dry_run:
         typer.echo("Dry run: nothing was saved.")
-    elif plan.added or plan.changed:
+    elif plan.has_changes:
         typer.secho(f"Imported into {organisation.ods_code}.", fg="green")
     else:
         typer.echo("Nothing to import.")

@@ -19,21 +19,42 @@ class Change:
 
 
 @dataclass
+class PartCounts:
+    """What an import changes in something that travels with the services (shortlists,
+    problem reports of an organisation export)."""
+
+    label: str
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    def summary(self) -> str:
+        return f"{self.label}: {self.added} new, {self.changed} changed, {self.unchanged} unchanged"
+
+
+@dataclass
 class ImportPlan:
     added: list[Change] = field(default_factory=list)
     changed: list[Change] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     records: dict[str, ServiceRecord] = field(default_factory=dict)  # id -> incoming record
+    parts: list[PartCounts] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.added or self.changed or any(p.added or p.changed for p in self.parts))
+
     def summary(self) -> str:
-        return (
+        text = (
             f"{len(self.added)} new, {len(self.changed)} changed, {len(self.unchanged)} unchanged"
         )
+        shown = [p.summary() for p in self.parts if p.added or p.changed or p.unchanged]
+        return "; ".join([text, *shown])
 
 
 def normalise(doc: dict[str, Any]) -> dict[str, Any]:

@@ -123,13 +123,16 @@ def test_network_lead_sees_and_closes_the_report(page, live_server):
 
 def test_import_the_directory_from_an_organisation_export(page, live_server, tmp_path):
     """The PCN gets back a listing it lost from its own organisation export: the preview
-    names it, the import keeps its checked and changed dates, by keyboard, axe-clean."""
+    names it, the import keeps its checked and changed dates and the problem a practice
+    reported with it, by keyboard, axe-clean."""
     from gpequity.web.reports.export_json import org_export_bytes
 
     info = demo._organisations_and_people()
     build(info)
     pcn = Service.objects.filter(owner__ods_code="U99001").order_by("name")
-    lost = pcn.first()
+    lost = pcn.get(problems__isnull=False)
+    report = lost.problems.get()
+    told = (report.description, report.reported_at, report.reported_by, report.reported_from)
     saved = (lost.oruk_id, lost.checked_on, lost.changed_at, lost.document)
     export = tmp_path / "U99001-export.json"
     export.write_bytes(org_export_bytes(lost.owner))
@@ -139,9 +142,12 @@ def test_import_the_directory_from_an_organisation_export(page, live_server, tmp
     page.get_by_label("ORUK file or organisation export").set_input_files(str(export))
     activate(page, page.get_by_role("button", name="Check the file"))
     assert f"1 new, 0 changed, {pcn.count()} unchanged" in page.content()
+    assert "Problem reports: 1 new, 0 changed, 0 unchanged." in page.content()
     assert_accessible(page, context="import preview of an organisation export")
     no_sideways_scroll(page, "import-export-preview")
     page.screenshot(path=f"{SHOTS}-import-export-preview.png", full_page=True)
     activate(page, page.get_by_role("button", name="Import these changes"))
     back = Service.objects.get(owner__ods_code="U99001", oruk_id=saved[0])
     assert (back.oruk_id, back.checked_on, back.changed_at, back.document) == saved
+    again = back.problems.get()
+    assert (again.description, again.reported_at, again.reported_by, again.reported_from) == told

@@ -90,7 +90,10 @@ def directories(draw) -> dict:
 
 
 def _part(org) -> dict:
-    return org_export(org)["directory"]
+    """The directory section, less the exporting organisation's own code."""
+    part = org_export(org)["directory"]
+    assert part.pop("owner") == org.ods_code
+    return part
 
 
 @settings(

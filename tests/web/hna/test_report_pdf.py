@@ -192,7 +192,7 @@ def test_a_waiting_pdf_shows_progress_until_the_worker_takes_it(client, practice
     response = client.post(base(practice) + f"runs/{run.pk}/pdf-builds/")
     build = ReportPdf.objects.get(run=run)
     assert build.status == "queued"
-    assert DBTaskResult.objects.filter(args_kwargs__args=[str(build.pk)]).count() == 1
+    assert DBTaskResult.objects.filter(args_kwargs__args=[str(build.pk), 1]).count() == 1
     page = client.get(response["Location"]).content.decode()
     assert "Waiting to start" in page and 'role="status"' in page and "report-build.js" in page
     assert client.get(response["Location"] + "download/").status_code == 404

@@ -1,9 +1,12 @@
 """Denials, exports and downloads in the audit trail (issue 22), from one place.
 
 Every file the app hands out (the reports' CSV, XLSX, JSON and PDF, evidence, Focus criteria,
-case studies, the toolkit, directory and engagement exports, HNA results) leaves as an
-attachment, and the access layer answers a signed-in person who may not see something with
-403 or 404. This middleware records both for signed-in people (the session or an API token):
+case studies, the toolkit, directory and engagement exports, HNA results and report PDFs)
+leaves as an attachment; the API's exports (the organisation's JSON export, an HNA run's
+results tables, the network's shared results) answer with plain JSON and say so with
+``mark_download`` instead. The access layer answers a signed-in person who may not see
+something with 403 or 404. This middleware records both for signed-in people (the session
+or an API token), once per response:
 
 - ``download`` / ``downloaded``: the route's name, the file's name and the path;
 - ``access`` / ``denied``: the status, the method and the path.
@@ -25,6 +28,14 @@ from .services import audit_record
 logger = logging.getLogger(__name__)
 _FILENAME = re.compile(r'filename="?([^";]+)"?')
 DENIED = (403, 404)
+_MARK = "_gpequity_download"
+
+
+def mark_download(request, filename: str) -> None:
+    """Say that this request's answer is an export (data taken away, though not sent as an
+    attachment: the API's JSON exports), so a successful answer is audited as a download.
+    ``tests/web/test_export_audit.py`` finds any export left unmarked."""
+    setattr(request, _MARK, filename)
 
 
 def _organisation(request):
@@ -50,7 +61,8 @@ class AccessAuditMiddleware:
         if match is None:
             return response
         disposition = response.get("Content-Disposition", "")
-        if response.status_code == 200 and disposition.startswith("attachment"):
+        marked = getattr(request, _MARK, None)
+        if response.status_code == 200 and (marked or disposition.startswith("attachment")):
             found = _FILENAME.search(disposition)
             self._record(
                 request,
@@ -58,7 +70,7 @@ class AccessAuditMiddleware:
                 entity="download",
                 entity_id=match.view_name,
                 verb="downloaded",
-                note=f"{found.group(1) if found else ''} from {request.path}",
+                note=f"{found.group(1) if found else marked} from {request.path}",
             )
         elif response.status_code in DENIED:
             self._record(

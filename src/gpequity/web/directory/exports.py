@@ -10,10 +10,11 @@ from typing import Any
 from gpequity.oruk import from_oruk, page_envelope
 from gpequity.oruk.listings import SECTION_VERSION
 from gpequity.oruk.records import ACCESS_ROUTES, STATUSES
-from gpequity.web.orgs.models import Organisation
+from gpequity.web.orgs.models import Membership, Organisation
 
-from . import presenters
-from .models import Service
+from . import presenters, selectors
+from .models import ProblemReport, Service, ShortlistEntry
+from .services import person, person_ref
 
 
 def own_services(org: Organisation):
@@ -28,10 +29,22 @@ def oruk_page(org: Organisation) -> dict[str, Any]:
 
 
 def org_export_part(org: Organisation) -> dict[str, Any]:
-    """The directory in the organisation's JSON export: ORUK documents plus our own fields
-    (read back by gpequity.oruk.listings and services.import_listings)."""
+    """The directory in the organisation's JSON export: ORUK documents plus our own fields,
+    the shortlists people keep in this directory and the problems reported with its listings
+    (read back by gpequity.oruk.listings and services.import_directory). Who is named how:
+    ADR 30."""
+    members = set(Membership.objects.filter(organisation=org).values_list("user_id", flat=True))
+
+    def who(user) -> dict[str, str] | None:
+        if user is None:
+            return None
+        if user.pk in members:
+            return {"username": user.get_username(), "name": person(user)}
+        return {"name": person(user), "ref": person_ref(org.ods_code, user)}
+
     return {
         "version": SECTION_VERSION,
+        "owner": org.ods_code,
         "services": [
             {
                 "oruk": s.document,
@@ -43,6 +56,40 @@ def org_export_part(org: Organisation) -> dict[str, Any]:
                 "source": s.source,
             }
             for s in own_services(org)
+        ],
+        "shortlists": [
+            {
+                "user": who(e.user),
+                "service": {"id": e.service.oruk_id}
+                if e.service.owner_id == org.pk
+                else {"id": e.service.oruk_id, "owner": e.service.owner.ods_code},
+                "added_at": e.added_at.isoformat(),
+            }
+            for e in ShortlistEntry.objects.filter(
+                organisation=org, service__in=selectors.services_for(org)
+            )
+            .select_related("user", "service__owner")
+            .order_by("added_at", "user__username", "service__oruk_id", "pk")
+        ],
+        "problem_reports": [
+            {
+                "service": r.service.oruk_id,
+                "description": r.description,
+                "reported_at": r.reported_at.isoformat(),
+                "reported_by": who(r.reported_by),
+                "reported_from": {
+                    "ods_code": r.reported_from.ods_code,
+                    "name": r.reported_from.name,
+                }
+                if r.reported_from_id
+                else None,
+                "closed_at": r.closed_at.isoformat() if r.closed_at else None,
+                "closed_by": who(r.closed_by),
+                "resolution": r.resolution,
+            }
+            for r in ProblemReport.objects.filter(owner=org)
+            .select_related("service", "reported_by", "reported_from", "closed_by")
+            .order_by("reported_at", "service__oruk_id", "pk")
         ],
     }
 

@@ -7,16 +7,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
-from gpequity.oruk import ImportPlan, from_oruk, plan_import, service_problems, to_oruk
-from gpequity.oruk.listings import Listing
+from gpequity.oruk import ImportPlan, Problem, from_oruk, plan_import, service_problems, to_oruk
+from gpequity.oruk.listings import DirectoryPart, Listing, PersonRef, ReportItem, ShortlistItem
 from gpequity.oruk.records import ServiceRecord
-from gpequity.oruk.sync import Change
+from gpequity.oruk.sync import Change, PartCounts
 from gpequity.web.audit.services import audit_record
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import Organisation
@@ -189,20 +192,36 @@ def import_feed(
     if dry_run or not (plan.added or plan.changed):
         return plan
     now = timezone.now()
-    existing = {s.oruk_id: s for s in Service.objects.filter(owner=owner)}
-    touched = [c.id for c in plan.added] + [c.id for c in plan.changed]
-    for sid in touched:
+
+    def fill(service: Service, sid: str) -> None:
         record = plan.records[sid]
-        service = existing.get(sid) or Service(owner=owner)
         service.document = to_oruk(record)
         service.checked_by = ""
         index_columns(service, record)
         service.changed_at, service.changed_by = now, person(actor)
         service.source = source[:300]
+
+    _write_services(owner, plan, fill)
+    _audit_import(actor, owner, plan, source, note=f"Imported {plan.summary()} from {source}")
+    return plan
+
+
+def _write_services(owner: Organisation, plan: ImportPlan, fill) -> None:
+    """Save the services ``plan`` adds or changes: ``fill(service, oruk_id)`` sets a service's
+    document, search columns and our own fields; one already stored gets its next version.
+    Then the categories they use."""
+    existing = {s.oruk_id: s for s in Service.objects.filter(owner=owner)}
+    touched = [c.id for c in plan.added] + [c.id for c in plan.changed]
+    for sid in touched:
+        service = existing.get(sid) or Service(owner=owner)
+        fill(service, sid)
         if service.pk:
             service.version += 1
         service.save()
     _store_terms(plan.records[sid] for sid in touched)
+
+
+def _audit_import(actor, owner: Organisation, plan: ImportPlan, source: str, *, note: str, **more):
     audit_record(
         actor=actor,
         organisation=owner,
@@ -210,13 +229,13 @@ def import_feed(
         verb="import",
         after={
             "source": source[:300],
+            **more,
             "added": [c.id for c in plan.added],
             "changed": {c.id: c.fields for c in plan.changed},
             "unchanged": len(plan.unchanged),
         },
-        note=f"Imported {plan.summary()} from {source}",
+        note=note,
     )
-    return plan
 
 
 def _field_errors(problems) -> dict[str, list[str]]:
@@ -390,6 +409,14 @@ def shortlist_toggle(*, actor, organisation: Organisation, service: Service) -> 
 # --- the directory part of the organisation's JSON export, read back ---------------------
 
 OWN_FIELDS = ("public", "checked_on", "checked_by", "changed_at", "changed_by", "source")
+PERSON_SALT = "gpequity.web.directory.export-person"
+
+
+def person_ref(org_code: str, user) -> str:
+    """The opaque name of someone outside ``org_code`` in that organisation's export (ADR 30):
+    stable, specific to the organisation and this installation (it is keyed with the secret
+    key), so the export does not give their username away but an import here finds them."""
+    return salted_hmac(PERSON_SALT, f"{org_code}:{user.pk}").hexdigest()[:24]
 
 
 def preview_listings(*, owner: Organisation, listings: list[Listing]) -> ImportPlan:
@@ -421,46 +448,272 @@ def _own_diff(service: Service, listing: Listing) -> list[str]:
     return [f for f in OWN_FIELDS if getattr(service, f) != mine[f]]
 
 
+@dataclass
+class _Extras:
+    """Shortlist entries and problem reports of an export, matched with this installation:
+    each pending write is (item, what it refers to, the stored row or None)."""
+
+    shortlists: list[tuple[ShortlistItem, Any, tuple[str, Any], ShortlistEntry | None]] = field(
+        default_factory=list
+    )
+    reports: list[tuple[ReportItem, dict[str, Any], ProblemReport | None]] = field(
+        default_factory=list
+    )
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _People:
+    """Finds the people an export names: by username, or by the opaque ref of ADR 30."""
+
+    def __init__(self, section_owner: str):
+        self.section_owner = section_owner
+        self._refs: dict[str, Any] | None = None
+
+    def find(self, ref: PersonRef):
+        User = get_user_model()
+        if ref.username:
+            return User.objects.filter(username=ref.username).first()
+        if self._refs is None:
+            self._refs = (
+                {person_ref(self.section_owner, u): u for u in User.objects.all()}
+                if self.section_owner
+                else {}
+            )
+        return self._refs.get(ref.ref)
+
+
+def _match_extras(owner: Organisation, part: DirectoryPart) -> _Extras:
+    """Check what the shortlists and problem reports refer to (people, organisations,
+    services) and pair each with what is stored; nothing is written."""
+    from .selectors import can_read, services_for
+
+    out = _Extras()
+    if not (part.shortlists or part.reports):
+        return out
+    people = _People(part.owner)
+    own_codes = {part.owner, owner.ods_code} - {""}
+    stored = {s.oruk_id: s for s in Service.objects.filter(owner=owner)}
+    own_ids = set(stored) | {x.id for x in part.listings}
+    here = f"{owner.name}'s directory"
+
+    def problem(rid: str, at: str, value: str, message: str) -> None:
+        out.problems.append(Problem(rid, at, value, message))
+
+    for item in part.shortlists:
+        rid = item.service.id
+        user = people.find(item.user)
+        if user is None:
+            problem(
+                rid,
+                f"{item.at}.user",
+                str(item.user),
+                "has no account here (take this entry out of the file to import the rest)",
+            )
+        elif not can_read(user, owner):
+            problem(rid, f"{item.at}.user", str(item.user), f"cannot use {here}")
+        code = item.service.owner
+        target: tuple[str, Any]
+        if not code or code in own_codes:
+            target = ("own", rid)
+            if rid not in own_ids:
+                problem(
+                    rid, f"{item.at}.service.id", rid, f"is not a service in the file or {here}"
+                )
+        else:
+            other = services_for(owner).filter(owner__ods_code=code, oruk_id=rid).first()
+            target = ("other", other)
+            if other is None:
+                problem(rid, f"{item.at}.service", f"{code} {rid}", f"is not a service in {here}")
+        if out.problems:
+            continue
+        service = stored.get(rid) if target[0] == "own" else target[1]
+        entry = (
+            ShortlistEntry.objects.filter(user=user, organisation=owner, service=service).first()
+            if service is not None
+            else None
+        )
+        out.shortlists.append((item, user, target, entry))
+
+    for item in part.reports:
+        rid = item.service_id
+        found: dict[str, Any] = {}
+        if rid not in own_ids:
+            problem(rid, f"{item.at}.service", rid, f"is not a service in the file or {here}")
+        for key in ("reported_by", "closed_by"):
+            ref = getattr(item, key)
+            found[key] = people.find(ref) if ref is not None else None
+            if ref is not None and found[key] is None:
+                problem(
+                    rid,
+                    f"{item.at}.{key}",
+                    str(ref),
+                    "has no account here (set it to null to keep the report without the name)",
+                )
+        code = item.reported_from
+        if not code:
+            found["reported_from"] = None
+        elif code in own_codes:
+            found["reported_from"] = owner
+        else:
+            found["reported_from"] = Organisation.objects.filter(ods_code=code).first()
+            if found["reported_from"] is None:
+                problem(
+                    rid,
+                    f"{item.at}.reported_from.ods_code",
+                    code,
+                    "is not an organisation here (set reported_from to null to keep the "
+                    "report without it)",
+                )
+        if out.problems:
+            continue
+        report = (
+            ProblemReport.objects.filter(
+                owner=owner,
+                service=stored[rid],
+                reported_at=item.reported_at,
+                description=item.description,
+            ).first()
+            if rid in stored
+            else None
+        )
+        out.reports.append((item, found, report))
+    return out
+
+
+def _report_diff(report: ProblemReport, item: ReportItem, found: dict[str, Any]) -> list[str]:
+    now = {
+        "reported_by": report.reported_by_id,
+        "reported_from": report.reported_from_id,
+        "closed_at": report.closed_at,
+        "closed_by": report.closed_by_id,
+        "resolution": report.resolution,
+    }
+    new = {
+        "reported_by": getattr(found["reported_by"], "pk", None),
+        "reported_from": getattr(found["reported_from"], "pk", None),
+        "closed_at": item.closed_at,
+        "closed_by": getattr(found["closed_by"], "pk", None),
+        "resolution": item.resolution,
+    }
+    return [k for k in now if now[k] != new[k]]
+
+
+def _counts(extras: _Extras, part: DirectoryPart) -> list[PartCounts]:
+    lists = PartCounts("shortlist entries")
+    for item, _user, _target, entry in extras.shortlists:
+        if entry is None:
+            lists.added += 1
+        elif entry.added_at != item.added_at:
+            lists.changed += 1
+        else:
+            lists.unchanged += 1
+    reports = PartCounts("problem reports")
+    for item, found, report in extras.reports:
+        if report is None:
+            reports.added += 1
+        elif _report_diff(report, item, found):
+            reports.changed += 1
+        else:
+            reports.unchanged += 1
+    return [c for c, items in ((lists, part.shortlists), (reports, part.reports)) if items]
+
+
+def preview_directory(*, owner: Organisation, part: DirectoryPart) -> ImportPlan:
+    """What importing the directory of an organisation export would change: services, and
+    the shortlists and problem reports that travel with them. Nothing is written."""
+    plan, _extras = _preview_directory(owner, part)
+    return plan
+
+
+def _preview_directory(owner: Organisation, part: DirectoryPart) -> tuple[ImportPlan, _Extras]:
+    plan = preview_listings(owner=owner, listings=part.listings)
+    if not plan.ok:
+        return plan, _Extras()
+    extras = _match_extras(owner, part)
+    if extras.problems:
+        return ImportPlan(problems=extras.problems), extras
+    plan.parts = _counts(extras, part)
+    return plan, extras
+
+
 @transaction.atomic
 def import_listings(
     *, actor, owner: Organisation, listings: list[Listing], source: str, dry_run: bool = False
 ) -> ImportPlan:
+    """The services of an organisation export alone (see ``import_directory``)."""
+    return import_directory(
+        actor=actor,
+        owner=owner,
+        part=DirectoryPart(listings=listings),
+        source=source,
+        dry_run=dry_run,
+    )
+
+
+@transaction.atomic
+def import_directory(
+    *, actor, owner: Organisation, part: DirectoryPart, source: str, dry_run: bool = False
+) -> ImportPlan:
     """Import the directory of an organisation export all or nothing, keeping what was typed:
     each service's document, whether it is published, last checked (and by whom) apart from
-    last changed (and by whom), and where it came from. Services are matched by ORUK id;
-    services not in the file are left alone. Raises ``FeedRefused`` on any problem."""
+    last changed (and by whom), and where it came from; the shortlists people keep in this
+    directory (when each service was added); the problems reported with its listings, open or
+    closed, with who reported them from where, and who closed them with what resolution.
+    Services are matched by ORUK id, shortlist entries by person and service, reports by
+    service, time and words; what is not in the file is left alone. Raises ``FeedRefused``
+    on any problem, naming its place in the file and its value."""
     _require(actor, owner, access.EDIT)
-    plan = preview_listings(owner=owner, listings=listings)
+    plan, extras = _preview_directory(owner, part)
     if not plan.ok:
         raise FeedRefused(plan)
-    if dry_run or not (plan.added or plan.changed):
+    if dry_run or not plan.has_changes:
         return plan
-    existing = {s.oruk_id: s for s in Service.objects.filter(owner=owner)}
-    by_id = {x.id: x for x in listings}
-    touched = [c.id for c in plan.added] + [c.id for c in plan.changed]
-    for sid in touched:
+    by_id = {x.id: x for x in part.listings}
+
+    def fill(service: Service, sid: str) -> None:
         listing = by_id[sid]
-        service = existing.get(sid) or Service(owner=owner)
         service.document = listing.document
         index_columns(service, plan.records[sid])
         for name, value in listing.own_fields().items():
             setattr(service, name, value)
-        if service.pk:
-            service.version += 1
-        service.save()
-    _store_terms(plan.records[sid] for sid in touched)
-    audit_record(
-        actor=actor,
-        organisation=owner,
-        entity="directory_import",
-        verb="import",
-        after={
-            "source": source[:300],
-            "kind": "organisation export",
-            "added": [c.id for c in plan.added],
-            "changed": {c.id: c.fields for c in plan.changed},
-            "unchanged": len(plan.unchanged),
-        },
+
+    _write_services(owner, plan, fill)
+    _write_extras(owner, extras)
+    _audit_import(
+        actor,
+        owner,
+        plan,
+        source,
+        kind="organisation export",
+        **{c.label.replace(" ", "_"): [c.added, c.changed, c.unchanged] for c in plan.parts},
         note=f"Imported {plan.summary()} from the organisation export {source}",
     )
     return plan
+
+
+def _write_extras(owner: Organisation, extras: _Extras) -> None:
+    """Write the shortlist entries and problem reports ``extras`` pairs with the file, with
+    their times as in the file (``added_at`` and ``reported_at`` are set on creation, so they
+    are put back with an update)."""
+    own = {s.oruk_id: s for s in Service.objects.filter(owner=owner)}
+    for item, user, (kind, target), entry in extras.shortlists:
+        if entry is None:
+            service = own[target] if kind == "own" else target
+            entry = ShortlistEntry.objects.create(user=user, organisation=owner, service=service)
+        if entry.added_at != item.added_at:
+            ShortlistEntry.objects.filter(pk=entry.pk).update(added_at=item.added_at)
+    for item, found, report in extras.reports:
+        values = {
+            "reported_by": found["reported_by"],
+            "reported_from": found["reported_from"],
+            "closed_at": item.closed_at,
+            "closed_by": found["closed_by"],
+            "resolution": item.resolution,
+        }
+        if report is None:
+            report = ProblemReport.objects.create(
+                service=own[item.service_id], owner=owner, description=item.description, **values
+            )
+            ProblemReport.objects.filter(pk=report.pk).update(reported_at=item.reported_at)
+        elif _report_diff(report, item, found):
+            ProblemReport.objects.filter(pk=report.pk).update(**values)

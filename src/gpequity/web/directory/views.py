@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from gpequity.oruk import FeedError, ImportPlan, from_oruk
 from gpequity.oruk.feeds import MAX_BYTES, read_source
-from gpequity.oruk.listings import export_section, read_section
+from gpequity.oruk.listings import export_section, read_directory
 from gpequity.oruk.records import ServiceRecord
 from gpequity.web.orgs import access
 
@@ -329,7 +329,7 @@ def import_upload(request, ods_code: str):
                                 "`.venv/bin/gpequity directory import` on the server."
                             ),
                         )
-                    elif plan.ok and (plan.added or plan.changed):
+                    elif plan.ok and plan.has_changes:
                         request.session[IMPORT_KEY] = pending
     ctx = {
         "org": org,
@@ -346,11 +346,11 @@ def _preview(org, path, name: str):
     an organisation export's directory, or an ORUK feed."""
     section = export_section(path)
     if section is not None:
-        listings, problems = read_section(section)
+        part, problems = read_directory(section)
         plan = (
             ImportPlan(problems=problems)
             if problems
-            else services.preview_listings(owner=org, listings=listings)
+            else services.preview_directory(owner=org, part=part)
         )
         return plan, {"name": name, "kind": "export", "data": json.dumps(section)}
     feed = read_source(path)
@@ -361,11 +361,11 @@ def _preview(org, path, name: str):
 def _apply(request, org, pending):
     data = json.loads(pending["data"])
     if pending.get("kind") == "export":
-        listings, problems = read_section(data)
+        part, problems = read_directory(data)
         if problems:
             raise services.FeedRefused(ImportPlan(problems=problems))
-        return services.import_listings(
-            actor=request.user, owner=org, listings=listings, source=pending["name"]
+        return services.import_directory(
+            actor=request.user, owner=org, part=part, source=pending["name"]
         )
     return services.import_feed(actor=request.user, owner=org, docs=data, source=pending["name"])
 

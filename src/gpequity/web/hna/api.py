@@ -17,6 +17,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from gpequity.web.audit.middleware import mark_download
 from gpequity.web.core.apiauth import ORG_AUTH
 from gpequity.web.orgs import access
 
@@ -205,6 +206,7 @@ def _done(request, ods_code: str, run_id: str):
     summary="The run's DATA.md indicators table",
 )
 def run_indicators(request, ods_code: str, run_id: str):
+    mark_download(request, "indicators.json")
     return selectors.indicator_rows(_done(request, ods_code, run_id))
 
 
@@ -214,4 +216,5 @@ def run_indicators(request, ods_code: str, run_id: str):
     summary="The run's DATA.md gradients table",
 )
 def run_gradients(request, ods_code: str, run_id: str):
+    mark_download(request, "gradients.json")
     return selectors.gradient_rows(_done(request, ods_code, run_id))

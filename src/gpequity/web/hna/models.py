@@ -172,14 +172,39 @@ class ReportPdf(PdfBuildBase):
     Found by its random id and only within its run, which is only found within its practice,
     so the practice's own members are the only ones who ever see it."""
 
+    organisation_lookup = "run__organisation"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="pdf_builds")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status"], name="hna_reportpdf_status")]
 
     def __str__(self) -> str:
         return f"HNA report PDF {self.id} ({self.status})"
+
+    def get_organisation(self) -> Organisation:
+        return self.run.organisation
+
+    def build_stages(self) -> tuple[str, ...]:
+        from .report_pdf import STAGES
+
+        return STAGES
+
+    def enqueue(self, *, editor: bool) -> None:
+        from gpequity.web.reports.builds import EDITOR_PRIORITY
+
+        from .tasks import build_hna_report_pdf
+
+        task = (
+            build_hna_report_pdf.using(priority=EDITOR_PRIORITY) if editor else build_hna_report_pdf
+        )
+        task.enqueue(str(self.pk), self.attempt)
+
+    def requester_can_edit(self) -> bool:
+        from gpequity.web.orgs import access
+
+        return self.requested_by_id is not None and access.can_direct(
+            self.requested_by, self.run.organisation, access.EDIT
+        )

@@ -133,32 +133,40 @@ def render(run: Run, on_stage: Callable[[int, int], None] | None = None) -> byte
 
 
 def request(*, actor, run: Run) -> ReportPdf:
-    """Record a request for the run's report PDF and hand it to the background worker.
+    """Record a request for the run's report PDF and hand it to the background worker, within
+    the limits every report build shares (``builds.admit``, ADR 29): raises
+    ``builds.BuildRefused`` when the person or the practice has too many builds going.
     Builds of the practice's runs older than ``KEEP_FOR`` are deleted on the way."""
-    from .tasks import build_hna_report_pdf
-
     if run.status != RunStatus.DONE:
         raise PermissionDenied("This run has no results to report.")
-    if not access.can_direct(actor, run.organisation, access.VIEW):
+    org = run.organisation
+    if not access.can_direct(actor, org, access.VIEW):
         raise PermissionDenied("You cannot see this practice's health needs assessment.")
-    ReportPdf.objects.filter(
-        run__organisation=run.organisation, created_at__lt=timezone.now() - KEEP_FOR
-    ).delete()
-    build = ReportPdf.objects.create(
-        run=run, requested_by=actor, steps=len(STAGES), stage=STAGES[0]
+    editor = access.can_direct(actor, org, access.EDIT)
+    build = builds.admit(
+        actor=actor,
+        organisation=org,
+        editor=editor,
+        create=lambda: ReportPdf.objects.create(
+            run=run, requested_by=actor, steps=len(STAGES), stage=STAGES[0]
+        ),
     )
-    build_hna_report_pdf.enqueue(str(build.pk))
+    build.enqueue(editor=editor)
     build.refresh_from_db()
     return build
 
 
-def run_build(build_id: str) -> int:
-    """The task's body: render one build through the shared stages; returns the PDF's size."""
+def run_build(build_id: str, attempt: int = 1) -> int:
+    """The task's body: render one attempt of a build through the shared stages, holding the
+    lease (ADR 29); returns the PDF's size. Builds of any report whose worker died are
+    recovered first."""
+    builds.recover_dead_builds()
     return builds.carry_out(
         ReportPdf.objects.select_related("run", "run__organisation"),
         build_id,
         lambda build, on_stage: render(build.run, on_stage),
         STAGES,
+        attempt=attempt,
     )
 
 

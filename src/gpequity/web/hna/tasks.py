@@ -14,8 +14,8 @@ def run_hna(run_id: str, attempt: int) -> str:
 
 
 @task()
-def build_hna_report_pdf(build_id: str) -> int:
-    """Build one run's report PDF for one ``ReportPdf`` (ADR 9's background builds)."""
+def build_hna_report_pdf(build_id: str, attempt: int = 1) -> int:
+    """Build one run's report PDF for one ``ReportPdf`` (one attempt of it; ADR 9, ADR 29)."""
     from .report_pdf import run_build
 
-    return run_build(build_id)
+    return run_build(build_id, attempt)

@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from gpequity.web.orgs import access
+from gpequity.web.reports import builds
 
 from . import exports, presenters, report_pdf, runs, selectors, services, uploads
 from .forms import FOCUS_CUSTOM, FOCUS_NONE, RunForm
@@ -419,7 +420,11 @@ def export_html(request, ods_code, run_id):
 @require_POST
 def pdf_build_new(request, ods_code, run_id):
     org, run = _done(request, ods_code, run_id)
-    build = report_pdf.request(actor=request.user, run=run)
+    try:
+        build = report_pdf.request(actor=request.user, run=run)
+    except builds.BuildRefused as exc:  # too many builds going (ADR 29): said on the report
+        messages.error(request, str(exc))
+        return redirect("hna:report", ods_code=org.ods_code, run_id=run.pk)
     return redirect("hna:pdf_build", ods_code=org.ods_code, run_id=run.pk, build_id=build.pk)
 
 
@@ -434,8 +439,7 @@ def _pdf_build(request, ods_code, run_id, build_id):
 
 
 def _pdf_build_context(org, run, build) -> dict:
-    from gpequity.web.reports import builds
-
+    build = builds.recover(build)  # a build whose worker died is queued again or failed
     args = [org.ods_code, run.pk, build.pk]
     return {
         "org": org,
@@ -462,6 +466,7 @@ def pdf_build_status(request, ods_code, run_id, build_id):
     """The build's state for the progress page's poller: the status region's new HTML."""
     org, run, build = _pdf_build(request, ods_code, run_id, build_id)
     ctx = _pdf_build_context(org, run, build)
+    build = ctx["build"]
     response = JsonResponse(
         {
             "status": build.status,

@@ -12,6 +12,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from gpequity.web.audit.middleware import mark_download
 from gpequity.web.core.apiauth import ORG_AUTH
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import OrgKind
@@ -144,6 +145,7 @@ def _clean(v):
     summary="Latest shared HNA results of each practice below a PCN or ICB (disclosed)",
 )
 def network_hna(request, ods_code: str):
+    mark_download(request, "network-hna.json")
     from . import presenters
 
     net = _net(request, ods_code)
@@ -202,6 +204,7 @@ class PracticeProgressOut(Schema):
     summary="Shared progress and engagement of each practice below a PCN or ICB",
 )
 def network_progress(request, ods_code: str):
+    mark_download(request, "network-progress.json")
     from . import presenters
 
     net = _net(request, ods_code)

@@ -1,14 +1,18 @@
-"""Background builds of the practice equity report PDF (ADR 9, ADR 29).
+"""Background builds of the report PDFs (ADR 9, ADR 29): the practice equity report's and
+the board report's here, the HNA report's in ``gpequity.web.hna.report_pdf``, all through the
+limits, lease and recovery of this module (every model derived from ``PdfBuildBase``).
 
 ``request_build`` records who asked and enqueues the task; ``run_build`` (the task's body)
 moves the ``ReportBuild`` row through the three real stages of a render, so the progress page
 can show where it is. The report holds workspace data only (no patient rows), but errors are
 still logged by build id, never with the report's content.
 
-Limits (issue 22): a person may have ``REPORT_BUILDS_PER_USER`` builds waiting or running at
-once, and an organisation ``REPORT_BUILDS_PER_ORGANISATION`` asked for by people who can only
-view it; those who can edit (the equity lead) are held by their own limit only, and their
-builds go to the front of the queue, so a viewer's flood cannot starve the lead's report.
+Limits (issue 22, ``admit``): a person may have ``REPORT_BUILDS_PER_USER`` builds of any
+report waiting or running at once, and an organisation ``REPORT_BUILDS_PER_ORGANISATION``
+asked for by people who can only view it; those who can edit (the equity lead) are held by
+their own limit only, and their builds go to the front of the queue, so a viewer's flood
+cannot starve the lead's report. The builds of every report share the one worker queue, so
+they are counted together.
 
 Recovery (ADR 29): a running build holds a lease of ``REPORT_BUILD_LEASE_SECONDS`` renewed at
 each stage. A build whose lease ran out had its worker killed: it is queued again (up to
@@ -23,16 +27,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import Organisation
 
-from .models import BuildStatus, ReportBuild
+from .models import BuildStatus, PdfBuildBase, ReportBuild
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +134,51 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def build_models() -> list[type[PdfBuildBase]]:
+    """Every concrete model of a background PDF build (the practice and board reports', the
+    HNA report's): all share one queue, so the limits and the recovery cover them all."""
+    return [m for m in apps.get_models() if issubclass(m, PdfBuildBase) and not m._meta.abstract]
+
+
+def _active(model, **lookups):
+    return model.objects.filter(status__in=ACTIVE, **lookups)
+
+
+def admit(*, actor, organisation: Organisation, editor: bool, create: Callable[[], PdfBuildBase]):
+    """Check the limits (ADR 29) and, within them, ``create()`` the build row; the caller
+    enqueues it after the transaction (``build.enqueue``).
+
+    Counts the builds waiting or running of every build model: ``per_user()`` for ``actor``
+    across every organisation and, unless ``editor``, ``per_organisation()`` for
+    ``organisation``. Builds of the organisation older than ``KEEP_FOR`` are deleted on the
+    way. Raises ``BuildRefused`` with a message saying why and what to do."""
+    recover_dead_builds()
+    with transaction.atomic():
+        # One request at a time per organisation, so two at once cannot both pass the count.
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        old = timezone.now() - KEEP_FOR
+        for model in build_models():
+            model.objects.filter(
+                **{model.organisation_lookup: organisation}, created_at__lt=old
+            ).delete()
+        mine = sum(_active(m, requested_by=actor).count() for m in build_models())
+        if mine >= per_user():
+            raise BuildRefused(
+                f"You already have {_plural(mine, 'report')} waiting or being built, the most "
+                "you can have at once. Wait for one to finish, then ask again."
+            )
+        if not editor:
+            theirs = sum(
+                _active(m, **{m.organisation_lookup: organisation}).count() for m in build_models()
+            )
+            if theirs >= per_organisation():
+                raise BuildRefused(
+                    f"{organisation.name} already has {_plural(theirs, 'report')} waiting or "
+                    "being built. Wait for one to finish, then ask again."
+                )
+        return create()
+
+
 def request_build(*, actor, organisation: Organisation, kind: str = "equity") -> ReportBuild:
     """Record a request for the report PDF and hand it to the background worker.
 
@@ -136,101 +187,80 @@ def request_build(*, actor, organisation: Organisation, kind: str = "equity") ->
 
     if not access.can(actor, organisation, access.VIEW):
         raise PermissionDenied("You cannot see this organisation's report.")
-    recover_dead_builds()
     editor = access.can(actor, organisation, access.EDIT)
-    with transaction.atomic():
-        # One request at a time per organisation, so two at once cannot both pass the count.
-        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
-        ReportBuild.objects.filter(
-            organisation=organisation, created_at__lt=timezone.now() - KEEP_FOR
-        ).delete()
-        active = ReportBuild.objects.filter(status__in=ACTIVE)
-        mine = active.filter(requested_by=actor).count()
-        if mine >= per_user():
-            raise BuildRefused(
-                f"You already have {_plural(mine, 'report')} waiting or being built, the most "
-                "you can have at once. Wait for one to finish, then ask again."
-            )
-        if not editor:
-            theirs = active.filter(organisation=organisation).count()
-            if theirs >= per_organisation():
-                raise BuildRefused(
-                    f"{organisation.name} already has {_plural(theirs, 'report')} waiting or "
-                    "being built. Wait for one to finish, then ask again."
-                )
-        stages = KINDS[kind].stages
-        build = ReportBuild.objects.create(
+    stages = KINDS[kind].stages
+    build = admit(
+        actor=actor,
+        organisation=organisation,
+        editor=editor,
+        create=lambda: ReportBuild.objects.create(
             organisation=organisation,
             requested_by=actor,
             steps=len(stages),
             stage=stages[0],
             kind=kind,
-        )
-    _enqueue(build, editor=editor)
+        ),
+    )
+    build.enqueue(editor=editor)
     build.refresh_from_db()
     return build
 
 
-def _enqueue(build: ReportBuild, *, editor: bool) -> None:
-    from .tasks import build_report_pdf
-
-    task = build_report_pdf.using(priority=EDITOR_PRIORITY) if editor else build_report_pdf
-    task.enqueue(str(build.pk), build.attempt)
-
-
-def _is_dead(build: ReportBuild, now: dt.datetime) -> bool:
+def _is_dead(build: PdfBuildBase, now: dt.datetime) -> bool:
     if build.status != BuildStatus.RUNNING:
         return False
     last = build.heartbeat_at or build.started_at or build.created_at
     return now - last > lease()
 
 
-def recover(build: ReportBuild, now: dt.datetime | None = None) -> ReportBuild:
+def recover(build: PdfBuildBase, now: dt.datetime | None = None):
     """Queue again (or fail, after ``MAX_ATTEMPTS``) a running build whose lease ran out."""
     now = now or timezone.now()
     if not _is_dead(build, now):
         return build
+    rows = type(build).objects.filter(pk=build.pk, attempt=build.attempt, status=build.status)
+    name = type(build)._meta.verbose_name
     if build.attempt >= MAX_ATTEMPTS:
-        ReportBuild.objects.filter(pk=build.pk, attempt=build.attempt, status=build.status).update(
-            status=BuildStatus.FAILED, error=DIED_MESSAGE, finished_at=now
-        )
-        logger.warning(
-            "report build %s failed: its worker stopped %s times", build.pk, MAX_ATTEMPTS
-        )
+        rows.update(status=BuildStatus.FAILED, error=DIED_MESSAGE, finished_at=now)
+        logger.warning("%s %s failed: its worker stopped %s times", name, build.pk, MAX_ATTEMPTS)
     else:
-        moved = ReportBuild.objects.filter(
-            pk=build.pk, attempt=build.attempt, status=build.status
-        ).update(
+        moved = rows.update(
             status=BuildStatus.QUEUED,
             attempt=build.attempt + 1,
             step=0,
-            stage=kind_of(build).stages[0],
+            stage=build.build_stages()[0],
             started_at=None,
             heartbeat_at=None,
         )
         if moved:
-            logger.warning("report build %s queued again: its worker stopped", build.pk)
+            logger.warning("%s %s queued again: its worker stopped", name, build.pk)
             build.refresh_from_db()
-            editor = build.requested_by_id is not None and access.can(
-                build.requested_by, build.organisation, access.EDIT
-            )
-            _enqueue(build, editor=editor)
+            build.enqueue(editor=build.requester_can_edit())
     build.refresh_from_db()
     return build
 
 
 def recover_dead_builds(now: dt.datetime | None = None) -> int:
-    """Recover every running build whose lease ran out; returns how many."""
+    """Recover every running build, of every build model, whose lease ran out; returns how
+    many. A build running from before leases existed has no heartbeat: its start counts."""
     now = now or timezone.now()
-    dead = (
-        ReportBuild.objects.filter(status=BuildStatus.RUNNING, heartbeat_at__lt=now - lease())
-        .select_related("organisation", "requested_by")
-        .defer("pdf")
-    )
+    expired = now - lease()
     found = 0
-    for build in dead:
-        recover(build, now)
-        found += 1
+    for model in build_models():
+        org = model.organisation_lookup
+        dead = (
+            model.objects.filter(status=BuildStatus.RUNNING)
+            .filter(
+                Q(heartbeat_at__lt=expired)
+                | Q(heartbeat_at__isnull=True, started_at__lt=expired)
+                | Q(heartbeat_at__isnull=True, started_at__isnull=True, created_at__lt=expired)
+            )
+            .select_related(org, "requested_by")
+            .defer("pdf")
+        )
+        for build in dead:
+            recover(build, now)
+            found += 1
     return found
 
 

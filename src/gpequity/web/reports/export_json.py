@@ -4,7 +4,9 @@ It is the practice's own copy of its data (and what moving to another installati
 start from), so it holds every row the practice created: assessment entries with evidence
 metadata (files themselves are not included), snapshots, Focus group versions, plan items,
 cycles, measurements and the audit trail. People appear by username, name and role only;
-never password hashes or e-mail addresses.
+never password hashes or e-mail addresses. In the directory's shortlists and problem reports,
+people outside the organisation appear only by the name its pages show and an opaque ref
+(ADR 30).
 """
 
 from __future__ import annotations

@@ -19,8 +19,23 @@ class BuildStatus(models.TextChoices):
 
 class PdfBuildBase(models.Model):
     """What every background PDF build records (the practice report's and the HNA report's):
-    its status, the stage it is at, the PDF when done. ``builds.carry_out`` moves it along."""
+    who asked, its status, the stage it is at, the worker's lease, the PDF when done.
 
+    ``builds`` holds the one implementation of their limits, lease and recovery (ADR 29) for
+    every concrete model derived from this one: ``builds.admit`` counts a person's and an
+    organisation's builds waiting or running across all of them, ``builds.carry_out`` moves a
+    build along, ``builds.recover_dead_builds`` queues again or fails those whose worker died.
+    A concrete model says where its organisation is (``organisation_lookup``), which stages it
+    goes through, how its task is enqueued and whether its requester can edit.
+    """
+
+    # The path from the build to its organisation, for queries (``organisation`` or, for a
+    # build of an HNA run, ``run__organisation``).
+    organisation_lookup = "organisation"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(max_length=16, choices=BuildStatus.choices, default="queued")
     stage = models.CharField(max_length=120, blank=True)
     step = models.PositiveSmallIntegerField(default=0)
@@ -31,6 +46,11 @@ class PdfBuildBase(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The worker's lease (ADR 29): every stage renews ``heartbeat_at``; a running build whose
+    # lease ran out had its worker die and is queued again (``attempt`` + 1) or failed. Updates
+    # are filtered on the attempt, so a late worker cannot overwrite a newer one.
+    attempt = models.PositiveSmallIntegerField(default=1)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -45,6 +65,21 @@ class PdfBuildBase(models.Model):
             return 100
         return round(100 * self.step / self.steps) if self.steps else 0
 
+    def get_organisation(self) -> Organisation:
+        return self.organisation
+
+    def build_stages(self) -> tuple[str, ...]:
+        """The names of the stages this build goes through, first to last."""
+        raise NotImplementedError
+
+    def enqueue(self, *, editor: bool) -> None:
+        """Hand this attempt of the build to the background worker (editors' first)."""
+        raise NotImplementedError
+
+    def requester_can_edit(self) -> bool:
+        """Whether the person who asked can edit the organisation (their builds go first)."""
+        raise NotImplementedError
+
 
 class ReportBuild(PdfBuildBase):
     """One request for the report PDF, moved forward by the ``build_report_pdf`` task.
@@ -56,16 +91,8 @@ class ReportBuild(PdfBuildBase):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="report_builds"
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
     # Which report the build renders: a key of ``builds.KINDS`` (ADR 27).
     kind = models.CharField(max_length=16, default="equity")
-    # The worker's lease (ADR 29): every stage renews ``heartbeat_at``; a running build whose
-    # lease ran out had its worker die and is queued again (``attempt`` + 1) or failed. Updates
-    # are filtered on the attempt, so a late worker cannot overwrite a newer one.
-    attempt = models.PositiveSmallIntegerField(default=1)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -73,3 +100,22 @@ class ReportBuild(PdfBuildBase):
 
     def __str__(self) -> str:
         return f"Report build {self.id} ({self.status})"
+
+    def build_stages(self) -> tuple[str, ...]:
+        from .builds import kind_of
+
+        return kind_of(self).stages
+
+    def enqueue(self, *, editor: bool) -> None:
+        from .builds import EDITOR_PRIORITY
+        from .tasks import build_report_pdf
+
+        task = build_report_pdf.using(priority=EDITOR_PRIORITY) if editor else build_report_pdf
+        task.enqueue(str(self.pk), self.attempt)
+
+    def requester_can_edit(self) -> bool:
+        from gpequity.web.orgs import access
+
+        return self.requested_by_id is not None and access.can(
+            self.requested_by, self.organisation, access.EDIT
+        )

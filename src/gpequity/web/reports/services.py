@@ -58,7 +58,9 @@ def report_html(org: Organisation) -> str:
 
 
 def report_pdf(org: Organisation, on_stage: Callable[[int, int], None] | None = None) -> bytes:
-    """The practice equity report as a PDF (WeasyPrint; a few seconds for a large plan).
+    """The practice equity report as a tagged PDF (PDF/UA-1: headings, lists, tables, the
+    document language and title, for screen readers; WeasyPrint, a few seconds for a large
+    plan).
 
     ``on_stage(step, pages)`` is called as each of the three stages ends: 1 once the HTML
     is rendered, 2 once the pages are laid out (``pages`` is then their number).
@@ -68,10 +70,10 @@ def report_pdf(org: Organisation, on_stage: Callable[[int, int], None] | None = 
     html = report_html(org)
     if on_stage:
         on_stage(1, 0)
-    document = HTML(string=html, base_url=None).render()
+    document = HTML(string=html, base_url=None).render(pdf_variant="pdf/ua-1")
     if on_stage:
         on_stage(2, len(document.pages))
-    return document.write_pdf()
+    return document.write_pdf(pdf_variant="pdf/ua-1")
 
 
 # --------------------------------------------------------------------------- CSV and JSON
