@@ -193,6 +193,7 @@ def build_icb(system_extract: Path, *, pcn_size: int = 10, ods_code: str = "QBX"
                 ods_code=code,
                 defaults={"kind": OrgKind.PRACTICE, "name": f"Practice {code}", "parent": pcn},
             )
+    _share_hna(codes)
     t = time.perf_counter()
     runs = system_run_store(
         actor=analyst, organisation=icb, result=result, files=system_extract.name
@@ -208,6 +209,22 @@ def build_icb(system_extract: Path, *, pcn_size: int = 10, ods_code: str = "QBX"
     }
 
 
+def _share_hna(codes: list[str]) -> None:
+    """Every practice shares its HNA results with its PCN and ICB, as each lead would choose
+    on the sharing page (HNA results are not shared by default, and the benchmarking pages
+    would have nothing to show)."""
+    try:
+        from gpequity.web.network.models import SharingSettings
+    except ImportError:  # the network area is not installed on this branch
+        return
+    from gpequity.web.orgs.models import Organisation
+
+    for practice in Organisation.objects.filter(ods_code__in=codes):
+        SharingSettings.objects.update_or_create(
+            organisation=practice, defaults={"hna_to_pcn": True, "hna_to_icb": True}
+        )
+
+
 # Pages of the network area (another helper's, issue 19): timed when their URL names exist.
 # (URL name, extra URL arguments): the names on the network branch when this was written.
 NETWORK_PAGES = (
@@ -219,9 +236,12 @@ NETWORK_PAGES = (
 
 
 def time_pages(icb_code: str, analyst: str, repeat: int = 5) -> list[tuple[str, str]]:
-    """Median render time of each network page for the ICB's analyst, or why not."""
+    """Median render time of each network page for the ICB's analyst (and the database
+    queries of one render), or why not."""
     from django.contrib.auth import get_user_model
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
     from django.urls import NoReverseMatch, reverse
 
     client = Client()
@@ -236,7 +256,8 @@ def time_pages(icb_code: str, analyst: str, repeat: int = 5) -> list[tuple[str, 
         times = []
         for _ in range(repeat):
             t = time.perf_counter()
-            response = client.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
             times.append(time.perf_counter() - t)
             if response.status_code != 200:
                 out.append((name, f"HTTP {response.status_code}"))
@@ -247,7 +268,7 @@ def time_pages(icb_code: str, analyst: str, repeat: int = 5) -> list[tuple[str, 
                 (
                     name,
                     f"{statistics.median(ms):.0f} ms median ({min(ms):.0f}-{max(ms):.0f} ms, "
-                    f"first {ms[0]:.0f} ms, {repeat} renders)",
+                    f"first {ms[0]:.0f} ms, {repeat} renders, {len(queries)} queries)",
                 )
             )
     return out

@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats as sps
 
 from gpequity.stats import (
@@ -110,3 +112,45 @@ def test_compare_mean_with_rest():
     assert compare_mean_with_rest(len(a), a.sum(), (a**2).sum(), *args) == "higher"
     assert compare_mean_with_rest(len(b), b.sum(), (b**2).sum(), *args) == "lower"
     assert compare_mean_with_rest(0, 0.0, 0.0, *args) == "not_compared"
+
+
+def _plain_mean_comparison(n, total, total_sq, all_n, all_total, all_total_sq, confidence):
+    """The comparison worked out in full: the Welch interval, then its classification."""
+    return classify_difference(
+        *welch_difference_from_sums(
+            n, total, total_sq, all_n - n, all_total - total, all_total_sq - total_sq, confidence
+        )
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 3000),
+    rest=st.integers(1, 30000),
+    mean=st.just(0.0) | st.floats(1e-6, 1),
+    rest_mean=st.just(0.0) | st.floats(1e-6, 1),
+    sd=st.just(0.0) | st.floats(1e-6, 0.5),
+    rest_sd=st.just(0.0) | st.floats(1e-6, 0.5),
+    edge=st.sampled_from([None, 0.0, 1e-12, -1e-12, 1e-9, -1e-9, 1e-6, -1e-6, 0.01, -0.01]),
+    confidence=st.sampled_from([0.95, 0.998, 0.5]),
+)
+def test_a_mean_comparison_decided_by_the_t_bounds_is_the_full_one(
+    n, rest, mean, rest_mean, sd, rest_sd, edge, confidence
+):
+    """Most comparisons of a mean with the rest are decided without working out the Welch t
+    quantile (its bounds suffice); the answer is always the full interval's. ``edge`` puts
+    the difference at the interval's end (times 1 + edge), where the bounds cannot decide.
+    (Values are those of scores in 0..1: sums of squares far below 1e-100 underflow in the
+    Welch df, which then divides by zero, with or without the bounds.)"""
+    if edge is not None and n > 1 and rest > 1:
+        se = math.sqrt(sd * sd / n + rest_sd * rest_sd / rest)
+        v1, v2 = sd * sd / n, rest_sd * rest_sd / rest
+        if v1 + v2 > 0:
+            df = (v1 + v2) ** 2 / (v1 * v1 / (n - 1) + v2 * v2 / (rest - 1))
+            q = float(sps.t.ppf(1 - (1 - confidence) / 2, df))
+            mean = rest_mean + q * se * (1 + edge)
+    total, total_sq = mean * n, (sd * sd * (n - 1) if n > 1 else 0.0) + mean * mean * n
+    rest_total = rest_mean * rest
+    rest_sq = (rest_sd * rest_sd * (rest - 1) if rest > 1 else 0.0) + rest_mean * rest_mean * rest
+    args = (n, total, total_sq, n + rest, total + rest_total, total_sq + rest_sq, confidence)
+    assert compare_mean_with_rest(*args) == _plain_mean_comparison(*args)

@@ -325,3 +325,72 @@ def test_a_fit_gives_the_same_limits_with_its_draws_kept_or_fresh():
     kept = sii(DECILES, POPS, VALUES, se=SE, simulations=1000, seed=11)
     assert fresh == kept
     assert _seeded_normals.cache_info().hits == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    quantiles=st.sampled_from([5, 10]),
+    simulations=st.sampled_from([1000, 10_000]),
+)
+def test_the_fit_of_the_draws_by_quantile_is_the_same_product_to_the_bit(
+    seed, quantiles, simulations
+):
+    """The draws are worked on as quantiles x simulations (ADR 28); the projector's product
+    with them is the one with the simulations x quantiles array, bit for bit."""
+    rng = np.random.default_rng(seed)
+    draws = rng.standard_normal((simulations, quantiles)) * rng.uniform(0.01, 3, quantiles)
+    draws += rng.uniform(-4, 4, quantiles)
+    design = rng.uniform(0.05, 1, (2, quantiles))
+    projector = np.linalg.solve(design @ design.T, design)
+    assert np.array_equal(projector @ draws.T, projector @ np.ascontiguousarray(draws.T))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    specials=st.lists(st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0]), max_size=60),
+    ties=st.booleans(),
+    confidence=st.sampled_from([0.8, 0.95, 0.998]),
+)
+def test_the_two_percentiles_read_are_those_of_a_full_sort(seed, specials, ties, confidence):
+    from gpequity.stats.sii import _percentile_positions, _ranked
+
+    rng = np.random.default_rng(seed)
+    array = rng.standard_normal(1000)
+    if ties:
+        array = np.round(array, 1)
+    array[rng.choice(1000, len(specials), replace=False)] = specials
+    lo, hi = _percentile_positions(1000, confidence)
+    ranked, ordered = _ranked(array.copy(), lo, hi), np.sort(array)
+    for pos in (lo, hi):
+        assert ranked[pos] == ordered[pos] or (np.isnan(ranked[pos]) and np.isnan(ordered[pos]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    multiplier=st.sampled_from([1.0, -1.0, 100.0]),
+    values=st.lists(st.floats(0.1, 0.9), min_size=10, max_size=10),
+    errors=st.lists(st.floats(0.001, 0.1), min_size=10, max_size=10),
+)
+def test_simulated_limits_are_those_of_the_plain_simulation_to_the_bit(
+    seed, multiplier, values, errors
+):
+    """The plain form of the simulation (numpy's own normal draws, simulations x quantiles,
+    a full sort) gives the same limits to the last bit."""
+    result = sii(
+        DECILES, POPS, values, se=errors, multiplier=multiplier, simulations=1000, seed=seed
+    )
+    shares, ranks = relative_ranks(POPS)
+    sqrt_a = np.sqrt(shares)
+    design = np.vstack([sqrt_a, ranks * sqrt_a])
+    projector = np.linalg.solve(design @ design.T, design)
+    draws = np.random.default_rng(seed).normal(values, errors, size=(1000, 10)) * sqrt_a
+    intercepts, slopes = projector @ draws.T
+    sim_sii = np.sort(slopes * multiplier)
+    sim_rii = (intercepts + slopes) / intercepts
+    sim_rii = np.sort(1.0 / sim_rii if multiplier < 0 else sim_rii)
+    lo, hi = 24, 974  # round(1000 * 0.025) - 1, round(1000 * 0.975) - 1
+    assert (result.sii_lower, result.sii_upper) == (sim_sii[lo], sim_sii[hi])
+    assert (result.rii_lower, result.rii_upper) == (sim_rii[lo], sim_rii[hi])

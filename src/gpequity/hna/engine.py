@@ -352,6 +352,8 @@ AGE_BAND_UPPER = (17, 39, 64, 79)  # band i holds ages up to AGE_BAND_UPPER[i]; 
 PRACTICE_COLUMN = "practice_code"
 """DATA.md "System extracts": the patient's registered practice, in PCN and ICB extracts."""
 PRACTICE_KEY = "k_practice_code"
+PRACTICE_SET = "_gpequity_set"
+"""The system cells query's marker: 0 on a practice's cells, 1 on the whole extract's."""
 
 
 def _group_keys(
@@ -758,8 +760,13 @@ def cells_sql(
     focus: Group | None,
     practice: bool = False,
 ) -> str:
-    """The cells query: indicator sums per combination of every grouping's key (and of the
-    practice, with ``practice``).
+    """The cells query: indicator sums per combination of every grouping's key.
+
+    With ``practice`` it counts both sets of cells in one pass over the patients (ADR 28):
+    ``GROUPING SETS`` of the keys with the practice and of the keys alone, each cell marked
+    in ``PRACTICE_SET`` (0: a practice's cell, 1: the whole extract's). Each set's sums are
+    made as in a query of that set alone (the counts, decimals and 1e-18 units' integers
+    exactly), so the whole extract's cells are those of the query without ``practice``.
 
     With appointments it reads the table ``appointment_measures_sql`` builds first.
     """
@@ -773,8 +780,19 @@ def cells_sql(
     kinds: dict[str, Kind] = {**kinds_of(patients), **_MEASURE_KINDS}
     key_sql = _key_sql(kinds, focus is not None, practice)
     keys = [f"{expr} AS {ident(name)}" for name, expr in key_sql.items()]
-    select = ",\n  ".join([*keys, *_metric_sql(plan, kinds, as_of)])
-    return f"WITH _t AS ({patients_sql})\nSELECT\n  {select}\nFROM _t GROUP BY ALL"
+    metrics = _metric_sql(plan, kinds, as_of)
+    if not practice:
+        select = ",\n  ".join([*keys, *metrics])
+        return f"WITH _t AS ({patients_sql})\nSELECT\n  {select}\nFROM _t GROUP BY ALL"
+    by_practice = list(key_sql.values())
+    whole = [expr for name, expr in key_sql.items() if name != PRACTICE_KEY]
+    marker = f"CAST(GROUPING({key_sql[PRACTICE_KEY]}) AS INTEGER) AS {ident(PRACTICE_SET)}"
+    select = ",\n  ".join([*keys, marker, *metrics])
+    sets = f"({', '.join(by_practice)}),\n  ({', '.join(whole)})"
+    return (
+        f"WITH _t AS ({patients_sql})\nSELECT\n  {select}\n"
+        f"FROM _t GROUP BY GROUPING SETS (\n  {sets}\n)"
+    )
 
 
 @dataclass(frozen=True)
@@ -790,8 +808,8 @@ class DuckDBSource:
 def _duckdb_cells(
     source: DuckDBSource, plan: Plan, *, as_of: date, focus: Group | None, practice: bool = False
 ) -> tuple[Cells, Cells | None]:
-    """The whole extract's cells, and with ``practice`` also the cells per practice (a
-    second query over the same appointment measures: the first stays exactly as without)."""
+    """The whole extract's cells, and with ``practice`` also the cells per practice (both
+    counted in one pass, ``cells_sql``; the whole extract's are exactly those without)."""
     con = source.con
     con.execute("SET enable_progress_bar = false")  # keep stdout for our own output
     con.execute("SET preserve_insertion_order = false")  # cells come in any order
@@ -800,16 +818,19 @@ def _duckdb_cells(
             (i, ind) for i, ind in enumerate(plan.indicators) if ind.level == "appointment"
         ]
         con.execute(appointment_measures_sql(source.appointments, as_of, appt_level))
-    query = cells_sql(source.patients, source.appointments, plan, as_of=as_of, focus=focus)
+    query = cells_sql(
+        source.patients, source.appointments, plan, as_of=as_of, focus=focus, practice=practice
+    )
     try:
-        cells = Cells.from_numpy(con.execute(query).fetchnumpy())
-        by_practice = None
-        if practice:
-            query = cells_sql(
-                source.patients, source.appointments, plan, as_of=as_of, focus=focus, practice=True
-            )
-            by_practice = Cells.from_numpy(con.execute(query).fetchnumpy())
-        return cells, by_practice
+        columns = con.execute(query).fetchnumpy()
+        if not practice:
+            return Cells.from_numpy(columns), None
+        import numpy as np
+
+        marker = np.ma.filled(np.ma.asarray(columns.pop(PRACTICE_SET)), 0)
+        whole = {c: v[marker == 1] for c, v in columns.items() if c != PRACTICE_KEY}
+        per = {c: v[marker == 0] for c, v in columns.items()}
+        return Cells.from_numpy(whole), Cells.from_numpy(per)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {_APPT_MEASURES_TABLE}")
 
@@ -1098,7 +1119,11 @@ class Cells:
             for c, v in columns.items()
             if not c.startswith("k_") and not c.endswith(EXACT_SUFFIX)
         }
-        sums.update(_exact_sums({c: v.tolist() for c, v in columns.items()}))
+        # Only the exact sums' text columns as Python values: every column's list (hundreds
+        # of thousands of cells per practice-keyed query) cost more than the query itself.
+        sums.update(
+            _exact_sums({c: v.tolist() for c, v in columns.items() if c.endswith(EXACT_SUFFIX)})
+        )
         rows = len(next(iter(columns.values()))) if columns else 0
         return cls(keys, sums, rows)
 
@@ -1113,7 +1138,8 @@ class Cells:
             for c in table.column_names
             if not c.startswith("k_") and not c.endswith(EXACT_SUFFIX)
         }
-        sums.update(_exact_sums({c: table[c].to_pylist() for c in table.column_names}))
+        exact = [c for c in table.column_names if c.endswith(EXACT_SUFFIX)]
+        sums.update(_exact_sums({c: table[c].to_pylist() for c in exact}))
         return cls(keys, sums, table.num_rows)
 
 

@@ -206,13 +206,19 @@ def sii(
     # scaling them gives the same draws to the last bit (tested), and a system extract fits
     # the same indicator and grouping (the same seed) for every practice.
     # In place, in one buffer: the same operations on the same numbers (IEEE sums and products
-    # commute), without two more arrays of simulations x quantiles.
-    draws = np.multiply(_standard_normals(seed, simulations, len(labels)), errors)
-    draws += transformed
+    # commute), without two more arrays of simulations x quantiles. Worked on the draws'
+    # transpose (quantiles x simulations, each quantile's draws side by side): element by
+    # element the same products and sums, but in 10 runs of 10,000 rather than 10,000 runs
+    # of 10, about three times faster; the product with the projector is the same BLAS
+    # product (tested against the draws as simulations x quantiles).
+    draws = np.multiply(
+        _standard_normals_by_quantile(seed, simulations, len(labels)), errors[:, None]
+    )
+    draws += transformed[:, None]
     if not transform:
         draws = _inverse(draws, value_type)
-    draws *= sqrt_a
-    sim_intercepts, sim_slopes = projector @ draws.T
+    draws *= sqrt_a[:, None]
+    sim_intercepts, sim_slopes = projector @ draws
     lo_pos, hi_pos = _percentile_positions(simulations, confidence)
 
     if not transform:
@@ -220,23 +226,46 @@ def sii(
             intercept_0, slope_0, sim_intercepts, sim_slopes, multiplier, lo_pos, hi_pos
         )
     return _transformed_scale_result(
-        intercept_0, slope_0, np.sort(sim_slopes), value_type, multiplier, lo_pos, hi_pos
+        intercept_0,
+        slope_0,
+        _ranked(sim_slopes, lo_pos, hi_pos),
+        value_type,
+        multiplier,
+        lo_pos,
+        hi_pos,
     )
+
+
+def _ranked(values: Array, lo_pos: int, hi_pos: int) -> Array:
+    """``values`` with the entries at ``lo_pos`` and ``hi_pos`` those of ``np.sort(values)``
+    (the only two read): a partition finds them without sorting all 10,000 (NaN last, as
+    in a sort)."""
+    return np.partition(values, (lo_pos, hi_pos))
 
 
 def _standard_normals(seed: int | None, simulations: int, quantiles: int) -> Array:
     """``default_rng(seed).standard_normal((simulations, quantiles))``, kept for a fixed seed."""
+    return _standard_normals_by_quantile(seed, simulations, quantiles).T
+
+
+def _standard_normals_by_quantile(seed: int | None, simulations: int, quantiles: int) -> Array:
+    """``_standard_normals`` transposed: quantiles x simulations, each row contiguous."""
     if seed is None:
-        return np.random.default_rng().standard_normal((simulations, quantiles))
+        return _by_quantile(np.random.default_rng().standard_normal((simulations, quantiles)))
     return _seeded_normals(seed, simulations, quantiles)
+
+
+def _by_quantile(normals: Array) -> Array:
+    out = np.ascontiguousarray(normals.T)
+    out.flags.writeable = False
+    return out
 
 
 @lru_cache(maxsize=64)
 def _seeded_normals(seed: int, simulations: int, quantiles: int) -> Array:
-    """Kept read-only: at most 64 arrays (an HNA's 10,000 draws of 10 deciles are 0.8 MB)."""
-    normals = np.random.default_rng(seed).standard_normal((simulations, quantiles))
-    normals.flags.writeable = False
-    return normals
+    """Kept read-only, by quantile: at most 64 arrays (an HNA's 10,000 draws of 10 deciles
+    are 0.8 MB)."""
+    return _by_quantile(np.random.default_rng(seed).standard_normal((simulations, quantiles)))
 
 
 def _ratio(numerator: Array | float, denominator: Array | float) -> Array:
@@ -258,8 +287,8 @@ def _natural_scale_result(
     if multiplier < 0:
         rii = 1.0 / rii if rii else math.nan
         sim_rii = _ratio(1.0, sim_rii)
-    sim_sii = np.sort(sim_slopes * multiplier)
-    sim_rii = np.sort(sim_rii)
+    sim_sii = _ranked(sim_slopes * multiplier, lo_pos, hi_pos)
+    sim_rii = _ranked(sim_rii, lo_pos, hi_pos)
     return SIIResult(
         sii=float(slope_0 * multiplier),
         sii_lower=float(sim_sii[lo_pos]),
