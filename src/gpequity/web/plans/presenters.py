@@ -11,7 +11,7 @@ import altair as alt
 import pandas as pd
 
 from gpequity.catalogue import vocab
-from gpequity.web.charts import chart_to_svg
+from gpequity.web.charts import svg_for
 
 from .models import OPEN_STATUSES, Measurement, PlanItem, Status
 
@@ -81,17 +81,34 @@ def run_chart_svg(item: PlanItem, measurements: list[Measurement]) -> str:
     """
     if not measurements:
         return ""
+    title = measure_label(item) or ""
     unit = f" ({item.unit})" if item.unit else ""
+    points = tuple((m.measured_on.isoformat(), float(m.value)) for m in measurements)
+    baseline = None if item.baseline is None else float(item.baseline)
+    target = None if item.target is None else float(item.target)
+    median = statistics.median(value for _, value in points)
+    parts = [f"median {number(Decimal(str(median)))}"]
+    if item.baseline is not None:
+        parts.append(f"baseline {number(item.baseline)}")
+    if item.target is not None:
+        parts.append(f"target {number(item.target)}")
+    label = (
+        f"Run chart of {title or 'the measure'}: {len(measurements)} "
+        f"measurements from {measurements[0].measured_on:%d %b %Y} to "
+        f"{measurements[-1].measured_on:%d %b %Y}; " + ", ".join(parts) + "."
+    )
+    inputs = (title, unit, points, baseline, target)
+    return svg_for(inputs, lambda: _run_chart(*inputs), label=label)
+
+
+def _run_chart(title, unit, points, baseline, target) -> alt.LayerChart:
     data = pd.DataFrame(
-        {
-            "date": [m.measured_on.isoformat() for m in measurements],
-            "value": [float(m.value) for m in measurements],
-        }
+        {"date": [day for day, _ in points], "value": [value for _, value in points]}
     )
     median = statistics.median(data["value"])
     y = alt.Y(
         "value:Q",
-        title=f"{measure_label(item) or 'Value'}{unit}",
+        title=f"{title or 'Value'}{unit}",
         scale=alt.Scale(zero=False, nice=True),
     )
     layers = [
@@ -100,10 +117,10 @@ def run_chart_svg(item: PlanItem, measurements: list[Measurement]) -> str:
         .encode(x=alt.X("date:T", title="Date measured"), y=y),
     ]
     refs = [("Median", median, "#4c6272", [2, 2])]
-    if item.baseline is not None:
-        refs.append(("Baseline", float(item.baseline), "#330072", [6, 3]))
-    if item.target is not None:
-        refs.append(("Target", float(item.target), "#007f3b", [8, 4]))
+    if baseline is not None:
+        refs.append(("Baseline", baseline, "#330072", [6, 3]))
+    if target is not None:
+        refs.append(("Target", target, "#007f3b", [8, 4]))
     for name, value, colour, dash in refs:
         rule = pd.DataFrame({"y": [value], "label": [f"{name} {number(Decimal(str(value)))}"]})
         base = alt.Chart(rule)
@@ -113,18 +130,7 @@ def run_chart_svg(item: PlanItem, measurements: list[Measurement]) -> str:
                 y="y:Q", x=alt.value(520), text="label:N"
             )
         )
-    chart = alt.layer(*layers).properties(width=520, height=260)
-    parts = [f"median {number(Decimal(str(median)))}"]
-    if item.baseline is not None:
-        parts.append(f"baseline {number(item.baseline)}")
-    if item.target is not None:
-        parts.append(f"target {number(item.target)}")
-    label = (
-        f"Run chart of {measure_label(item) or 'the measure'}: {len(measurements)} "
-        f"measurements from {measurements[0].measured_on:%d %b %Y} to "
-        f"{measurements[-1].measured_on:%d %b %Y}; " + ", ".join(parts) + "."
-    )
-    return chart_to_svg(chart, label=label)
+    return alt.layer(*layers).properties(width=520, height=260)
 
 
 def item_api(item: PlanItem, on: dt.date) -> dict[str, Any]:
