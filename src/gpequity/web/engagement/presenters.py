@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
@@ -12,7 +13,7 @@ import pandas as pd
 
 from gpequity import engagement as eg
 from gpequity.catalogue import load_pack, vocab
-from gpequity.web.charts import chart_to_svg
+from gpequity.web.charts import svg_for
 from gpequity.web.plans import presenters as plan_presenters
 
 from . import selectors
@@ -182,14 +183,17 @@ def band_chart_svg(rows: list[eg.BandRow], *, field: str) -> str:
     if not rows:
         return ""
     what = "Activities" if field == "activities" else "Hours"
-    chart = _bar_chart(
-        rows,
-        field=field,
-        title=what,
-        keys=eg.BANDS,
-        colours=list(BAND_COLOURS.values()),
-        heading=f"{what} done to, for and with people, by quarter",
-    )
+
+    def chart() -> alt.Chart:
+        return _bar_chart(
+            rows,
+            field=field,
+            title=what,
+            keys=eg.BANDS,
+            colours=list(BAND_COLOURS.values()),
+            heading=f"{what} done to, for and with people, by quarter",
+        )
+
     quarters = sorted({r.quarter for r in rows})
     parts = []
     for q in quarters:
@@ -201,32 +205,52 @@ def band_chart_svg(rows: list[eg.BandRow], *, field: str) -> str:
             )
         )
     label = f"{what} by band and quarter. " + "; ".join(parts) + "."
-    return chart_to_svg(chart, label=label)
+    return svg_for((field, _values(rows)), chart, label=label)
 
 
 def level_chart_svg(rows: list[eg.BandRow]) -> str:
     if not rows:
         return ""
-    chart = _bar_chart(
-        rows,
-        field="activities",
-        title="Activities",
-        keys=eg.LEVELS,
-        colours=LEVEL_COLOURS,
-        heading="Activities by level of participation, by quarter",
-    )
+
+    def chart() -> alt.Chart:
+        return _bar_chart(
+            rows,
+            field="activities",
+            title="Activities",
+            keys=eg.LEVELS,
+            colours=LEVEL_COLOURS,
+            heading="Activities by level of participation, by quarter",
+        )
+
     totals = {k: sum(r.activities for r in rows if r.key == k) for k in eg.LEVELS}
     label = (
         "Activities by level of participation and quarter. In all: "
         + ", ".join(f"{eg.LEVELS[k].lower()} {n}" for k, n in totals.items())
         + "."
     )
-    return chart_to_svg(chart, label=label)
+    return svg_for(_values(rows), chart, label=label)
 
 
 def reach_chart_svg(rows: list[eg.ReachRow]) -> str:
     if not rows:
         return ""
+    label = (
+        "People reached by group, with targets shown as red marks. "
+        + "; ".join(
+            f"{r.label}: {r.reached}" + (f" (target {r.target})" if r.target is not None else "")
+            for r in rows
+        )
+        + "."
+    )
+    return svg_for(_values(rows), lambda: _reach_chart(rows), label=label)
+
+
+def _values(rows) -> tuple:
+    """The rows as plain values: what a chart is drawn from, to remember it by."""
+    return tuple(dataclasses.astuple(r) for r in rows)
+
+
+def _reach_chart(rows: list[eg.ReachRow]) -> alt.LayerChart:
     data = pd.DataFrame(
         {
             "group": [r.label for r in rows],
@@ -241,18 +265,9 @@ def reach_chart_svg(rows: list[eg.ReachRow]) -> str:
         .mark_tick(color="#d5281b", thickness=3, size=22)
         .encode(x="target:Q")
     )
-    chart = alt.layer(bars, ticks).properties(
+    return alt.layer(bars, ticks).properties(
         width=380, height=max(60, 28 * len(rows)), title="People reached by group, with targets"
     )
-    label = (
-        "People reached by group, with targets shown as red marks. "
-        + "; ".join(
-            f"{r.label}: {r.reached}" + (f" (target {r.target})" if r.target is not None else "")
-            for r in rows
-        )
-        + "."
-    )
-    return chart_to_svg(chart, label=label)
 
 
 # --------------------------------------------------------------------------- dashboard
