@@ -241,3 +241,29 @@ def test_the_icb_board_groups_practices_under_their_pcn(client, world):
     client.force_login(world.lead)
     pcn_page = client.get(_url(world.pcn)).content.decode()
     assert 'scope="colgroup"' not in pcn_page and ": all sharing practices" not in pcn_page
+
+
+def test_patients_covered_counts_patients_not_appointments():
+    # The missed-appointment rate's denominator is appointments, usually more than the
+    # patients; "about N patients" on the board must come from an indicator of patients.
+    from gpequity.hna.indicators import default_indicators
+
+    defs = default_indicators()
+    assert {d.id: d.unit for d in defs}["dna_rate"] == "appointments"
+
+    def row(indicator, denominator, grouping="overall", suppressed=False):
+        return {
+            "indicator": indicator,
+            "grouping": grouping,
+            "denominator": denominator,
+            "suppressed": suppressed,
+        }
+
+    shown = [
+        row("dna_rate", 32275),
+        row("ethnicity_recorded", 9870),
+        row("ethnicity_recorded", 4000, grouping="imd_quintile"),
+        row("carer_register", None),
+    ]
+    assert board._patients(shown, defs) == 9870
+    assert board._patients([row("dna_rate", 32275)], defs) is None

@@ -336,17 +336,22 @@ def gaps_section(
         "gaps": gaps,
         "practices": len(latest),
         "as_of": sorted({r.as_of for r in latest}),
-        "patients": _patients(shown),
+        "patients": _patients(shown, defs),
     }
 
 
-def _patients(shown: Sequence[dict]) -> int | None:
+def _patients(shown: Sequence[dict], defs) -> int | None:
     """Patients the combined results cover (disclosure-controlled): the largest overall
-    denominator of a patient-level indicator."""
+    denominator of an indicator counted in patients (not one counted in appointments, such
+    as the missed-appointment rate, whose denominator is appointments)."""
+    in_patients = {d.id for d in defs if d.unit == "patients"}
     values = [
         r["denominator"]
         for r in shown
-        if r["grouping"] == "overall" and r["denominator"] is not None and not r["suppressed"]
+        if r["grouping"] == "overall"
+        and r["indicator"] in in_patients
+        and r["denominator"] is not None
+        and not r["suppressed"]
     ]
     return max(values) if values else None
 
