@@ -106,17 +106,16 @@ def benchmark(
     view: str,
     practices: list,
     runs: dict[int, Any],
-    rows: dict[int, list[dict[str, Any]]],
+    figures: dict[int, tuple[dict, dict]],
     *,
     not_sharing: int = 0,
 ) -> Benchmark:
     """Each practice with a run on ``definition`` and ``view``, disclosed, against the
-    network's pooled value with funnel limits. ``rows`` hold the exact rows of this indicator
-    per practice; they never leave this function undisclosed."""
+    network's pooled value with funnel limits. ``figures`` hold each practice's
+    ``practice_figures`` for this indicator; the exact ones never leave this function."""
     spec = VIEWS[view]
     key = (spec["grouping"], spec["group"])
     mean = definition.kind == "mean"
-    means = disclosure.DEFAULT_MEAN_INDICATORS | ({definition.id} if mean else set())
     entries: list[Entry] = []
     exact: dict[int, tuple[int, int]] = {}
     spread: dict[int, tuple[float, int, float | None]] = {}  # means: sum, n, sd
@@ -126,12 +125,7 @@ def benchmark(
         if run is None:
             without_run += 1
             continue
-        own = [r for r in rows.get(p.pk, []) if r["indicator"] == definition.id]
-        shown = {
-            (r["grouping"], r["group"]): r
-            for r in disclosure.apply_to_indicators(own, mean_indicators=means)
-        }
-        raw = {(r["grouping"], r["group"]): r for r in own}
+        shown, raw = figures.get(p.pk, ({}, {}))
         row = shown.get(key)
         if row is None:
             entries.append(Entry(p, run.as_of, "no_patients"))
@@ -186,6 +180,23 @@ def benchmark(
         not_sharing=not_sharing,
         without_run=without_run,
     )
+
+
+def practice_figures(definition: Indicator, rows: list[dict[str, Any]]) -> tuple[dict, dict]:
+    """One practice's rows of one indicator, by (grouping, group): disclosed, and exact.
+
+    This is the costly part of a benchmark (disclosure control over each practice's table)
+    and depends only on one finished run and one indicator, which never change, so callers
+    may keep it (``presenters.benchmark_context`` does, by run and indicator)."""
+    means = disclosure.DEFAULT_MEAN_INDICATORS | (
+        {definition.id} if definition.kind == "mean" else set()
+    )
+    own = [r for r in rows if r["indicator"] == definition.id]
+    shown = {
+        (r["grouping"], r["group"]): r
+        for r in disclosure.apply_to_indicators(own, mean_indicators=means)
+    }
+    return shown, {(r["grouping"], r["group"]): r for r in own}
 
 
 def _keep_exact(raw: dict, pk: int, mean: bool, exact: dict, spread: dict) -> None:

@@ -219,3 +219,14 @@ REPORT_BUILDS_PER_ORGANISATION = int(os.environ.get("GPEQUITY_REPORT_BUILDS_PER_
 REPORT_BUILD_LEASE_SECONDS = int(os.environ.get("GPEQUITY_REPORT_BUILD_LEASE_SECONDS", "300"))
 # Workbook and toolkit uploads nobody applied or cancelled are deleted after this many hours.
 IMPORT_KEEP_HOURS = float(os.environ.get("GPEQUITY_IMPORT_KEEP_HOURS", "24"))
+
+# Each process keeps what finished results always give (charts drawn, findings, a network's
+# combined and per-practice disclosed tables; all keyed by what they are made from). An
+# ICB's benchmark page keeps one entry per practice and indicator (about 15 KB each), so the
+# default of 300 entries would hold barely one indicator of 200 practices.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 3000},
+    }
+}
