@@ -56,7 +56,13 @@ def board_world(*, alder_months: int = 15) -> BoardWorld:
         "cedar": "Cedar Health Centre",
         "damson": "Damson Medical Centre",
     }
-    practices = {k: PracticeFactory(parent=pcn, name=v) for k, v in names.items()}
+    # Fixed ODS codes: the demo's monthly results are drawn from a generator seeded with the
+    # practice's code, so a code from the factory's sequence (which depends on what ran
+    # before in the process) gave different results, and a different largest gap, by order.
+    codes = {"alder": "B81001", "birch": "B81002", "cedar": "B81003", "damson": "B81004"}
+    practices = {
+        k: PracticeFactory(parent=pcn, name=v, ods_code=codes[k]) for k, v in names.items()
+    }
     leads = {k: member(p, Role.EQUITY_LEAD) for k, p in practices.items()}
     for key in ("alder", "birch"):
         services.sharing_update(
