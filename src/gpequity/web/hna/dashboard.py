@@ -6,7 +6,6 @@ built only for a user with a direct membership; oversight roles see nothing of i
 
 from __future__ import annotations
 
-from gpequity.findings import find
 from gpequity.web.orgs import access
 
 from . import presenters, selectors
@@ -20,6 +19,5 @@ def latest_findings(user, org) -> dict | None:
     run = selectors.latest_done(org)
     if run is None:
         return None
-    rows = selectors.indicator_rows(run)
-    findings = find(rows, definitions=presenters.definitions(run), pack=org.framework)
+    findings = presenters.run_findings(run)  # kept per run: a finished run never changes
     return {"org": org, "run": run, "findings": findings[:SHOWN], "count": len(findings)}
