@@ -504,7 +504,8 @@ def main() -> int:
             f"| {r['kind']} | {r['offered_rps'] or '-'} | {r['achieved_rps']} | {r['requests']} "
             f"| {r['errors']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} "
             f"| {r['server_cpu_ms_per_request']}, {r['client_cpu_ms_per_request']}, "
-            f"{r['machine_busy_ms_per_request']} | {r['load_average_before']} -> {r['load_average_after']} |"
+            f"{r['machine_busy_ms_per_request']} "
+            f"| {r['load_average_before']} -> {r['load_average_after']} |"
         )
     print(f"\nwrites: {writes}")
     print(f"first offered rate with p95 over 1 s: {crossing}")
