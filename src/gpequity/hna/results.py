@@ -383,13 +383,75 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+_FORMULA_START = frozenset("'=+-@\t\r")  # what ``csv_cell`` may guard (spreadsheets._ESCAPED)
+
+
+def _csv_fast(value: Any) -> Any:
+    """``csv_cell(_csv_cell(value))``, with the common types decided by their exact type (a
+    system run writes some two million cells; the general path was most of the writing)."""
+    kind = type(value)
+    if kind is str:
+        return csv_cell(value) if value[:1] in _FORMULA_START else value
+    if kind is int:
+        return str(value)
+    if kind is float and value == value and value not in (math.inf, -math.inf):
+        text = repr(value)
+        return csv_cell(text) if text[0] == "-" else text
+    if value is None:
+        return ""
+    return csv_cell(_csv_cell(value))
+
+
+_FLAT = (str, int, float, bool, type(None))
+
+
+def _json_fast(value: Any) -> Any:
+    """``_json_value`` with the common types decided by their exact type."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return None if value != value else value
+    value = _json_value(value)
+    if not isinstance(value, _FLAT):
+        raise _NotFlat
+    return value
+
+
+class _NotFlat(Exception):
+    """A cell holding a list or an object: the table is written the general way."""
+
+
+# Rows as json.dumps(records, indent=2) writes them, each row encoded by the C encoder (which
+# ``indent`` turns off): a row's items are separated by a comma, a newline and four spaces,
+# exactly the indented form of a flat object. Rows hold only numbers, text, true/false and
+# null (``_json_fast``), so no row has a nested list or object.
+_ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",\n    ", ": "))
+
+
+def _json_rows(records: list[dict[str, Any]]) -> str:
+    if not records:
+        return "[]"
+    encode = _ROW_ENCODER.encode
+    parts = []
+    for record in records:
+        if not record:
+            parts.append("  {}")
+            continue
+        parts.append("  {\n    " + encode(record)[1:-1] + "\n  }")
+    return "[\n" + ",\n".join(parts) + "\n]"
+
+
 def _write_table(folder: Path, name: str, rows: Sequence[Row], columns: Sequence[str]) -> None:
     with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([csv_cell(_csv_cell(r[c])) for c in columns] for r in rows)
-    records = [{c: _json_value(r[c]) for c in columns} for r in rows]
-    text = json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
+        writer.writerows([_csv_fast(r[c]) for c in columns] for r in rows)
+    try:
+        text = _json_rows([{c: _json_fast(r[c]) for c in columns} for r in rows])
+    except _NotFlat:
+        records = [{c: _json_value(r[c]) for c in columns} for r in rows]
+        text = json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
     (folder / f"{name}.json").write_text(text + "\n", encoding="utf-8")
 
 
