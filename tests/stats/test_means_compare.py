@@ -154,3 +154,13 @@ def test_a_mean_comparison_decided_by_the_t_bounds_is_the_full_one(
     rest_sq = (rest_sd * rest_sd * (rest - 1) if rest > 1 else 0.0) + rest_mean * rest_mean * rest
     args = (n, total, total_sq, n + rest, total + rest_total, total_sq + rest_sq, confidence)
     assert compare_mean_with_rest(*args) == _plain_mean_comparison(*args)
+
+
+@pytest.mark.parametrize("scale", [1e-105, 1e-140, 1e150])
+def test_welch_is_the_same_interval_at_any_scale_even_where_squares_underflow(scale):
+    # The Welch-Satterthwaite df does not change with the data's scale; at 1e-105 the
+    # variances' squares underflow to zero (a ZeroDivisionError before), at 1e150 overflow.
+    lo, hi = welch_difference(10, 20 * scale, 4 * scale, 15, 15 * scale, 6 * scale)
+    ref_lo, ref_hi = welch_difference(10, 20, 4, 15, 15, 6)
+    assert lo / scale == pytest.approx(ref_lo, rel=1e-9)
+    assert hi / scale == pytest.approx(ref_hi, rel=1e-9)

@@ -96,7 +96,15 @@ def welch_difference(
     se2 = v1 + v2
     if se2 == 0.0:
         return (diff, diff)
-    df = se2 * se2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
+    den = v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1)
+    if den > 0.0 and math.isfinite(den) and math.isfinite(se2 * se2):
+        df = se2 * se2 / den
+    else:
+        # Spreads so small (or large) that their squares under- or overflow: the df does
+        # not change with the scale, so work it from the variances relative to the larger.
+        big = max(v1, v2)
+        r1, r2 = v1 / big, v2 / big
+        df = (r1 + r2) ** 2 / (r1 * r1 / (n1 - 1) + r2 * r2 / (n2 - 1))
     q = t_quantile(1.0 - (1.0 - confidence) / 2.0, df)
     half = q * math.sqrt(se2)
     return (diff - half, diff + half)
