@@ -212,6 +212,7 @@ def benchmark_context(
     from gpequity.web.orgs import access
 
     from . import benchmarking, charts, selectors
+    from . import figures as stored_figures
 
     runs = selectors.latest_runs(net)
     defs = {d.id: d for d in definitions(runs)}
@@ -219,7 +220,9 @@ def benchmark_context(
     if d is None:
         return None
     sharing = net.sharing(access.HNA)
-    figures = _practice_figures(d, {p.pk: runs[p.pk] for p in sharing if p.pk in runs})
+    # Only the runs of practices that share with this user: sharing is decided here, at
+    # every view, so withdrawing it hides a practice at once.
+    figures = stored_figures.for_indicator(d, {p.pk: runs[p.pk] for p in sharing if p.pk in runs})
     bench = benchmarking.benchmark(
         d, view, sharing, runs, figures, not_sharing=len(net.practices) - len(sharing)
     )
@@ -248,24 +251,6 @@ def benchmark_context(
         ],
         "is_mean": d.kind == "mean",
     }
-
-
-def _practice_figures(definition, runs: dict[int, Any]) -> dict[int, tuple[dict, dict]]:
-    """Each practice's disclosed and exact figures of one indicator, kept in Django's cache
-    by run and indicator (a finished run never changes): an ICB of 200 practices otherwise
-    read some 8,000 rows and ran disclosure control 200 times at every view."""
-    from . import benchmarking, selectors
-
-    keys = {pk: f"network-figures:{run.pk}:{definition.id}" for pk, run in runs.items()}
-    found = cache.get_many(list(keys.values()))
-    figures = {pk: found[key] for pk, key in keys.items() if key in found}
-    missing = {pk: run for pk, run in runs.items() if pk not in figures}
-    if missing:
-        rows = selectors.run_rows(missing, definition.id)
-        made = {pk: benchmarking.practice_figures(definition, rows.get(pk, [])) for pk in missing}
-        cache.set_many({keys[pk]: value for pk, value in made.items()}, timeout=None)
-        figures.update(made)
-    return figures
 
 
 def _network_value(bench) -> dict[str, Any]:
