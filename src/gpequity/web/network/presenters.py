@@ -58,7 +58,6 @@ def dashboard(net, *, today) -> dict[str, Any]:
 
     from gpequity.catalogue import load_pack
     from gpequity.engagement import BANDS
-    from gpequity.web.assessment.selectors import Position
     from gpequity.web.orgs import access
 
     from . import selectors
@@ -74,23 +73,13 @@ def dashboard(net, *, today) -> dict[str, Any]:
     for p in net.practices:
         row: dict[str, Any] = {"org": p, "pcn": p.parent.name if p.parent else ""}
         if net.shares(p, access.PROGRESS):
-            pos = Position(pack=load_pack(p.framework), statuses=statuses[p.pk])
-            by_theme = {r.key: r for r in pos.by_theme}
-            row["progress"] = {
-                "reached": pos.reached_tier,
-                "next": pos.next_tier,
-                "left": len(pos.left_in(pos.next_tier.key)) if pos.next_tier else 0,
-                "done": pos.overall.done,
-                "total": pos.overall.total,
-                "percent": pos.overall.percent,
-                "themes": [
-                    {
-                        "name": t["name"],
-                        "percent": by_theme[t["key"]].percent if t["key"] in by_theme else None,
-                    }
-                    for t in themes
-                ],
-            }
+            progress = practice_progress(_PackIndex.of(p.framework), statuses[p.pk])
+            progress["themes"] = [
+                {"name": t["name"], "percent": progress["theme_percent"].get(t["key"])}
+                for t in themes
+            ]
+            progress["theme_cells"] = _theme_cells(progress["themes"])
+            row["progress"] = progress
             row["overdue"] = due[p.pk]["overdue"]
             row["soon"] = due[p.pk]["soon"]
             row["overdue_shown"] = due[p.pk]["overdue"][:TITLES_SHOWN]
@@ -111,6 +100,81 @@ def dashboard(net, *, today) -> dict[str, Any]:
         "overdue_total": sum(len(r.get("overdue", [])) for r in rows),
         "soon_total": sum(len(r.get("soon", [])) for r in rows),
     }
+
+
+class _PackIndex:
+    """A framework pack's actions by tier and by theme, worked out once per pack so the
+    dashboard counts each practice's statuses in one pass (an ICB's 200 practices through
+    ``assessment.selectors.Position`` took 48,000 status lookups per view)."""
+
+    _made: dict[str, _PackIndex] = {}
+
+    def __init__(self, pack) -> None:
+        self.pack = pack
+        self.actions = [a.key for a in pack.actions]
+        self.tiers = [(t, [a.key for a in pack.actions_in(tier=t.key)]) for t in pack.tiers]
+        self.themes = [(t.key, [a.key for a in pack.actions_in(theme=t.key)]) for t in pack.themes]
+
+    @classmethod
+    def of(cls, framework: str) -> _PackIndex:
+        from gpequity.catalogue import load_pack
+
+        pack = load_pack(framework)
+        made = cls._made.get(framework)
+        if made is None or made.pack is not pack:
+            made = cls(pack)
+            cls._made[framework] = made
+        return made
+
+
+def _percent(done: int, total: int) -> int:
+    """As ``assessment.selectors.ProgressRow.percent``: whole per cent, rounded down."""
+    return (100 * done) // total if total else 0
+
+
+def practice_progress(index: _PackIndex, statuses: dict[str, str]) -> dict[str, Any]:
+    """What the dashboard shows of one practice's progress, the same as
+    ``assessment.selectors.Position`` gives (tier reached, next tier and what is left in it,
+    actions done, each theme's per cent done), from its ``{action_key: status}``."""
+    from gpequity.web.assessment.models import DONE
+
+    done = {k for k, v in statuses.items() if v in DONE}
+    reached = following = None
+    left = 0
+    for tier, keys in index.tiers:
+        missing = sum(1 for k in keys if k not in done)
+        if missing:
+            following, left = tier, missing
+            break
+        reached = tier
+    n_done = sum(1 for k in index.actions if k in done)
+    return {
+        "reached": reached,
+        "next": following,
+        "left": left,
+        "done": n_done,
+        "total": len(index.actions),
+        "percent": _percent(n_done, len(index.actions)),
+        "theme_percent": {
+            key: _percent(sum(1 for k in keys if k in done), len(keys))
+            for key, keys in index.themes
+        },
+    }
+
+
+def _theme_cells(themes: list[dict[str, Any]]) -> str:
+    """One practice's cells of the theme grid, written once here rather than by the template
+    200 x 19 times (they hold only numbers and fixed words)."""
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(
+        "".join(
+            '<td class="nhsuk-table__cell">'
+            + ("Not in framework" if t["percent"] is None else f"{int(t['percent'])}%")
+            + "</td>"
+            for t in themes
+        )
+    )
 
 
 def _pcn_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
