@@ -459,23 +459,35 @@ def needs_context(net) -> dict[str, Any]:
 
 
 def _needs_tables(runs, defs, practices) -> list[list[dict]]:
-    """The exact rows the combined table needs (one query), one table per practice."""
+    """The exact rows the combined table needs (one query), one table per practice. Rows
+    are told apart by the practice's id rather than the run's (a practice has one latest
+    run here), which spares making 26,000 UUIDs for an ICB of 200 practices."""
     from gpequity.web.hna.models import IndicatorResult
 
     if not practices:
         return []
-    by_run = {r.pk: org_id for org_id, r in runs.items()}
     per: dict[int, list[dict]] = {pk: [] for pk in runs}
     kinds = {d.id: d.kind for d in defs}
-    for r in (
-        IndicatorResult.objects.filter(run_id__in=by_run, grouping__in=NEEDS_GROUPINGS)
+    for org_id, indicator, grouping, group, numerator, denominator in (
+        IndicatorResult.objects.filter(
+            run_id__in=[r.pk for r in runs.values()], grouping__in=NEEDS_GROUPINGS
+        )
         .order_by("run_id", "position")
-        .values("run_id", "indicator", "grouping", "group", "numerator", "denominator")
+        .values_list(
+            "run__organisation_id", "indicator", "grouping", "group", "numerator", "denominator"
+        )
     ):
-        org_id = by_run[r.pop("run_id")]
-        if kinds.get(r["indicator"], "proportion") != "mean":
-            r["numerator"] = int(r["numerator"])
-        per[org_id].append(r)
+        if kinds.get(indicator, "proportion") != "mean":
+            numerator = int(numerator)
+        per[org_id].append(
+            {
+                "indicator": indicator,
+                "grouping": grouping,
+                "group": group,
+                "numerator": numerator,
+                "denominator": denominator,
+            }
+        )
     return [per[p.pk] for p in practices]
 
 
