@@ -77,8 +77,9 @@ def _cached(key: str, draw, org=None) -> str:
     if svg is None:
         svg = draw()
         if org is not None:
-            RenderedChart.objects.get_or_create(
-                key=stored, defaults={"organisation": org, "svg": svg}
+            # Another process may have kept the same drawing a moment ago: either will do.
+            RenderedChart.objects.bulk_create(
+                [RenderedChart(key=stored, organisation=org, svg=svg)], ignore_conflicts=True
             )
     _CACHE[key] = svg
     if len(_CACHE) > _CACHE_SIZE:
