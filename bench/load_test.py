@@ -78,6 +78,11 @@ for i in range(int(sys.argv[2])):
     user = User.objects.create_user(username=f"bench{i:02d}", password=sys.argv[3])
     org_services.membership_set(user=user, organisation=practice, role=Role.EQUITY_LEAD)
 items = list(PlanItem.objects.filter(organisation=practice).values_list("pk", flat=True))
+# A database in service has its statistics; a freshly loaded one is analysed first, so the
+# planner's first guesses and autovacuum's catching up do not land inside a measured step.
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 print(json.dumps({"items": items}))
 """
 
@@ -270,6 +275,50 @@ def closed_loop(people, items, seconds: float, seed: int) -> Run:
     return run
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(pgid: int) -> float:
+    """CPU seconds used so far by gunicorn (the master and its workers: one process group)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _TICK
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent not idle (every process, the database too)."""
+    parts = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(parts[:7]) - parts[3] - parts[4]) / _TICK  # less idle, iowait and steal
+
+
+class CpuMeter:
+    """CPU per request of one step: this client, the server, and the whole machine."""
+
+    def __init__(self, pgid: int):
+        self.pgid = pgid
+        self.client, self.server, self.machine = (
+            time.process_time(),
+            server_cpu(pgid),
+            machine_busy(),
+        )
+
+    def per_request(self, requests: int) -> dict:
+        n = max(requests, 1)
+        return {
+            "client_cpu_ms_per_request": round(1000 * (time.process_time() - self.client) / n, 1),
+            "server_cpu_ms_per_request": round(1000 * (server_cpu(self.pgid) - self.server) / n, 1),
+            "machine_busy_ms_per_request": round(1000 * (machine_busy() - self.machine) / n, 1),
+        }
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -305,6 +354,10 @@ def main() -> int:
     parser.add_argument("--rates", default="25,50,75,100")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--closed-seconds", type=float, default=20)
+    # Every worker meets each page's first view (imports, templates, caches) before the clock
+    # runs; the warm-up is recorded as its own row and never counted against the targets.
+    parser.add_argument("--warm-seconds", type=float, default=20)
+    parser.add_argument("--warm-rate", type=float, default=10)
     parser.add_argument("--label", default="")
     args = parser.parse_args()
     # A stopped run must stop its gunicorn too (the finally below).
@@ -388,19 +441,21 @@ def main() -> int:
         print(f"{len(people)} people signed in (load average {load_average()})", flush=True)
         saved: list[str] = []
         sent = 0
-        for n, rate in enumerate(float(r) for r in args.rates.split(",")):
-            before = load_average()
-            run = open_loop(people, items, rate, args.seconds, seed=1000 * n)
-            row = summary("open", rate, run)
-            row["load_average_before"] = before
-            results.append(row)
-            saved += run.writes_saved
-            sent += run.writes_sent
-            print(json.dumps(row), flush=True)
+        steps = [("warm-up", args.warm_rate, args.warm_seconds, 7)] if args.warm_seconds else []
+        steps += [
+            ("open", float(r), args.seconds, 1000 * n) for n, r in enumerate(args.rates.split(","))
+        ]
         if args.closed_seconds:
+            steps.append(("closed", None, args.closed_seconds, 99))
+        for kind, rate, seconds, seed in steps:
             before = load_average()
-            run = closed_loop(people, items, args.closed_seconds, seed=99)
-            row = summary("closed", None, run)
+            meter = CpuMeter(server.pid)
+            if kind == "closed":
+                run = closed_loop(people, items, seconds, seed=seed)
+            else:
+                run = open_loop(people, items, rate, seconds, seed=seed)
+            row = summary(kind, rate, run)
+            row.update(meter.per_request(len(run.times)))
             row["load_average_before"] = before
             results.append(row)
             saved += run.writes_saved
@@ -446,13 +501,15 @@ def main() -> int:
     print()
     print(
         "| step | offered/s | achieved/s | requests | errors | p50 ms | p95 ms | p99 ms "
-        "| load avg |"
+        "| CPU ms/request: server, client, machine | load avg |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
     for r in results:
         print(
             f"| {r['kind']} | {r['offered_rps'] or '-'} | {r['achieved_rps']} | {r['requests']} "
             f"| {r['errors']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} "
+            f"| {r['server_cpu_ms_per_request']}, {r['client_cpu_ms_per_request']}, "
+            f"{r['machine_busy_ms_per_request']} "
             f"| {r['load_average_before']} -> {r['load_average_after']} |"
         )
     print(f"\nwrites: {writes}")

@@ -6,10 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import reverse
-
 from gpequity.catalogue import Action, Pack
 from gpequity.web.audit.models import AuditEvent
+from gpequity.web.core.nav import cached_reverse
 from gpequity.web.orgs import access
 from gpequity.web.orgs.models import Organisation, OrgKind
 
@@ -42,7 +41,7 @@ def status_tag(status: str) -> dict[str, str]:
 
 
 def action_url(org: Organisation, key: str) -> str:
-    return reverse("assessment:action", args=[org.ods_code, key])
+    return cached_reverse("assessment:action", (org.ods_code, key))
 
 
 @dataclass(frozen=True)

@@ -283,9 +283,8 @@ def dashboard(org, *, start: dt.date, end: dt.date, on: dt.date, weeks: int = eg
     totals = eg.totals(facts)
     loop = eg.loop_closure(insight_facts, on=on, weeks=weeks)
     reach_rows = eg.reach(reach_facts)
-    focus = eg.focus_reach(
-        reach_facts, criteria=selectors.focus_criteria(org), activity_ids=[f.id for f in facts]
-    )
+    criteria = selectors.focus_criteria(org)
+    focus = eg.focus_reach(reach_facts, criteria=criteria, activity_ids=[f.id for f in facts])
     quarters = list(dict.fromkeys(r.quarter for r in bands))
     band_table = [
         {
@@ -319,7 +318,7 @@ def dashboard(org, *, start: dt.date, end: dt.date, on: dt.date, weeks: int = eg
         ],
         "reach_chart": reach_chart_svg(reach_rows),
         "focus": focus,
-        "has_focus": selectors.focus_criteria(org) is not None,
+        "has_focus": criteria is not None,
         "overdue": [insight_row(i, on) for i in selectors.overdue_insights(org, on)],
         "bands": eg.BANDS,
         "levels": eg.LEVELS,

@@ -68,8 +68,12 @@ def indicator(plan: EvaluationPlan, indicator_id: int) -> EvaluationIndicator | 
 
 
 def focus_criteria(org: Organisation):
-    latest = FocusGroupVersion.objects.filter(organisation=org).order_by("-version").first()
-    return latest.criteria if latest else None
+    return (
+        FocusGroupVersion.objects.filter(organisation=org)
+        .order_by("-version")
+        .values_list("criteria", flat=True)
+        .first()
+    )
 
 
 def in_period(qs: QuerySet[Activity], start: dt.date | None, end: dt.date | None):

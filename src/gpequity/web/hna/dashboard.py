@@ -6,7 +6,6 @@ built only for a user with a direct membership; oversight roles see nothing of i
 
 from __future__ import annotations
 
-from gpequity.findings import find
 from gpequity.web.orgs import access
 
 from . import presenters, selectors
@@ -17,9 +16,8 @@ SHOWN = 3
 def latest_findings(user, org) -> dict | None:
     if org.kind != "practice" or not access.can_direct(user, org, access.VIEW):
         return None
-    run = selectors.latest_done(org)
+    run = selectors.latest_done(org, light=True)
     if run is None:
         return None
-    rows = selectors.indicator_rows(run)
-    findings = find(rows, definitions=presenters.definitions(run), pack=org.framework)
+    findings = presenters.run_findings(run)  # kept per run: a finished run never changes
     return {"org": org, "run": run, "findings": findings[:SHOWN], "count": len(findings)}

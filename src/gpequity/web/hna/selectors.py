@@ -46,10 +46,16 @@ def done_runs(organisation: Organisation) -> QuerySet[Run]:
     return runs(organisation).filter(status=RunStatus.DONE).order_by("as_of", "created_at")
 
 
-def latest_done(organisation: Organisation) -> Run | None:
-    return (
-        runs(organisation).filter(status=RunStatus.DONE).order_by("-as_of", "-created_at").first()
-    )
+_HEAVY = ("definitions", "run_info", "validation", "droppable_rows", "notes", "warnings")
+
+
+def latest_done(organisation: Organisation, *, light: bool = False) -> Run | None:
+    """The newest finished run; ``light`` leaves its large JSON fields unread until used
+    (the dashboard needs only its id and date: the definitions alone are ~100 KB of JSON)."""
+    qs = runs(organisation).filter(status=RunStatus.DONE)
+    if light:
+        qs = qs.defer(*_HEAVY)
+    return qs.order_by("-as_of", "-created_at").first()
 
 
 def _kinds(run: Run) -> dict[str, str]:

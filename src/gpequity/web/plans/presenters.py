@@ -7,11 +7,8 @@ import statistics
 from decimal import Decimal
 from typing import Any
 
-import altair as alt
-import pandas as pd
-
 from gpequity.catalogue import vocab
-from gpequity.web.charts import svg_for
+from gpequity.spc import svg as spc_svg
 
 from .models import OPEN_STATUSES, Measurement, PlanItem, Status
 
@@ -83,10 +80,9 @@ def run_chart_svg(item: PlanItem, measurements: list[Measurement]) -> str:
         return ""
     title = measure_label(item) or ""
     unit = f" ({item.unit})" if item.unit else ""
-    points = tuple((m.measured_on.isoformat(), float(m.value)) for m in measurements)
     baseline = None if item.baseline is None else float(item.baseline)
     target = None if item.target is None else float(item.target)
-    median = statistics.median(value for _, value in points)
+    median = statistics.median(float(m.value) for m in measurements)
     parts = [f"median {number(Decimal(str(median)))}"]
     if item.baseline is not None:
         parts.append(f"baseline {number(item.baseline)}")
@@ -97,40 +93,19 @@ def run_chart_svg(item: PlanItem, measurements: list[Measurement]) -> str:
         f"measurements from {measurements[0].measured_on:%d %b %Y} to "
         f"{measurements[-1].measured_on:%d %b %Y}; " + ", ".join(parts) + "."
     )
-    inputs = (title, unit, points, baseline, target)
-    return svg_for(inputs, lambda: _run_chart(*inputs), label=label)
-
-
-def _run_chart(title, unit, points, baseline, target) -> alt.LayerChart:
-    data = pd.DataFrame(
-        {"date": [day for day, _ in points], "value": [value for _, value in points]}
-    )
-    median = statistics.median(data["value"])
-    y = alt.Y(
-        "value:Q",
-        title=f"{title or 'Value'}{unit}",
-        scale=alt.Scale(zero=False, nice=True),
-    )
-    layers = [
-        alt.Chart(data)
-        .mark_line(point=alt.OverlayMarkDef(size=60, filled=True), color="#005eb8")
-        .encode(x=alt.X("date:T", title="Date measured"), y=y),
-    ]
-    refs = [("Median", median, "#4c6272", [2, 2])]
-    if baseline is not None:
-        refs.append(("Baseline", baseline, "#330072", [6, 3]))
-    if target is not None:
-        refs.append(("Target", target, "#007f3b", [8, 4]))
-    for name, value, colour, dash in refs:
-        rule = pd.DataFrame({"y": [value], "label": [f"{name} {number(Decimal(str(value)))}"]})
-        base = alt.Chart(rule)
-        layers.append(base.mark_rule(color=colour, strokeDash=dash, size=2).encode(y="y:Q"))
-        layers.append(
-            base.mark_text(align="right", dx=-4, dy=-6, color=colour, fontSize=12).encode(
-                y="y:Q", x=alt.value(520), text="label:N"
-            )
+    refs = [spc_svg.Reference(f"Median {number(Decimal(str(median)))}", median, "#4c6272", "2 2")]
+    if item.baseline is not None:
+        refs.append(
+            spc_svg.Reference(f"Baseline {number(item.baseline)}", baseline, "#330072", "6 3")
         )
-    return alt.layer(*layers).properties(width=520, height=260)
+    if item.target is not None:
+        refs.append(spc_svg.Reference(f"Target {number(item.target)}", target, "#007f3b", "8 4"))
+    return spc_svg.run_chart(
+        [(m.measured_on, float(m.value)) for m in measurements],
+        label=label,
+        y_title=f"{title or 'Value'}{unit}",
+        references=refs,
+    )
 
 
 def item_api(item: PlanItem, on: dt.date) -> dict[str, Any]:
