@@ -197,3 +197,23 @@ def test_a_drawn_chart_is_kept_for_every_server_process(world):
     page = client.get(url).content.decode()
     assert "Practices ranked (kept)" not in page and "Hill Surgery" not in page
     assert RenderedChart.objects.filter(key__startswith="network-benchmark:").count() == 4
+
+
+def test_a_long_name_is_cut_on_the_ranked_charts_axis_and_whole_elsewhere(world):
+    from gpequity.web.network import charts
+
+    long = "The Riverside Medical Practice at Old Market Street Health Centre"
+    hill = world["Hill Surgery"]
+    hill.name = long
+    hill.save()
+    charts._CACHE.clear()
+    client = Client()
+    client.force_login(world["network_lead"])
+    page = client.get(
+        f"/orgs/{world['pcn'].ods_code}/network/benchmarks/ethnicity_recorded/"
+    ).content.decode()
+    ranked = page.split('id="ranked"')[1].split("</figure>")[0]
+    drawn = ranked.split("</title>", 1)[1]  # the drawing, less its spoken label
+    assert long[: charts.NAME_CHARS - 1] + "\u2026" in drawn and long not in drawn
+    assert long in ranked.split("</title>", 1)[0]  # the label says it whole
+    assert long in page.split('id="benchmark-table"')[1]  # and the table

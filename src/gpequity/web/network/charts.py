@@ -25,7 +25,8 @@ _CACHE: OrderedDict[str, str] = OrderedDict()
 _CACHE_SIZE = 256
 # Part of every chart's key: change it when the drawing changes, so that charts kept in the
 # database are drawn again rather than shown as they were drawn before.
-DRAWING = "2"
+DRAWING = "3"
+NAME_CHARS = 36  # a practice's name on the ranked chart's axis is cut after this many
 
 
 def _key(kind: str, bench, title: str) -> str:
@@ -202,13 +203,21 @@ def _ranked(bench, title: str) -> str:
     unit = " (%)" if kind == "proportion" else ""
     # Each practice's name is measured by vl-convert for every check Vega makes (about 2 ms
     # a name), which made an ICB's ranked chart of 200 practices a second to draw: no label
-    # can overlap another on a band 24 pixels high, so that check is off, and names are
-    # not cut to a width (that measured each again), so they show in full.
+    # can overlap another on a band 24 pixels high, so that check is off, and a long name is
+    # cut by its length in characters (about the 200 pixels Vega cut it to) rather than by
+    # measuring it again. The full names are in the chart's label and the table.
     y = alt.Y(
         "practice:N",
         sort=order,
         title=None,
-        axis=alt.Axis(labelLimit=0, labelOverlap=False),
+        axis=alt.Axis(
+            labelLimit=0,
+            labelOverlap=False,
+            labelExpr=(
+                f"length(datum.label) > {NAME_CHARS} ? "
+                f"substring(datum.label, 0, {NAME_CHARS - 1}) + '\u2026' : datum.label"
+            ),
+        ),
     )
     base = alt.Chart(data)
     layers = [
