@@ -6,6 +6,7 @@ refused with nothing stored."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 from datetime import date
 from pathlib import Path
@@ -118,6 +119,23 @@ def test_a_system_run_is_stored_per_practice_with_the_files_figures(system_extra
     assert sum(overall.values()) == int(system["denominator"])
     created = AuditEvent.objects.filter(entity="hna_run", verb="created")
     assert created.count() == 3
+
+    # What benchmarking shows of each practice's run was disclosed as it was stored, the
+    # same as disclosure control applied to the stored rows afresh.
+    from gpequity.hna.indicators import Indicator
+    from gpequity.web.network import figures
+    from gpequity.web.network.benchmarking import practice_figures
+    from gpequity.web.network.models import DisclosedFigures
+
+    for run in runs.values():
+        kept = dict(DisclosedFigures.objects.filter(run=run).values_list("indicator", "figures"))
+        assert sorted(kept) == sorted(d["id"] for d in run.definitions)
+        rows = selectors.indicator_rows(run)
+        for d in run.definitions:
+            definition = Indicator.model_validate(d)
+            fresh = figures.to_stored(practice_figures(definition, rows))
+            # (as JSON with sorted keys: PostgreSQL keeps an object's keys in its own order)
+            assert json.dumps(kept[d["id"]], sort_keys=True) == json.dumps(fresh, sort_keys=True)
     assert AuditEvent.objects.filter(entity="hna_system_run", organisation_id=icb.pk).count() == 1
 
 

@@ -8,10 +8,14 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from gpequity.catalogue import all_packs, load_pack
 from gpequity.web.assessment import services as assessment
+from gpequity.web.assessment.selectors import Position
 from gpequity.web.engagement import services as engagement
-from gpequity.web.network import services
+from gpequity.web.network import presenters, services
 from gpequity.web.plans import services as plans
 from tests.factories import ICBFactory, PCNFactory, PracticeFactory, member
 
@@ -133,3 +137,37 @@ def test_the_dashboard_needs_the_same_queries_for_more_practices(network):
     with CaptureQueriesContext(connection) as more:
         assert c.get(url).status_code == 200
     assert len(more) == len(few) <= 20
+
+
+PACKS = {p.id: p for p in all_packs()}
+STATUSES = ("not_started", "planned", "in_progress", "in_place", "embedded")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_the_dashboards_progress_is_what_the_assessment_gives(data):
+    """The dashboard counts a practice's statuses in one pass; it must say what the
+    assessment pages' Position says, for any pack and any statuses."""
+    pack_id = data.draw(st.sampled_from(sorted(PACKS)))
+    pack = PACKS[pack_id]
+    statuses = data.draw(
+        st.dictionaries(
+            st.sampled_from([a.key for a in pack.actions] + ["not-an-action"]),
+            st.sampled_from(STATUSES),
+        )
+    )
+    # Tiers build up: put every action of the first few tiers in place, so tiers are reached.
+    for tier in pack.tiers[: data.draw(st.integers(0, len(pack.tiers)))]:
+        for a in pack.actions_in(tier=tier.key):
+            statuses[a.key] = data.draw(st.sampled_from(("in_place", "embedded")))
+    mine = presenters.practice_progress(presenters._PackIndex.of(pack_id), statuses)
+    pos = Position(pack=load_pack(pack_id), statuses=statuses)
+    assert mine["reached"] == pos.reached_tier
+    assert mine["next"] == pos.next_tier
+    assert mine["left"] == (len(pos.left_in(pos.next_tier.key)) if pos.next_tier else 0)
+    assert (mine["done"], mine["total"], mine["percent"]) == (
+        pos.overall.done,
+        pos.overall.total,
+        pos.overall.percent,
+    )
+    assert mine["theme_percent"] == {r.key: r.percent for r in pos.by_theme}

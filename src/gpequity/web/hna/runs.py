@@ -303,3 +303,6 @@ def _store(run: Run, attempt: int, result: Any) -> None:
         locked.droppable_rows = None
         locked.finished_at = locked.heartbeat_at = timezone.now()
         locked.save()
+        from gpequity.web.network.figures import store_for_runs
+
+        store_for_runs([locked])  # what benchmarking shows of it, disclosed once now

@@ -184,6 +184,10 @@ def system_run_store(
             runs.append(run)
             if progress is not None:
                 progress(n, len(codes))
+        # What benchmarking shows of each run, disclosed once now rather than at views.
+        from gpequity.web.network.figures import store_for_runs
+
+        store_for_runs(runs)
         audit_record(
             actor=actor,
             organisation=organisation,

@@ -1,8 +1,10 @@
 """The funnel plot and the ranked chart of one indicator (Vega-Altair, SVG on the server).
 
 Only disclosed figures are drawn: rounded denominators and values of rows that are not
-suppressed. Rendered SVGs are kept in a small in-process cache keyed by the chart's spec, so
-a page drawn again with the same figures does not convert again.
+suppressed. A drawn SVG is kept by what it is drawn from (the disclosed points, the network's
+value, the words): in a small in-process cache, and in the HNA area's chart store
+(``RenderedChart``) so that every server process and restart shares it; an ICB's ranked
+chart of 200 practices takes vl-convert half a second or more to draw.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from gpequity.web.hna.words import format_value
 BLUE, GREY, DARK, RED = "#005eb8", "#4c6272", "#212b32", "#d5281b"
 _CACHE: OrderedDict[str, str] = OrderedDict()
 _CACHE_SIZE = 256
+# Part of every chart's key: change it when the drawing changes, so that charts kept in the
+# database are drawn again rather than shown as they were drawn before.
+DRAWING = "3"
+NAME_CHARS = 36  # a practice's name on the ranked chart's axis is cut after this many
 
 
 def _key(kind: str, bench, title: str) -> str:
@@ -33,43 +39,70 @@ def _key(kind: str, bench, title: str) -> str:
             e.lower,
             e.upper,
             getattr(e.position, "words", ""),
+            getattr(e.position, "level", None),
         )
         for e in bench.shown
     ]
     data = json.dumps(
-        [kind, title, bench.definition.id, bench.target, getattr(bench, "sd", None), points],
+        [
+            DRAWING,
+            kind,
+            title,
+            bench.definition.id,
+            bench.definition.title,
+            bench.definition.kind,
+            bench.target,
+            getattr(bench, "sd", None),
+            points,
+        ],
         default=str,
     )
     return hashlib.sha256(data.encode()).hexdigest()
 
 
-def _cached(key: str, draw) -> str:
-    """The SVG for ``key``, drawn (building and converting the chart) only once."""
+def _cached(key: str, draw, org=None) -> str:
+    """The SVG for ``key``, drawn (building and converting the chart) only once: kept in
+    this process, and in the database (under ``org``, the network) for every process.
+
+    The key holds everything drawn, so a chart found by it shows exactly what this page
+    would draw: only the disclosed figures of the practices that share with this viewer."""
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    svg = draw()
+    from gpequity.web.hna.models import RenderedChart
+
+    stored = f"network-benchmark:{key}"
+    svg = None
+    if org is not None:
+        svg = RenderedChart.objects.filter(key=stored).values_list("svg", flat=True).first()
+    if svg is None:
+        svg = draw()
+        if org is not None:
+            # Another process may have kept the same drawing a moment ago: either will do.
+            RenderedChart.objects.bulk_create(
+                [RenderedChart(key=stored, organisation=org, svg=svg)], ignore_conflicts=True
+            )
     _CACHE[key] = svg
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return svg
 
 
-def funnel_svg(bench, title: str) -> str:
+def funnel_svg(bench, title: str, org=None) -> str:
     """Value against denominator, with the network's value and 95% / 99.8% limits (for a
     mean, limits from the spread of patients' scores within practices)."""
     if bench.target is None or not bench.shown:
         return ""
     if bench.definition.kind == "mean" and bench.sd is None:
         return ""
-    return _cached(_key("funnel", bench, title), lambda: _funnel(bench, title))
+    return _cached(_key("funnel", bench, title), lambda: _funnel(bench, title), org)
 
 
-def ranked_svg(bench, title: str) -> str:
+def ranked_svg(bench, title: str, org=None) -> str:
     """Each practice's value with its 95% interval, highest first, against the network."""
     if not any(e.lower is not None and e.upper is not None for e in bench.shown):
         return ""
-    return _cached(_key("ranked", bench, title), lambda: _ranked(bench, title))
+    return _cached(_key("ranked", bench, title), lambda: _ranked(bench, title), org)
 
 
 def _pct(v: float) -> float:
@@ -168,7 +201,24 @@ def _ranked(bench, title: str) -> str:
     )
     order = list(data["practice"])
     unit = " (%)" if kind == "proportion" else ""
-    y = alt.Y("practice:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
+    # Each practice's name is measured by vl-convert for every check Vega makes (about 2 ms
+    # a name), which made an ICB's ranked chart of 200 practices a second to draw: no label
+    # can overlap another on a band 24 pixels high, so that check is off, and a long name is
+    # cut by its length in characters (about the 200 pixels Vega cut it to) rather than by
+    # measuring it again. The full names are in the chart's label and the table.
+    y = alt.Y(
+        "practice:N",
+        sort=order,
+        title=None,
+        axis=alt.Axis(
+            labelLimit=0,
+            labelOverlap=False,
+            labelExpr=(
+                f"length(datum.label) > {NAME_CHARS} ? "
+                f"substring(datum.label, 0, {NAME_CHARS - 1}) + '\u2026' : datum.label"
+            ),
+        ),
+    )
     base = alt.Chart(data)
     layers = [
         base.mark_rule(color=GREY, size=2).encode(

@@ -146,6 +146,9 @@ def store_practice_run(*, practice, lead, as_of: dt.date, rows, definitions, foc
         ],
         batch_size=1000,
     )
+    from .figures import store_for_runs
+
+    store_for_runs([run])  # as a run stored by the HNA keeps them
     return run
 
 

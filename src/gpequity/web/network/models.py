@@ -49,3 +49,26 @@ class SharingSettings(models.Model):
 
     def as_dict(self) -> dict[str, bool]:
         return {f: getattr(self, f) for f in FIELDS}
+
+
+class DisclosedFigures(models.Model):
+    """What benchmarking needs of one finished run's indicator (``network.figures``): the
+    rows it may show, after disclosure control, and the exact counts its statistics use
+    (never shown). Derived from the run's stored rows, which never change once it finished;
+    deleted with the run."""
+
+    run = models.ForeignKey("hna.Run", on_delete=models.CASCADE, related_name="+")
+    indicator = models.CharField(max_length=64)
+    mean = models.BooleanField()  # disclosed as a mean (its numerator withheld)
+    figures = models.JSONField()
+
+    class Meta:
+        verbose_name_plural = "disclosed figures"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "indicator", "mean"], name="network_figures_once_per_run"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Disclosed figures of {self.indicator} in run {self.run_id}"

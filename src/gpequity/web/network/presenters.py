@@ -58,7 +58,6 @@ def dashboard(net, *, today) -> dict[str, Any]:
 
     from gpequity.catalogue import load_pack
     from gpequity.engagement import BANDS
-    from gpequity.web.assessment.selectors import Position
     from gpequity.web.orgs import access
 
     from . import selectors
@@ -74,23 +73,13 @@ def dashboard(net, *, today) -> dict[str, Any]:
     for p in net.practices:
         row: dict[str, Any] = {"org": p, "pcn": p.parent.name if p.parent else ""}
         if net.shares(p, access.PROGRESS):
-            pos = Position(pack=load_pack(p.framework), statuses=statuses[p.pk])
-            by_theme = {r.key: r for r in pos.by_theme}
-            row["progress"] = {
-                "reached": pos.reached_tier,
-                "next": pos.next_tier,
-                "left": len(pos.left_in(pos.next_tier.key)) if pos.next_tier else 0,
-                "done": pos.overall.done,
-                "total": pos.overall.total,
-                "percent": pos.overall.percent,
-                "themes": [
-                    {
-                        "name": t["name"],
-                        "percent": by_theme[t["key"]].percent if t["key"] in by_theme else None,
-                    }
-                    for t in themes
-                ],
-            }
+            progress = practice_progress(_PackIndex.of(p.framework), statuses[p.pk])
+            progress["themes"] = [
+                {"name": t["name"], "percent": progress["theme_percent"].get(t["key"])}
+                for t in themes
+            ]
+            progress["theme_cells"] = _theme_cells(progress["themes"])
+            row["progress"] = progress
             row["overdue"] = due[p.pk]["overdue"]
             row["soon"] = due[p.pk]["soon"]
             row["overdue_shown"] = due[p.pk]["overdue"][:TITLES_SHOWN]
@@ -111,6 +100,81 @@ def dashboard(net, *, today) -> dict[str, Any]:
         "overdue_total": sum(len(r.get("overdue", [])) for r in rows),
         "soon_total": sum(len(r.get("soon", [])) for r in rows),
     }
+
+
+class _PackIndex:
+    """A framework pack's actions by tier and by theme, worked out once per pack so the
+    dashboard counts each practice's statuses in one pass (an ICB's 200 practices through
+    ``assessment.selectors.Position`` took 48,000 status lookups per view)."""
+
+    _made: dict[str, _PackIndex] = {}
+
+    def __init__(self, pack) -> None:
+        self.pack = pack
+        self.actions = [a.key for a in pack.actions]
+        self.tiers = [(t, [a.key for a in pack.actions_in(tier=t.key)]) for t in pack.tiers]
+        self.themes = [(t.key, [a.key for a in pack.actions_in(theme=t.key)]) for t in pack.themes]
+
+    @classmethod
+    def of(cls, framework: str) -> _PackIndex:
+        from gpequity.catalogue import load_pack
+
+        pack = load_pack(framework)
+        made = cls._made.get(framework)
+        if made is None or made.pack is not pack:
+            made = cls(pack)
+            cls._made[framework] = made
+        return made
+
+
+def _percent(done: int, total: int) -> int:
+    """As ``assessment.selectors.ProgressRow.percent``: whole per cent, rounded down."""
+    return (100 * done) // total if total else 0
+
+
+def practice_progress(index: _PackIndex, statuses: dict[str, str]) -> dict[str, Any]:
+    """What the dashboard shows of one practice's progress, the same as
+    ``assessment.selectors.Position`` gives (tier reached, next tier and what is left in it,
+    actions done, each theme's per cent done), from its ``{action_key: status}``."""
+    from gpequity.web.assessment.models import DONE
+
+    done = {k for k, v in statuses.items() if v in DONE}
+    reached = following = None
+    left = 0
+    for tier, keys in index.tiers:
+        missing = sum(1 for k in keys if k not in done)
+        if missing:
+            following, left = tier, missing
+            break
+        reached = tier
+    n_done = sum(1 for k in index.actions if k in done)
+    return {
+        "reached": reached,
+        "next": following,
+        "left": left,
+        "done": n_done,
+        "total": len(index.actions),
+        "percent": _percent(n_done, len(index.actions)),
+        "theme_percent": {
+            key: _percent(sum(1 for k in keys if k in done), len(keys))
+            for key, keys in index.themes
+        },
+    }
+
+
+def _theme_cells(themes: list[dict[str, Any]]) -> str:
+    """One practice's cells of the theme grid, written once here rather than by the template
+    200 x 19 times (they hold only numbers and fixed words)."""
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(
+        "".join(
+            '<td class="nhsuk-table__cell">'
+            + ("Not in framework" if t["percent"] is None else f"{int(t['percent'])}%")
+            + "</td>"
+            for t in themes
+        )
+    )
 
 
 def _pcn_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -212,6 +276,7 @@ def benchmark_context(
     from gpequity.web.orgs import access
 
     from . import benchmarking, charts, selectors
+    from . import figures as stored_figures
 
     runs = selectors.latest_runs(net)
     defs = {d.id: d for d in definitions(runs)}
@@ -219,7 +284,9 @@ def benchmark_context(
     if d is None:
         return None
     sharing = net.sharing(access.HNA)
-    figures = _practice_figures(d, {p.pk: runs[p.pk] for p in sharing if p.pk in runs})
+    # Only the runs of practices that share with this user: sharing is decided here, at
+    # every view, so withdrawing it hides a practice at once.
+    figures = stored_figures.for_indicator(d, {p.pk: runs[p.pk] for p in sharing if p.pk in runs})
     bench = benchmarking.benchmark(
         d, view, sharing, runs, figures, not_sharing=len(net.practices) - len(sharing)
     )
@@ -237,9 +304,13 @@ def benchmark_context(
         "direction": direction_words(d),
         "rows": entry_rows(bench),
         "network_value": _network_value(bench),
-        "funnel": charts.funnel_svg(bench, f"Funnel plot: {title}") if charts_too else "",
+        "funnel": (
+            charts.funnel_svg(bench, f"Funnel plot: {title}", net.org) if charts_too else ""
+        ),
         "has_funnel": bench.target is not None and (d.kind != "mean" or bench.sd is not None),
-        "ranked": charts.ranked_svg(bench, f"Practices ranked: {title}") if charts_too else "",
+        "ranked": (
+            charts.ranked_svg(bench, f"Practices ranked: {title}", net.org) if charts_too else ""
+        ),
         "outliers": [
             {"name": e.practice.name, "words": e.position.words} for e in bench.outliers()
         ],
@@ -248,24 +319,6 @@ def benchmark_context(
         ],
         "is_mean": d.kind == "mean",
     }
-
-
-def _practice_figures(definition, runs: dict[int, Any]) -> dict[int, tuple[dict, dict]]:
-    """Each practice's disclosed and exact figures of one indicator, kept in Django's cache
-    by run and indicator (a finished run never changes): an ICB of 200 practices otherwise
-    read some 8,000 rows and ran disclosure control 200 times at every view."""
-    from . import benchmarking, selectors
-
-    keys = {pk: f"network-figures:{run.pk}:{definition.id}" for pk, run in runs.items()}
-    found = cache.get_many(list(keys.values()))
-    figures = {pk: found[key] for pk, key in keys.items() if key in found}
-    missing = {pk: run for pk, run in runs.items() if pk not in figures}
-    if missing:
-        rows = selectors.run_rows(missing, definition.id)
-        made = {pk: benchmarking.practice_figures(definition, rows.get(pk, [])) for pk in missing}
-        cache.set_many({keys[pk]: value for pk, value in made.items()}, timeout=None)
-        figures.update(made)
-    return figures
 
 
 def _network_value(bench) -> dict[str, Any]:
@@ -410,23 +463,35 @@ def needs_context(net) -> dict[str, Any]:
 
 
 def _needs_tables(runs, defs, practices) -> list[list[dict]]:
-    """The exact rows the combined table needs (one query), one table per practice."""
+    """The exact rows the combined table needs (one query), one table per practice. Rows
+    are told apart by the practice's id rather than the run's (a practice has one latest
+    run here), which spares making 26,000 UUIDs for an ICB of 200 practices."""
     from gpequity.web.hna.models import IndicatorResult
 
     if not practices:
         return []
-    by_run = {r.pk: org_id for org_id, r in runs.items()}
     per: dict[int, list[dict]] = {pk: [] for pk in runs}
     kinds = {d.id: d.kind for d in defs}
-    for r in (
-        IndicatorResult.objects.filter(run_id__in=by_run, grouping__in=NEEDS_GROUPINGS)
+    for org_id, indicator, grouping, group, numerator, denominator in (
+        IndicatorResult.objects.filter(
+            run_id__in=[r.pk for r in runs.values()], grouping__in=NEEDS_GROUPINGS
+        )
         .order_by("run_id", "position")
-        .values("run_id", "indicator", "grouping", "group", "numerator", "denominator")
+        .values_list(
+            "run__organisation_id", "indicator", "grouping", "group", "numerator", "denominator"
+        )
     ):
-        org_id = by_run[r.pop("run_id")]
-        if kinds.get(r["indicator"], "proportion") != "mean":
-            r["numerator"] = int(r["numerator"])
-        per[org_id].append(r)
+        if kinds.get(indicator, "proportion") != "mean":
+            numerator = int(numerator)
+        per[org_id].append(
+            {
+                "indicator": indicator,
+                "grouping": grouping,
+                "group": group,
+                "numerator": numerator,
+                "denominator": denominator,
+            }
+        )
     return [per[p.pk] for p in practices]
 
 
