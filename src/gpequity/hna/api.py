@@ -23,9 +23,10 @@ from gpequity.hna.criteria import CriteriaError, Group, json_problem
 from gpequity.hna.engine import (
     DuckDBSource,
     Plan,
+    PracticeCells,
     Progress,
     compute_counts,
-    compute_system_counts,
+    compute_system_cells,
     focus_criteria,
     is_system_extract,
 )
@@ -389,9 +390,7 @@ def _count(
     engine: str,
     spark: Any,
     progress: Progress | None,
-) -> tuple[
-    list[results.GroupCount], Plan, Group | None, dict[str, list[results.GroupCount]] | None
-]:
+) -> tuple[list[results.GroupCount], Plan, Group | None, PracticeCells | None]:
     """Count on the chosen engine; on DuckDB, inside the loader's own connection if it has one.
 
     Also hands back the Focus criteria as parsed and checked (for the run's record), and for
@@ -413,7 +412,7 @@ def _count(
         "progress": progress,
     }
     if is_system_extract(patients):
-        counts, plan, by_practice = compute_system_counts(patients, appointments, **kwargs)
+        counts, plan, by_practice = compute_system_cells(patients, appointments, **kwargs)
         return counts, plan, focus_group, by_practice
     counts, plan = compute_counts(patients, appointments, **kwargs)
     return counts, plan, focus_group, None

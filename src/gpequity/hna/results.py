@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
+    from gpequity.hna.engine import PracticeCells
+
 Row = dict[str, Any]
 """One row of a DATA.md table, keyed by column name. The tables stay plain lists of rows
 until a caller asks for pandas or Arrow: the command line writes its files without
@@ -494,7 +496,7 @@ PARALLEL_PRACTICES = 16
 
 
 def practice_tables(
-    by_practice: dict[str, list[GroupCount]],
+    by_practice: dict[str, list[GroupCount]] | PracticeCells,
     info: Sequence[IndicatorInfo],
     *,
     mean_indicators: set[str] | None = None,
@@ -504,24 +506,33 @@ def practice_tables(
     that practice alone, with ``practice_code`` first; practices in code order. With
     ``mean_indicators`` given, each practice's rows go through disclosure control.
 
-    Practices are independent, so with ``workers`` above one (default: every core, from
+    ``by_practice`` is each practice's counts, or its cells not yet added up
+    (``engine.PracticeCells``), which are then added up where the rows are made. Practices
+    are independent, so with ``workers`` above one (default: every core, from
     ``PARALLEL_PRACTICES`` practices up) they are shared out between forked processes, each
     making its practices' rows with the same code; the rows are the same, in the same order
-    (ADR 28)."""
-    codes = sorted(by_practice)
+    (ADR 28). Forked workers inherit the counts or cells (nothing is sent to them but their
+    practices' codes) and send back only rows."""
+    from gpequity.hna.engine import PracticeCells
+
+    codes = by_practice.codes if isinstance(by_practice, PracticeCells) else sorted(by_practice)
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(codes) >= PARALLEL_PRACTICES else 1
     workers = max(1, min(workers, len(codes)))
+    global _INHERITED
     if workers > 1 and _can_fork():
         import multiprocessing
 
         chunks = [codes[i::workers] for i in range(workers)]
-        jobs = [({c: by_practice[c] for c in chunk}, info, mean_indicators) for chunk in chunks]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_practice_rows, jobs)
+        _INHERITED = (by_practice, info, mean_indicators)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_inherited_rows, chunks)
+        finally:
+            _INHERITED = None
         made = {code: rows for part in parts for code, rows in part.items()}
     else:
-        made = _practice_rows((by_practice, info, mean_indicators))
+        made = _practice_rows(by_practice, codes, info, mean_indicators)
     indicators: list[Row] = []
     gradients: list[Row] = []
     notes: list[str] = []
@@ -533,6 +544,16 @@ def practice_tables(
     return PracticeTables(indicators, gradients, notes)
 
 
+_INHERITED: tuple[Any, Sequence[IndicatorInfo], set[str] | None] | None = None
+"""What ``practice_tables`` hands its forked workers: set just before they are forked."""
+
+
+def _inherited_rows(codes: list[str]) -> dict[str, tuple[list[Row], list[Row], list[str]]]:
+    assert _INHERITED is not None
+    by_practice, info, mean_indicators = _INHERITED
+    return _practice_rows(by_practice, codes, info, mean_indicators)
+
+
 def _can_fork() -> bool:
     import multiprocessing
 
@@ -540,12 +561,18 @@ def _can_fork() -> bool:
 
 
 def _practice_rows(
-    job: tuple[dict[str, list[GroupCount]], Sequence[IndicatorInfo], set[str] | None],
+    by_practice: dict[str, list[GroupCount]] | PracticeCells,
+    codes: Sequence[str],
+    info: Sequence[IndicatorInfo],
+    mean_indicators: set[str] | None,
 ) -> dict[str, tuple[list[Row], list[Row], list[str]]]:
-    """One worker's share of ``practice_tables``: its practices' rows and notes, by code."""
-    by_practice, info, mean_indicators = job
+    """The rows and notes of the practices in ``codes``, by code (one worker's share)."""
+    from gpequity.hna.engine import PracticeCells
+
+    if isinstance(by_practice, PracticeCells):
+        by_practice = by_practice.subset(codes).rollup()
     out = {}
-    for code in sorted(by_practice):
+    for code in sorted(codes):
         counts = by_practice[code]
         rows = indicator_rows(counts, info)
         grads, grad_notes = gradient_rows(counts, info)
