@@ -1,10 +1,12 @@
-"""The funnel plot and the ranked chart of one indicator (Vega-Altair, SVG on the server).
+"""The funnel plot and the ranked chart of one indicator (SVG on the server, drawn by
+``gpequity.benchmark.svg``).
 
 Only disclosed figures are drawn: rounded denominators and values of rows that are not
 suppressed. A drawn SVG is kept by what it is drawn from (the disclosed points, the network's
 value, the words): in a small in-process cache, and in the HNA area's chart store
 (``RenderedChart``) so that every server process and restart shares it; an ICB's ranked
-chart of 200 practices takes vl-convert half a second or more to draw.
+chart of 200 practices took vl-convert half a second or more to draw through Vega,
+and drawn straight to SVG it still costs a few milliseconds a view.
 """
 
 from __future__ import annotations
@@ -13,20 +15,15 @@ import hashlib
 import json
 from collections import OrderedDict
 
-import altair as alt
-import pandas as pd
-
-from gpequity.benchmark import funnel_denominators, mean_limits, proportion_limits
-from gpequity.web.charts import chart_to_svg
+from gpequity.benchmark import funnel_denominators, mean_limits, proportion_limits, svg
 from gpequity.web.hna.words import format_value
 
-BLUE, GREY, DARK, RED = "#005eb8", "#4c6272", "#212b32", "#d5281b"
 _CACHE: OrderedDict[str, str] = OrderedDict()
 _CACHE_SIZE = 256
 # Part of every chart's key: change it when the drawing changes, so that charts kept in the
 # database are drawn again rather than shown as they were drawn before.
-DRAWING = "3"
-NAME_CHARS = 36  # a practice's name on the ranked chart's axis is cut after this many
+DRAWING = "4"  # 4: drawn straight to SVG (gpequity.benchmark.svg, ADR 31)
+NAME_CHARS = svg.NAME_CHARS  # a practice's name on the ranked chart's axis is cut after this
 
 
 def _key(kind: str, bench, title: str) -> str:
@@ -122,56 +119,6 @@ def _funnel(bench, title: str) -> str:
     else:
         limits = proportion_limits(bench.target, ns)
         scale = _pct
-    lines = []
-    for lim in limits:
-        for name, value in (
-            ("95% limits", lim.lower_95),
-            ("95% limits ", lim.upper_95),
-            ("99.8% limits", lim.lower_998),
-            ("99.8% limits ", lim.upper_998),
-        ):
-            lines.append({"denominator": lim.denominator, "value": scale(value), "line": name})
-    lines_df = pd.DataFrame(lines)
-    points = pd.DataFrame(
-        [
-            {
-                "practice": e.practice.name,
-                "denominator": e.denominator,
-                "value": scale(e.value),
-                "outside": "Beyond 99.8%" if e.position and e.position.level == 0.998 else "",
-            }
-            for e in shown
-        ]
-    )
-    x = alt.X("denominator:Q", title="Patients in the denominator (rounded to 5)")
-    unit = "" if kind == "mean" else " (%)"
-    y = alt.Y(
-        "value:Q",
-        title=f"{bench.definition.title}{unit}",
-        scale=alt.Scale(zero=False) if kind == "mean" else alt.Undefined,
-    )
-    layers = [
-        alt.Chart(lines_df[lines_df["line"].str.startswith("95")])
-        .mark_line(color=GREY, strokeDash=[5, 3])
-        .encode(x=x, y=y, detail="line:N"),
-        alt.Chart(lines_df[lines_df["line"].str.startswith("99")])
-        .mark_line(color=DARK)
-        .encode(x=x, y=y, detail="line:N"),
-        alt.Chart(pd.DataFrame({"value": [scale(bench.target)]}))
-        .mark_rule(color=BLUE)
-        .encode(y="value:Q"),
-        alt.Chart(points)
-        .mark_point(filled=True, size=70, color=BLUE, shape="diamond")
-        .encode(x=x, y=y),
-    ]
-    outside = points[points["outside"] != ""]
-    if not outside.empty:
-        layers.append(
-            alt.Chart(outside)
-            .mark_text(align="left", dx=7, color=DARK, fontSize=11)
-            .encode(x=x, y=y, text="practice:N")
-        )
-    chart = alt.layer(*layers).properties(width=440, height=280, title=title)
     label = (
         f"{title}. Funnel plot of {len(shown)} practices' values against how many patients "
         f"each has in the denominator. The network's value, "
@@ -179,7 +126,34 @@ def _funnel(bench, title: str) -> str:
         "lines are the 95% limits and the solid curves the 99.8% limits. "
         + describe_outliers(bench)
     )
-    return chart_to_svg(chart, label=label)
+    unit = "" if kind == "mean" else " (%)"
+    return svg.funnel_chart(
+        [
+            svg.FunnelPoint(
+                e.practice.name,
+                e.denominator,
+                scale(e.value),
+                outside=bool(e.position and e.position.level == 0.998),
+            )
+            for e in shown
+        ],
+        [
+            (
+                lim.denominator,
+                scale(lim.lower_95),
+                scale(lim.upper_95),
+                scale(lim.lower_998),
+                scale(lim.upper_998),
+            )
+            for lim in limits
+        ],
+        target=scale(bench.target),
+        title=title,
+        x_title="Patients in the denominator (rounded to 5)",
+        y_title=f"{bench.definition.title}{unit}",
+        label=label,
+        y_from_zero=kind != "mean",
+    )
 
 
 def _ranked(bench, title: str) -> str:
@@ -188,60 +162,24 @@ def _ranked(bench, title: str) -> str:
         return ""
     kind = bench.definition.kind
     scale = (lambda v: _pct(v)) if kind == "proportion" else (lambda v: round(v, 4))
-    data = pd.DataFrame(
-        [
-            {
-                "practice": e.practice.name,
-                "value": scale(e.value),
-                "lower": scale(e.lower),
-                "upper": scale(e.upper),
-            }
-            for e in sorted(shown, key=lambda e: (-e.value, e.practice.name))
-        ]
-    )
-    order = list(data["practice"])
+    ordered = sorted(shown, key=lambda e: (-e.value, e.practice.name))
     unit = " (%)" if kind == "proportion" else ""
-    # Each practice's name is measured by vl-convert for every check Vega makes (about 2 ms
-    # a name), which made an ICB's ranked chart of 200 practices a second to draw: no label
-    # can overlap another on a band 24 pixels high, so that check is off, and a long name is
-    # cut by its length in characters (about the 200 pixels Vega cut it to) rather than by
-    # measuring it again. The full names are in the chart's label and the table.
-    y = alt.Y(
-        "practice:N",
-        sort=order,
-        title=None,
-        axis=alt.Axis(
-            labelLimit=0,
-            labelOverlap=False,
-            labelExpr=(
-                f"length(datum.label) > {NAME_CHARS} ? "
-                f"substring(datum.label, 0, {NAME_CHARS - 1}) + '\u2026' : datum.label"
-            ),
-        ),
-    )
-    base = alt.Chart(data)
-    layers = [
-        base.mark_rule(color=GREY, size=2).encode(
-            x=alt.X("lower:Q", title=f"{bench.definition.title}{unit}"), x2="upper:Q", y=y
-        ),
-        base.mark_point(filled=True, size=70, color=BLUE, shape="diamond").encode(x="value:Q", y=y),
-    ]
     label = (
         f"{title}. Practices ranked by value, highest first, each with its 95% interval: "
-        + "; ".join(
-            f"{e.practice.name} {format_value(e.value, kind)}"
-            for e in sorted(shown, key=lambda e: (-e.value, e.practice.name))
-        )
+        + "; ".join(f"{e.practice.name} {format_value(e.value, kind)}" for e in ordered)
     )
     if bench.target is not None:
-        layers.append(
-            alt.Chart(pd.DataFrame({"value": [scale(bench.target)]}))
-            .mark_rule(color=DARK, strokeDash=[4, 3])
-            .encode(x="value:Q")
-        )
         label += f". The dashed line is the network: {format_value(bench.target, kind)}."
-    chart = alt.layer(*layers).properties(width=400, height=max(60, 24 * len(data)), title=title)
-    return chart_to_svg(chart, label=label)
+    return svg.ranked_chart(
+        [
+            svg.Ranked(e.practice.name, scale(e.value), scale(e.lower), scale(e.upper))
+            for e in ordered
+        ],
+        title=title,
+        x_title=f"{bench.definition.title}{unit}",
+        label=label,
+        target=None if bench.target is None else scale(bench.target),
+    )
 
 
 def describe_outliers(bench) -> str:
