@@ -51,3 +51,17 @@ def test_production_settings_are_hardened():
         "True",
         "django.db.backends.postgresql",
     ]
+
+
+def test_a_server_process_reads_the_url_configuration_as_it_starts():
+    # Otherwise the first person to open a page in each new process waits about a second
+    # while every area's views are imported.
+    code = (
+        "import sys; import gpequity.web.wsgi; "
+        "print('gpequity.web.urls' in sys.modules, 'gpequity.web.network.views' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=_production_env(), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
