@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -19,6 +20,8 @@ from gpequity.web.orgs import access
 from gpequity.web.orgs.models import OrgKind
 
 from . import selectors, services
+
+_INDICATOR_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")  # as indicator definitions' ids
 
 router = Router(tags=["network"], auth=ORG_AUTH)
 
@@ -149,13 +152,20 @@ def _clean(v):
     "/{ods_code}/network/hna",
     response=NetworkHnaOut,
     summary="Latest shared HNA results of each practice below a PCN or ICB (disclosed)",
+    description=(
+        "Each sharing practice's latest results as DATA.md `practice_indicators` rows after "
+        "disclosure control. `indicator` (an indicator id, e.g. `cervical_screening`) limits "
+        "the rows to that indicator: an ICB's whole answer runs to tens of megabytes."
+    ),
 )
-def network_hna(request, ods_code: str):
+def network_hna(request, ods_code: str, indicator: str | None = None):
     mark_download(request, "network-hna.json")
     from . import presenters
 
     net = _net(request, ods_code)
-    rows, practices = presenters.disclosed_practice_rows(net)
+    if indicator is not None and not _INDICATOR_ID.fullmatch(indicator):
+        raise HttpError(400, f"indicator: '{indicator[:64]}' is not an indicator id")
+    rows, practices = presenters.disclosed_practice_rows(net, indicator)
     for r in rows:
         for k in ("value", "lower", "upper"):
             r[k] = _clean(r[k])

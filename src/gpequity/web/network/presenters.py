@@ -367,17 +367,21 @@ def benchmark_index(net) -> dict[str, Any]:
 NEEDS_GROUPINGS = ("overall", "imd_quintile", "focus_group")
 
 
-def disclosed_practice_rows(net) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def disclosed_practice_rows(
+    net, indicator: str | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """DATA.md ``practice_indicators`` rows of every practice that shares HNA results with
     this user (its latest finished run), each practice's table through disclosure control;
-    and who they are (code, name, PCN, as-of date)."""
+    and who they are (code, name, PCN, as-of date). With ``indicator``, that indicator's rows
+    only: disclosure control works within each indicator, so they are exactly those rows of
+    the whole answer."""
     from gpequity import disclosure
     from gpequity.web.orgs import access
 
     from . import selectors
 
     runs = selectors.latest_runs(net)
-    rows = selectors.run_rows(runs)
+    rows = selectors.run_rows(runs, indicator)
     means = set(disclosure.DEFAULT_MEAN_INDICATORS)
     for run in runs.values():
         means |= {d["id"] for d in run.definitions or [] if d.get("kind") == "mean"}
