@@ -235,12 +235,9 @@ NETWORK_PAGES = (
 )
 
 
-def time_pages(
-    icb_code: str, analyst: str, repeat: int = 5, *, keep_charts: bool = False
-) -> list[tuple[str, str]]:
+def time_pages(icb_code: str, analyst: str, repeat: int = 5) -> list[tuple[str, str]]:
     """Median render time of each network page for the ICB's analyst (and the database
-    queries of one render), or why not. ``keep_charts``: leave the benchmark charts an
-    earlier run kept in the database (a first render then finds them drawn)."""
+    queries of one render), or why not."""
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -249,10 +246,6 @@ def time_pages(
 
     client = Client()
     client.force_login(get_user_model().objects.get(username=analyst))
-    if not keep_charts:  # charts an earlier run kept: a first render draws them again
-        from gpequity.web.hna.models import RenderedChart
-
-        RenderedChart.objects.filter(key__startswith="network-benchmark:").delete()
     out = []
     for name, extra in NETWORK_PAGES:
         try:

@@ -2,11 +2,11 @@
 ``gpequity.benchmark.svg``).
 
 Only disclosed figures are drawn: rounded denominators and values of rows that are not
-suppressed. A drawn SVG is kept by what it is drawn from (the disclosed points, the network's
-value, the words): in a small in-process cache, and in the HNA area's chart store
-(``RenderedChart``) so that every server process and restart shares it; an ICB's ranked
-chart of 200 practices took vl-convert half a second or more to draw through Vega,
-and drawn straight to SVG it still costs a few milliseconds a view.
+suppressed. A drawn SVG is remembered in this process by what it is drawn from (the
+disclosed points, the network's value, the words), so other figures (a practice withdrawing)
+are another chart. Drawing one of 200 practices takes about a millisecond, so charts are not
+kept in the database: through Vega an ICB's ranked chart took half a second or more, and
+was kept in the chart store for every process; those keys are no longer read.
 """
 
 from __future__ import annotations
@@ -57,49 +57,35 @@ def _key(kind: str, bench, title: str) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
-def _cached(key: str, draw, org=None) -> str:
-    """The SVG for ``key``, drawn (building and converting the chart) only once: kept in
-    this process, and in the database (under ``org``, the network) for every process.
-
-    The key holds everything drawn, so a chart found by it shows exactly what this page
-    would draw: only the disclosed figures of the practices that share with this viewer."""
+def _cached(key: str, draw) -> str:
+    """The SVG for ``key``, drawn only once in this process. The key holds everything drawn,
+    so a chart found by it shows exactly what this page would draw: only the disclosed
+    figures of the practices that share with this viewer."""
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    from gpequity.web.hna.models import RenderedChart
-
-    stored = f"network-benchmark:{key}"
-    svg = None
-    if org is not None:
-        svg = RenderedChart.objects.filter(key=stored).values_list("svg", flat=True).first()
-    if svg is None:
-        svg = draw()
-        if org is not None:
-            # Another process may have kept the same drawing a moment ago: either will do.
-            RenderedChart.objects.bulk_create(
-                [RenderedChart(key=stored, organisation=org, svg=svg)], ignore_conflicts=True
-            )
+    svg = draw()
     _CACHE[key] = svg
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return svg
 
 
-def funnel_svg(bench, title: str, org=None) -> str:
+def funnel_svg(bench, title: str) -> str:
     """Value against denominator, with the network's value and 95% / 99.8% limits (for a
     mean, limits from the spread of patients' scores within practices)."""
     if bench.target is None or not bench.shown:
         return ""
     if bench.definition.kind == "mean" and bench.sd is None:
         return ""
-    return _cached(_key("funnel", bench, title), lambda: _funnel(bench, title), org)
+    return _cached(_key("funnel", bench, title), lambda: _funnel(bench, title))
 
 
-def ranked_svg(bench, title: str, org=None) -> str:
+def ranked_svg(bench, title: str) -> str:
     """Each practice's value with its 95% interval, highest first, against the network."""
     if not any(e.lower is not None and e.upper is not None for e in bench.shown):
         return ""
-    return _cached(_key("ranked", bench, title), lambda: _ranked(bench, title), org)
+    return _cached(_key("ranked", bench, title), lambda: _ranked(bench, title))
 
 
 def _pct(v: float) -> float:

@@ -304,13 +304,9 @@ def benchmark_context(
         "direction": direction_words(d),
         "rows": entry_rows(bench),
         "network_value": _network_value(bench),
-        "funnel": (
-            charts.funnel_svg(bench, f"Funnel plot: {title}", net.org) if charts_too else ""
-        ),
+        "funnel": (charts.funnel_svg(bench, f"Funnel plot: {title}") if charts_too else ""),
         "has_funnel": bench.target is not None and (d.kind != "mean" or bench.sd is not None),
-        "ranked": (
-            charts.ranked_svg(bench, f"Practices ranked: {title}", net.org) if charts_too else ""
-        ),
+        "ranked": (charts.ranked_svg(bench, f"Practices ranked: {title}") if charts_too else ""),
         "outliers": [
             {"name": e.practice.name, "words": e.position.words} for e in bench.outliers()
         ],
