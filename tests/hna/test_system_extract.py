@@ -229,3 +229,24 @@ def test_practice_tables_made_in_parallel_are_the_same(system_extract, monkeypat
     assert repr(shared.indicators) == repr(alone.indicators)
     assert repr(shared.gradients) == repr(alone.gradients)
     assert shared.notes == alone.notes
+
+
+def test_practice_files_written_from_the_workers_text_are_those_written_from_the_rows(
+    system_extract, tmp_path, monkeypatch
+):
+    """The workers make each practice's file text beside its rows, and writing joins it;
+    the files are byte for byte those written from the rows, one practice or several per
+    worker."""
+    from gpequity.hna import results
+
+    monkeypatch.setattr(results, "PARALLEL_PRACTICES", 2)
+    monkeypatch.setattr(results.os, "cpu_count", lambda: 2)
+    for workers in (1, 2):
+        monkeypatch.setattr(results.os, "cpu_count", lambda n=workers: n)
+        result = hna.run(system_extract, as_of=AS_OF, focus=FOCUS)
+        assert set(result.practices.texts) == {"practice_indicators", "practice_gradients"}
+        joined = result.write(tmp_path / f"joined{workers}")
+        result.practices.texts = {}  # the general way: from the rows
+        plain = result.write(tmp_path / f"plain{workers}")
+        for name in results.PRACTICE_FILES:
+            assert (joined / name).read_bytes() == (plain / name).read_bytes(), name

@@ -8,6 +8,7 @@ once, on those counts, so the two can be compared on counts alone and share the 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
@@ -15,7 +16,7 @@ import secrets
 import shutil
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -431,35 +432,57 @@ class _NotFlat(Exception):
 _ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",\n    ", ": "))
 
 
+def _json_row(record: dict[str, Any]) -> str:
+    return "  {\n    " + _ROW_ENCODER.encode(record)[1:-1] + "\n  }" if record else "  {}"
+
+
 def _json_rows(records: list[dict[str, Any]]) -> str:
-    if not records:
-        return "[]"
-    encode = _ROW_ENCODER.encode
-    parts = []
-    for record in records:
-        if not record:
-            parts.append("  {}")
-            continue
-        parts.append("  {\n    " + encode(record)[1:-1] + "\n  }")
-    return "[\n" + ",\n".join(parts) + "\n]"
+    return _json_text([_json_row(r) for r in records])
 
 
-def _write_table(folder: Path, name: str, rows: Sequence[Row], columns: Sequence[str]) -> None:
-    with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([_csv_fast(r[c]) for c in columns] for r in rows)
+def _json_text(parts: list[str]) -> str:
+    return "[\n" + ",\n".join(parts) + "\n]" if parts else "[]"
+
+
+def _table_text(rows: Sequence[Row], columns: Sequence[str]) -> tuple[str, list[str] | None]:
+    """A table's CSV body (no header) and its JSON rows' text (None when a cell holds a list
+    or an object and the JSON must be written the general way)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(
+        [_csv_fast(r[c]) for c in columns] for r in rows
+    )
     try:
-        text = _json_rows([{c: _json_fast(r[c]) for c in columns} for r in rows])
+        parts = [_json_row({c: _json_fast(r[c]) for c in columns}) for r in rows]
     except _NotFlat:
+        parts = None
+    return buffer.getvalue(), parts
+
+
+def _write_table(
+    folder: Path,
+    name: str,
+    rows: Sequence[Row],
+    columns: Sequence[str],
+    made: tuple[str, list[str] | None] | None = None,
+) -> None:
+    body, parts = made if made is not None else _table_text(rows, columns)
+    with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerow(columns)
+        f.write(body)
+    if parts is not None:
+        text = _json_text(parts)
+    else:
         records = [{c: _json_value(r[c]) for c in columns} for r in rows]
         text = json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
     (folder / f"{name}.json").write_text(text + "\n", encoding="utf-8")
 
 
 def _write_practice_tables(folder: Path, practices: PracticeTables) -> None:
-    _write_table(folder, "practice_indicators", practices.indicators, PRACTICE_INDICATOR_COLUMNS)
-    _write_table(folder, "practice_gradients", practices.gradients, PRACTICE_GRADIENT_COLUMNS)
+    for name, rows, columns in (
+        ("practice_indicators", practices.indicators, PRACTICE_INDICATOR_COLUMNS),
+        ("practice_gradients", practices.gradients, PRACTICE_GRADIENT_COLUMNS),
+    ):
+        _write_table(folder, name, rows, columns, practices.texts.get(name))
 
 
 def _write_all(
@@ -489,6 +512,12 @@ class PracticeTables:
     indicators: list[Row]
     gradients: list[Row]
     notes: list[str]
+    # The two tables' file text (CSV body, JSON rows), made by the workers beside the rows,
+    # each for its own practices, so that writing them is joining text (``_table_text``).
+    # The rows are final once made; None where a table must be written the general way.
+    texts: dict[str, tuple[str, list[str]] | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
 
 PARALLEL_PRACTICES = 16
@@ -537,18 +566,27 @@ def practice_tables(
     gradients: list[Row] = []
     notes: list[str] = []
     for code in codes:
-        rows, grads, grad_notes = made[code]
+        rows, grads, grad_notes, _, _ = made[code]
         indicators += rows
         gradients += grads
         notes += grad_notes
-    return PracticeTables(indicators, gradients, notes)
+    texts = {
+        name: (
+            "".join(made[c][at][0] for c in codes),
+            None
+            if any(made[c][at][1] is None for c in codes)
+            else [part for c in codes for part in made[c][at][1]],
+        )
+        for name, at in (("practice_indicators", 3), ("practice_gradients", 4))
+    }
+    return PracticeTables(indicators, gradients, notes, texts)
 
 
 _INHERITED: tuple[Any, Sequence[IndicatorInfo], set[str] | None] | None = None
 """What ``practice_tables`` hands its forked workers: set just before they are forked."""
 
 
-def _inherited_rows(codes: list[str]) -> dict[str, tuple[list[Row], list[Row], list[str]]]:
+def _inherited_rows(codes: list[str]) -> dict[str, tuple[Any, ...]]:
     assert _INHERITED is not None
     by_practice, info, mean_indicators = _INHERITED
     return _practice_rows(by_practice, codes, info, mean_indicators)
@@ -565,8 +603,9 @@ def _practice_rows(
     codes: Sequence[str],
     info: Sequence[IndicatorInfo],
     mean_indicators: set[str] | None,
-) -> dict[str, tuple[list[Row], list[Row], list[str]]]:
-    """The rows and notes of the practices in ``codes``, by code (one worker's share)."""
+) -> dict[str, tuple[Any, ...]]:
+    """The rows, notes and file text of the practices in ``codes``, by code (one worker's
+    share)."""
     from gpequity.hna.engine import PracticeCells
 
     if isinstance(by_practice, PracticeCells):
@@ -578,10 +617,14 @@ def _practice_rows(
         grads, grad_notes = gradient_rows(counts, info)
         if mean_indicators is not None:
             rows, grads = apply_disclosure(rows, grads, mean_indicators=mean_indicators)
+        rows = [{"practice_code": code, **r} for r in rows]
+        grads = [{"practice_code": code, **g} for g in grads]
         out[code] = (
-            [{"practice_code": code, **r} for r in rows],
-            [{"practice_code": code, **g} for g in grads],
+            rows,
+            grads,
             [f"{code}: {n}" for n in grad_notes],
+            _table_text(rows, PRACTICE_INDICATOR_COLUMNS),
+            _table_text(grads, PRACTICE_GRADIENT_COLUMNS),
         )
     return out
 
