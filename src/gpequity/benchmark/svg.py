@@ -15,31 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from gpequity.spc.svg import FONT, GRID, TEXT, _decimals, _number, nice_step
+from gpequity.spc.svg import GRID, linear_scale, svg_open, tick_places, tick_text
 
 BLUE, GREY, DARK = "#005eb8", "#4c6272", "#212b32"
 NAME_CHARS = 36  # a practice's name on the ranked chart's axis is cut after this many
-
-
-def linear_scale(low: float, high: float, *, ticks: int = 6) -> tuple[float, float, list[float]]:
-    """A nice domain covering ``low`` to ``high`` and its ticks."""
-    if high == low:
-        pad = abs(low) * 0.1 or 1.0
-        low, high = low - pad, high + pad
-    step = nice_step(high - low, ticks)
-    start = (low // step) * step
-    end = -((-high) // step) * step
-    count = round((end - start) / step)
-    return start, end, [start + i * step for i in range(count + 1)]
-
-
-def _open(width: float, height: float, label: str) -> list[str]:
-    return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="{escape(label)}" '
-        f'focusable="false" font-family="{FONT}" font-size="12" fill="{TEXT}">',
-        f"<title>{escape(label)}</title>",
-    ]
 
 
 def _diamond(x: float, y: float, r: float = 5.5) -> str:
@@ -74,21 +53,21 @@ def ranked_chart(
     values = [v for r in rows for v in (r.lower, r.upper, r.value)]
     if target is not None:
         values.append(target)
-    low, high, ticks = linear_scale(min(values), max(values))
+    low, high, ticks = linear_scale(min(values), max(values), ticks=6)
     height = top + row_height * len(rows) + 46
-    places = _decimals(ticks[1] - ticks[0]) if len(ticks) > 1 else 0
+    places = tick_places(ticks)
 
     def x(v: float) -> float:
         return left + (v - low) / (high - low) * plot
 
     bottom = top + row_height * len(rows)
-    out = _open(left + plot + right, height, label)
+    out = svg_open(left + plot + right, height, label)
     out.append(f'<text x="4" y="18" font-size="13" font-weight="bold">{escape(title)}</text>')
     for tick in ticks:
         out.append(
             f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top}" y2="{bottom}" '
             f'stroke="{GRID}"/><text x="{x(tick):.1f}" y="{bottom + 16}" '
-            f'text-anchor="middle">{_number(tick, places)}</text>'
+            f'text-anchor="middle">{tick_text(tick, places)}</text>'
         )
     out.append(
         f'<text x="{left + plot / 2}" y="{bottom + 38}" text-anchor="middle" '
@@ -141,8 +120,8 @@ def funnel_chart(
     left, plot_w, plot_h, right, top = 70, 440, 280, 150, 34
     xs = [p.denominator for p in points] + [row[0] for row in limits]
     ys = [p.value for p in points] + [target] + [v for row in limits for v in row[1:]]
-    x_low, x_high, x_ticks = linear_scale(0.0, max(xs))
-    y_low, y_high, y_ticks = linear_scale(0.0 if y_from_zero else min(ys), max(ys))
+    x_low, x_high, x_ticks = linear_scale(0.0, max(xs), ticks=6)
+    y_low, y_high, y_ticks = linear_scale(0.0 if y_from_zero else min(ys), max(ys), ticks=6)
     y_low = min(y_low, 0.0) if y_from_zero else y_low
     bottom = top + plot_h
 
@@ -153,21 +132,21 @@ def funnel_chart(
         v = min(max(v, y_low), y_high)  # a limit curve beyond the frame runs along its edge
         return top + (y_high - v) / (y_high - y_low) * plot_h
 
-    x_places = _decimals(x_ticks[1] - x_ticks[0]) if len(x_ticks) > 1 else 0
-    y_places = _decimals(y_ticks[1] - y_ticks[0]) if len(y_ticks) > 1 else 0
-    out = _open(left + plot_w + right, bottom + 46, label)
+    x_places = tick_places(x_ticks)
+    y_places = tick_places(y_ticks)
+    out = svg_open(left + plot_w + right, bottom + 46, label)
     out.append(f'<text x="4" y="18" font-size="13" font-weight="bold">{escape(title)}</text>')
     for tick in y_ticks:
         out.append(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
             f'stroke="{GRID}"/><text x="{left - 6}" y="{y(tick) + 4:.1f}" '
-            f'text-anchor="end">{_number(tick, y_places)}</text>'
+            f'text-anchor="end">{tick_text(tick, y_places)}</text>'
         )
     for tick in x_ticks:
         out.append(
             f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top}" y2="{bottom}" '
             f'stroke="{GRID}"/><text x="{x(tick):.1f}" y="{bottom + 16}" '
-            f'text-anchor="middle">{_number(tick, x_places)}</text>'
+            f'text-anchor="middle">{tick_text(tick, x_places)}</text>'
         )
     out.append(
         f'<path d="M{left},{top}V{bottom}H{left + plot_w}" stroke="{GREY}" fill="none"/>'

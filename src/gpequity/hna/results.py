@@ -30,7 +30,7 @@ from gpequity.hna.columns import (
     SEX,
 )
 from gpequity.hna.runinfo import RUN_FILE
-from gpequity.spreadsheets import csv_cell
+from gpequity.spreadsheets import FORMULA_START, csv_cell
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -386,7 +386,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-_FORMULA_START = frozenset("'=+-@\t\r")  # what ``csv_cell`` may guard (spreadsheets._ESCAPED)
+_GUARDED = (*FORMULA_START, "'")  # how the text ``csv_cell`` may guard starts
 
 
 def _csv_fast(value: Any) -> Any:
@@ -394,7 +394,7 @@ def _csv_fast(value: Any) -> Any:
     system run writes some two million cells; the general path was most of the writing)."""
     kind = type(value)
     if kind is str:
-        return csv_cell(value) if value[:1] in _FORMULA_START else value
+        return csv_cell(value) if value.startswith(_GUARDED) else value
     if kind is int:
         return str(value)
     if kind is float and value == value and value not in (math.inf, -math.inf):
@@ -434,10 +434,6 @@ _ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=
 
 def _json_row(record: dict[str, Any]) -> str:
     return "  {\n    " + _ROW_ENCODER.encode(record)[1:-1] + "\n  }" if record else "  {}"
-
-
-def _json_rows(records: list[dict[str, Any]]) -> str:
-    return _json_text([_json_row(r) for r in records])
 
 
 def _json_text(parts: list[str]) -> str:

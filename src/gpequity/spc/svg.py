@@ -55,29 +55,46 @@ def nice_step(span: float, ticks: int = 8) -> float:
     return 10 * power  # pragma: no cover - the loop always returns
 
 
-def y_scale(values: Sequence[float]) -> tuple[float, float, list[float]]:
-    """A nice domain covering every value, and its ticks (not from zero: a run chart is about
-    change over time, and starting at zero would flatten it)."""
-    low, high = min(values), max(values)
+def linear_scale(low: float, high: float, *, ticks: int = 8) -> tuple[float, float, list[float]]:
+    """A nice domain covering ``low`` to ``high`` and its ticks (about ``ticks`` of them)."""
     if high == low:
         pad = abs(low) * 0.1 or 1.0
         low, high = low - pad, high + pad
-    step = nice_step(high - low)
+    step = nice_step(high - low, ticks)
     start = math.floor(low / step) * step
     end = math.ceil(high / step) * step
     count = round((end - start) / step)
-    ticks = [start + i * step for i in range(count + 1)]
-    return start, end, ticks
+    return start, end, [start + i * step for i in range(count + 1)]
 
 
-def _decimals(step: float) -> int:
+def y_scale(values: Sequence[float]) -> tuple[float, float, list[float]]:
+    """A nice domain covering every value, and its ticks (not from zero: a run chart is about
+    change over time, and starting at zero would flatten it)."""
+    return linear_scale(min(values), max(values))
+
+
+def tick_places(ticks: Sequence[float]) -> int:
+    """The decimal places the ticks' labels need (those of the step between them)."""
+    if len(ticks) < 2:
+        return 0
+    step = ticks[1] - ticks[0]
     for places in range(0, 7):
         if abs(round(step, places) - step) < step * 1e-9:
             return places
     return 6
 
 
-def _number(value: float, places: int) -> str:
+def svg_open(width: float, height: float, label: str) -> list[str]:
+    """A chart's opening: one image to assistive technology, named by ``label``."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="{width:.0f}" height="{height:.0f}" role="img" aria-label="{escape(label)}" '
+        f'focusable="false" font-family="{FONT}" font-size="12" fill="{TEXT}">',
+        f"<title>{escape(label)}</title>",
+    ]
+
+
+def tick_text(value: float, places: int) -> str:
     text = f"{value:,.{places}f}"
     return "0" if text in {"-0", "-0.0"} or set(text) <= {"-", "0", ".", ","} else text
 
@@ -145,14 +162,8 @@ def run_chart(
     def y(value: float) -> float:
         return TOP + (high - value) / (high - low) * HEIGHT
 
-    places = _decimals(y_values[1] - y_values[0]) if len(y_values) > 1 else 0
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {LEFT + WIDTH + RIGHT} '
-        f'{TOP + HEIGHT + BOTTOM}" width="{LEFT + WIDTH + RIGHT}" '
-        f'height="{TOP + HEIGHT + BOTTOM}" role="img" aria-label="{escape(label)}" '
-        f'focusable="false" font-family="{FONT}" font-size="12" fill="{TEXT}">',
-        f"<title>{escape(label)}</title>",
-    ]
+    places = tick_places(y_values)
+    out = svg_open(LEFT + WIDTH + RIGHT, TOP + HEIGHT + BOTTOM, label)
     # Grid and axes.
     for value in y_values:
         py = y(value)
@@ -160,7 +171,7 @@ def run_chart(
             f'<line x1="{LEFT}" x2="{LEFT + WIDTH}" y1="{py:.1f}" y2="{py:.1f}" '
             f'stroke="{GRID}" stroke-width="1"/>'
             f'<text x="{LEFT - 6}" y="{py + 4:.1f}" text-anchor="end">'
-            f"{_number(value, places)}</text>"
+            f"{tick_text(value, places)}</text>"
         )
     for tick in ticks:
         px = x(tick)

@@ -20,9 +20,6 @@ from gpequity.web.hna.words import format_value
 
 _CACHE: OrderedDict[str, str] = OrderedDict()
 _CACHE_SIZE = 256
-# Part of every chart's key: change it when the drawing changes, so that charts kept in the
-# database are drawn again rather than shown as they were drawn before.
-DRAWING = "4"  # 4: drawn straight to SVG (gpequity.benchmark.svg, ADR 31)
 NAME_CHARS = svg.NAME_CHARS  # a practice's name on the ranked chart's axis is cut after this
 
 
@@ -42,7 +39,6 @@ def _key(kind: str, bench, title: str) -> str:
     ]
     data = json.dumps(
         [
-            DRAWING,
             kind,
             title,
             bench.definition.id,
