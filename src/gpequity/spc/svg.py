@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -48,6 +49,8 @@ def nice_step(span: float, ticks: int = 8) -> float:
     if not span > 0 or not math.isfinite(span):
         return 1.0
     raw = span / ticks
+    if raw < sys.float_info.min:  # a span so small its share underflows: one step across
+        return span
     power = 10 ** math.floor(math.log10(raw))
     for factor in (1, 2, 2.5, 5, 10):
         if factor * power >= raw:
