@@ -80,26 +80,25 @@ def run_chart_svg(item: PlanItem, measurements: list[Measurement]) -> str:
         return ""
     title = measure_label(item) or ""
     unit = f" ({item.unit})" if item.unit else ""
-    baseline = None if item.baseline is None else float(item.baseline)
-    target = None if item.target is None else float(item.target)
     median = statistics.median(float(m.value) for m in measurements)
-    parts = [f"median {number(Decimal(str(median)))}"]
-    if item.baseline is not None:
-        parts.append(f"baseline {number(item.baseline)}")
-    if item.target is not None:
-        parts.append(f"target {number(item.target)}")
-    label = (
-        f"Run chart of {title or 'the measure'}: {len(measurements)} "
-        f"measurements from {measurements[0].measured_on:%d %b %Y} to "
-        f"{measurements[-1].measured_on:%d %b %Y}; " + ", ".join(parts) + "."
-    )
     refs = [spc_svg.Reference(f"Median {number(Decimal(str(median)))}", median, "#4c6272", "2 2")]
     if item.baseline is not None:
         refs.append(
-            spc_svg.Reference(f"Baseline {number(item.baseline)}", baseline, "#330072", "6 3")
+            spc_svg.Reference(
+                f"Baseline {number(item.baseline)}", float(item.baseline), "#330072", "6 3"
+            )
         )
     if item.target is not None:
-        refs.append(spc_svg.Reference(f"Target {number(item.target)}", target, "#007f3b", "8 4"))
+        refs.append(
+            spc_svg.Reference(f"Target {number(item.target)}", float(item.target), "#007f3b", "8 4")
+        )
+    label = (
+        f"Run chart of {title or 'the measure'}: {len(measurements)} "
+        f"measurements from {measurements[0].measured_on:%d %b %Y} to "
+        f"{measurements[-1].measured_on:%d %b %Y}; "
+        + ", ".join(r.label[0].lower() + r.label[1:] for r in refs)
+        + "."
+    )
     return spc_svg.run_chart(
         [(m.measured_on, float(m.value)) for m in measurements],
         label=label,
