@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from gpequity.web.orgs.models import Membership, Organisation, OrgKind, Role
 
 PASSWORD = "password"
+_FIRST_NAMES = ("Ysolde", "Perpetua", "Thaddeus", "Ignatia", "Leofric", "Wynflaed")
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -18,8 +19,10 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
-    first_name = factory.Faker("first_name")
-    last_name = factory.Faker("last_name")
+    # Names are fixed, not Faker's: a random "Benjamin Moore" once put "Moor" in a page that a
+    # test held free of another PCN's "Moor Surgery". These words appear in no fixture.
+    first_name = factory.Sequence(lambda n: _FIRST_NAMES[n % len(_FIRST_NAMES)])
+    last_name = factory.Sequence(lambda n: f"Quillfeather{n}")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation

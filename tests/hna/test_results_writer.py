@@ -9,6 +9,7 @@ import json
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,6 +50,40 @@ def test_the_fast_writer_writes_what_the_plain_one_does(tmp_path_factory, cells)
     _plain(plain, "t", rows, COLUMNS)
     for name in ("t.csv", "t.json"):
         assert (fast / name).read_bytes() == (plain / name).read_bytes()
+
+
+_plain_cells = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=False),
+    st.sampled_from([math.nan, -0.0, 0.0, 1e-05, -1e-05, 1e16, -2.5e-300, 1.0, -3.0]),
+    st.text(max_size=12),
+    st.sampled_from(["a,b", 'say "hi"', "two\nlines", "cr\r", "", " ", "'-1", "-x", "=1+1"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_plain_cells, _plain_cells, _plain_cells), min_size=1, max_size=6))
+def test_rows_of_plain_values_take_the_one_pass_path_and_write_what_the_plain_one_does(
+    tmp_path_factory, cells
+):
+    rows = [{"practice_code": "Y01", "a": a, "b": b, "c": c} for a, b, c in cells]
+    # Text, numbers, true/false and blanks are written in one pass over the cells.
+    assert results._table_text_plain(rows, COLUMNS) == results._table_text_general(rows, COLUMNS)
+    fast, plain = tmp_path_factory.mktemp("fast"), tmp_path_factory.mktemp("plain")
+    results._write_table(fast, "t", rows, COLUMNS)
+    _plain(plain, "t", rows, COLUMNS)
+    for name in ("t.csv", "t.json"):
+        assert (fast / name).read_bytes() == (plain / name).read_bytes()
+
+
+def test_an_infinity_is_left_to_the_general_path_which_refuses_it_as_json():
+    rows = [{"practice_code": "Y01", "a": -math.inf, "b": 1.0, "c": "x"}]
+    with pytest.raises(results._Unusual):
+        results._table_text_plain(rows, COLUMNS)
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        results._table_text(rows, COLUMNS)
 
 
 def test_a_cell_holding_a_list_is_written_the_general_way(tmp_path):

@@ -95,3 +95,15 @@ def test_every_practice_at_once_gives_each_practice_rolled_up_alone(rows):
         assert [tuple(map(type, vars(c).values())) for c in together[code]] == [
             tuple(map(type, vars(c).values())) for c in counts
         ]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.integers(min_value=0, max_value=70_000), max_size=300),
+    st.sampled_from([1, 300, 65_536, 70_001]),
+)
+def test_cells_are_put_in_the_stable_order_of_their_groups_whatever_the_sizes(groups, size):
+    from gpequity.hna.engine import _stable_order
+
+    where = np.asarray([g % size for g in groups], dtype=np.int64)
+    assert _stable_order(where, size).tolist() == np.argsort(where, kind="stable").tolist()

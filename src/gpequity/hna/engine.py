@@ -1191,7 +1191,7 @@ def rollup(cells: Cells, plan: Plan, groupings: Sequence[str]) -> list[GroupCoun
 
     def group_sums(where: Any, groups: int) -> dict[str, Any]:
         """Every metric summed per group; cells sorted by group once for the scores."""
-        order = np.argsort(where, kind="stable")
+        order = _stable_order(where, groups)
         bounds = np.searchsorted(where[order], np.arange(groups + 1))
         sums = {}
         for m, col in cells.sums.items():
@@ -1216,6 +1216,18 @@ def rollup(cells: Cells, plan: Plan, groupings: Sequence[str]) -> list[GroupCoun
         for rec in records:
             rows.extend(_counts_from(grouping, rec, plan))
     return rows
+
+
+def _stable_order(where: Any, size: int) -> Any:
+    """``np.argsort(where, kind="stable")`` for group numbers below ``size``: as 16-bit
+    numbers when they fit, which numpy sorts by radix, several times faster than 64-bit ones
+    (a system run sorts its hundreds of thousands of cells once per grouping). A stable
+    order is unique, so it is the same order either way."""
+    import numpy as np
+
+    if size <= 1 << 16:
+        where = where.astype(np.uint16)
+    return np.argsort(where, kind="stable")
 
 
 @dataclass(frozen=True)
@@ -1294,7 +1306,7 @@ def rollup_by_practice(
     }
 
     def group_sums(where: Any, size: int) -> dict[str, Any]:
-        order = np.argsort(where, kind="stable")
+        order = _stable_order(where, size)
         bounds = np.searchsorted(where[order], np.arange(size + 1))
         sums = {}
         for m, col in cells.sums.items():
