@@ -7,6 +7,8 @@ import json
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gpequity.hna.results import (
     GroupCount,
@@ -148,3 +150,57 @@ def test_a_new_results_folder_gets_the_usual_permissions(tmp_path):
         os.umask(umask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o755  # not private to the writer (0700)
     assert stat.S_IMODE((out / "indicators.csv").stat().st_mode) == 0o644
+
+
+# Proportions' intervals and comparisons are worked out for a whole table at once; the rows
+# must be, to the bit, those worked out one group at a time.
+_GROUPS = [("sex", g) for g in ("female", "male", "other")] + [("imd_quintile", "Q1")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["screened", "upc"]),
+            st.sampled_from(_GROUPS),
+            st.integers(min_value=0, max_value=5000),
+            st.integers(min_value=0, max_value=5000),
+        ),
+        max_size=12,
+        unique_by=lambda t: (t[0], t[1]),
+    ),
+    st.booleans(),
+)
+def test_a_table_at_once_gives_the_rows_one_group_at_a_time_gives(cells, with_totals):
+    from gpequity.hna.results import _indicator_rows_one_by_one
+
+    counts = []
+    for indicator, (grouping, group), a, b in cells:
+        num, den = min(a, b), max(a, b)
+        mean = indicator == "upc"
+        counts.append(
+            GroupCount(
+                indicator,
+                grouping,
+                group,
+                num / 3 if mean else num,
+                den,
+                sum_sq=num / 2 if mean else None,
+            )
+        )
+    if with_totals:  # each indicator's whole denominator: every group's counts and more
+        for indicator in ("screened", "upc"):
+            mine = [c for c in counts if c.indicator == indicator]
+            num = sum(c.numerator for c in mine) + 7
+            den = sum(c.denominator for c in mine) + 40
+            mean = indicator == "upc"
+            counts.append(
+                GroupCount(indicator, "overall", "all", num, den, sum_sq=num if mean else None)
+            )
+    got = indicator_rows(counts, INFO)
+    want = _indicator_rows_one_by_one(counts, INFO)
+    assert [json.dumps(r, allow_nan=True) for r in got] == [
+        json.dumps(r, allow_nan=True) for r in want
+    ]
+    if with_totals and any(c.denominator for c in counts if c.grouping == "sex"):
+        assert any(r["compared_with_rest"] != "not_compared" for r in got)

@@ -9,9 +9,15 @@ statsmodels' independent implementation (confint_proportions_2indep, method="new
 
 import math
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gpequity.stats import newcombe_difference, wilson_interval
+from gpequity.stats.compare import compare_proportion_with_rest, compare_proportions_with_rest
+from gpequity.stats.newcombe import newcombe_differences
+from gpequity.stats.wilson import wilson_intervals
 
 
 @pytest.mark.parametrize(
@@ -78,3 +84,48 @@ def test_confidence_must_be_a_fraction(confidence):
         wilson_interval(3, 10, confidence)
     with pytest.raises(ValueError):
         newcombe_difference(3, 10, 4, 10, confidence)
+
+
+# The array forms give, element by element, the single forms' numbers to the bit.
+_counts = st.integers(min_value=1, max_value=2_000_000).flatmap(
+    lambda n: st.tuples(st.integers(min_value=0, max_value=n), st.just(n))
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_counts, min_size=1, max_size=40), st.sampled_from([0.95, 0.998, 0.5]))
+def test_wilson_intervals_are_wilson_interval_to_the_bit(pairs, confidence):
+    x = np.array([a for a, _ in pairs], dtype=np.float64)
+    n = np.array([b for _, b in pairs], dtype=np.float64)
+    lower, upper = wilson_intervals(x, n, confidence)
+    got = list(zip(lower.tolist(), upper.tolist(), strict=True))
+    assert got == [wilson_interval(a, b, confidence) for a, b in pairs]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_counts, _counts), min_size=1, max_size=40))
+def test_newcombe_differences_are_newcombe_difference_to_the_bit(pairs):
+    columns = zip(*[(*a, *b) for a, b in pairs], strict=True)
+    x1, n1, x2, n2 = (np.array(v, dtype=np.float64) for v in columns)
+    lower, upper = newcombe_differences(x1, n1, x2, n2)
+    got = list(zip(lower.tolist(), upper.tolist(), strict=True))
+    assert got == [newcombe_difference(*a, *b) for a, b in pairs]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_counts, _counts), min_size=1, max_size=40))
+def test_comparisons_with_the_rest_are_the_single_ones(pairs):
+    # Each total is its group plus the rest; every third rest has nobody (not compared).
+    group = [g for g, _ in pairs]
+    rest = [(0, 0) if i % 3 == 0 else r for i, (_, r) in enumerate(pairs)]
+    total = [(g[0] + r[0], g[1] + r[1]) for g, r in zip(group, rest, strict=True)]
+    columns = zip(*[(*g, *t) for g, t in zip(group, total, strict=True)], strict=True)
+    got = compare_proportions_with_rest(*(np.array(c, dtype=np.float64) for c in columns))
+    assert got == [compare_proportion_with_rest(*g, *t) for g, t in zip(group, total, strict=True)]
+    assert got[0] == "not_compared"
+
+
+def test_comparisons_refuse_a_group_larger_than_its_total():
+    one = np.array([5.0])
+    with pytest.raises(ValueError, match="exceed"):
+        compare_proportions_with_rest(one, np.array([10.0]), one, np.array([9.0]))

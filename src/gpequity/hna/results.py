@@ -148,21 +148,92 @@ def _compare(kind: str, c: GroupCount, total: GroupCount | None) -> str:
 
 
 def _ordered(counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]) -> list[GroupCount]:
+    """Rows by indicator (in ``info``'s order, unknown ones last), then grouping (DATA.md's
+    order), then group (its grouping's order, others by name)."""
+    counts = list(counts)
     ind_pos = {i.id: k for k, i in enumerate(info)}
     grouping_pos = {g: k for k, g in enumerate(GROUPINGS)}
+    # Each distinct group is placed once; the rows are then sorted by two whole numbers.
+    places = sorted(
+        {(c.grouping, c.group) for c in counts},
+        key=lambda p: (grouping_pos.get(p[0], len(grouping_pos)), p[0], _group_key(*p)),
+    )
+    rank = {p: k for k, p in enumerate(places)}
+    width, last = len(places), len(ind_pos)
     return sorted(
-        counts,
-        key=lambda c: (
-            ind_pos.get(c.indicator, len(ind_pos)),
-            grouping_pos.get(c.grouping, len(grouping_pos)),
-            c.grouping,
-            _group_key(c.grouping, c.group),
-        ),
+        counts, key=lambda c: ind_pos.get(c.indicator, last) * width + rank[c.grouping, c.group]
     )
 
 
 def indicator_rows(counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]) -> list[Row]:
-    """The DATA.md ``indicators`` table (suppressed = false: practice-level figures)."""
+    """The DATA.md ``indicators`` table (suppressed = false: practice-level figures).
+
+    Proportions' intervals and comparisons are worked out for the whole table at once
+    (``stats.wilson_intervals``, ``stats.compare_proportions_with_rest``: the same numbers
+    to the bit as one group at a time, which ``_indicator_rows_one_by_one`` does and the
+    tests hold this to); means' one group at a time."""
+    import numpy as np
+
+    kinds = {i.id: i.kind for i in info}
+    rows = [c for c in counts if c.denominator > 0]
+    totals = {c.indicator: c for c in rows if c.grouping == "overall"}
+    ordered = _ordered(rows, info)
+    intervals: list[tuple[float, float]] = [(math.nan, math.nan)] * len(ordered)
+    comparisons: list[str] = ["not_compared"] * len(ordered)
+    proportions = [i for i, c in enumerate(ordered) if kinds[c.indicator] != "mean"]
+    if proportions:
+        picked = [ordered[i] for i in proportions]
+        num = np.array([int(c.numerator) for c in picked], dtype=np.float64)
+        den = np.array([c.denominator for c in picked], dtype=np.float64)
+        if np.any(num < 0) or np.any(num > den):
+            raise ValueError("numerator must not exceed denominator, nor be negative")
+        lower, upper = stats.wilson_intervals(num, den)
+        for i, lo, hi in zip(proportions, lower.tolist(), upper.tolist(), strict=True):
+            intervals[i] = (lo, hi)
+        compared = [
+            (i, totals[c.indicator])
+            for i, c in zip(proportions, picked, strict=True)
+            if c.grouping != "overall" and c.indicator in totals
+        ]
+        if compared:
+            verdicts = stats.compare_proportions_with_rest(
+                np.array([int(ordered[i].numerator) for i, _ in compared], dtype=np.float64),
+                np.array([ordered[i].denominator for i, _ in compared], dtype=np.float64),
+                np.array([int(t.numerator) for _, t in compared], dtype=np.float64),
+                np.array([t.denominator for _, t in compared], dtype=np.float64),
+            )
+            for (i, _), verdict in zip(compared, verdicts, strict=True):
+                comparisons[i] = verdict
+    records = []
+    for i, c in enumerate(ordered):
+        kind = kinds[c.indicator]
+        if kind == "mean":
+            lower_i, upper_i = _interval(kind, c)
+            compared_i = _compare(kind, c, totals.get(c.indicator))
+        else:
+            (lower_i, upper_i), compared_i = intervals[i], comparisons[i]
+        records.append(
+            {
+                "indicator": c.indicator,
+                "grouping": c.grouping,
+                "group": c.group,
+                "numerator": float(c.numerator) if kind == "mean" else int(c.numerator),
+                "denominator": int(c.denominator),
+                "value": c.numerator / c.denominator,
+                "lower": lower_i,
+                "upper": upper_i,
+                "compared_with_rest": compared_i,
+                "suppressed": False,
+            }
+        )
+    return records
+
+
+def _indicator_rows_one_by_one(
+    counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]
+) -> list[Row]:
+    """``indicator_rows`` one group at a time (``stats.wilson_interval``,
+    ``stats.compare_proportion_with_rest``): its obviously correct twin, kept for the tests."""
     kinds = {i.id: i.kind for i in info}
     rows = [c for c in counts if c.denominator > 0]
     totals = {c.indicator: c for c in rows if c.grouping == "overall"}

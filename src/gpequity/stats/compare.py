@@ -10,9 +10,12 @@ import math
 from functools import lru_cache
 from typing import Literal
 
+import numpy as np
+from numpy.typing import NDArray
+
 from gpequity.stats._common import t_quantile, z_value
 from gpequity.stats.means import MeanSummary, welch_difference_from_sums
-from gpequity.stats.newcombe import newcombe_difference
+from gpequity.stats.newcombe import newcombe_difference, newcombe_differences
 
 Comparison = Literal["lower", "higher", "similar", "not_compared"]
 
@@ -53,6 +56,39 @@ def compare_proportion_with_rest(
             group_numerator, group_denominator, rest_numerator, rest_denominator, confidence
         )
     )
+
+
+def compare_proportions_with_rest(
+    group_numerators: NDArray[np.float64],
+    group_denominators: NDArray[np.float64],
+    total_numerators: NDArray[np.float64],
+    total_denominators: NDArray[np.float64],
+    confidence: float = 0.95,
+) -> list[Comparison]:
+    """``compare_proportion_with_rest`` for arrays of counts, element by element (the same
+    intervals to the bit, so the same answers). Every group's denominator must be positive
+    and its counts valid."""
+    rest_numerators = total_numerators - group_numerators
+    rest_denominators = total_denominators - group_denominators
+    if np.any(rest_numerators < 0) or np.any(rest_denominators < 0):
+        raise ValueError("group counts must not exceed the totals")
+    out: list[Comparison] = ["not_compared"] * len(group_numerators)
+    rest = np.flatnonzero(rest_denominators > 0)
+    if len(rest):
+        lower, upper = newcombe_differences(
+            group_numerators[rest],
+            group_denominators[rest],
+            rest_numerators[rest],
+            rest_denominators[rest],
+            confidence,
+        )
+        # classify_difference, for many: no bound is NaN (both sides have people).
+        verdicts = np.where(upper < 0, 0, np.where(lower > 0, 1, 2))
+        verdicts[np.isnan(lower) | np.isnan(upper)] = 3
+        names: tuple[Comparison, ...] = ("lower", "higher", "similar", "not_compared")
+        for i, v in zip(rest.tolist(), verdicts.tolist(), strict=True):
+            out[i] = names[v]
+    return out
 
 
 def compare_mean_with_rest(

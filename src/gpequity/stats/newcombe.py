@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+from numpy.typing import NDArray
+
 from gpequity.stats._common import NAN_INTERVAL, Interval, z_value
-from gpequity.stats.wilson import wilson_interval
+from gpequity.stats.wilson import wilson_interval, wilson_intervals
 
 
 def newcombe_difference(
@@ -30,6 +33,31 @@ def newcombe_difference(
     p1 = x1 / n1
     p2 = x2 / n2
     d = p1 - p2
-    lower = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    upper = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    # Squares as products: correctly rounded, where ``** 2`` (the C library's pow) is not
+    # always, and the same to the bit as the array form's.
+    a, b, c, e = p1 - l1, u2 - p2, u1 - p1, p2 - l2
+    lower = d - math.sqrt(a * a + b * b)
+    upper = d + math.sqrt(c * c + e * e)
     return (max(-1.0, lower), min(1.0, upper))
+
+
+def newcombe_differences(
+    x1: NDArray[np.float64],
+    n1: NDArray[np.float64],
+    x2: NDArray[np.float64],
+    n2: NDArray[np.float64],
+    confidence: float = 0.95,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``newcombe_difference`` for arrays of counts, element by element, to the bit (the
+    same operations in the same order). Every denominator must be positive and every
+    count valid: the caller has checked them."""
+    l1, u1 = wilson_intervals(x1, n1, confidence)
+    l2, u2 = wilson_intervals(x2, n2, confidence)
+    p1 = x1 / n1
+    p2 = x2 / n2
+    d = p1 - p2
+    a, b, c, e = p1 - l1, u2 - p2, u1 - p1, p2 - l2
+    lower = d - np.sqrt(a * a + b * b)
+    upper = d + np.sqrt(c * c + e * e)
+    # max(-1.0, x) and min(1.0, x) as Python picks: x only when strictly beyond.
+    return np.where(lower > -1.0, lower, -1.0), np.where(upper < 1.0, upper, 1.0)
