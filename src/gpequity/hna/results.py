@@ -212,21 +212,23 @@ def indicator_rows(counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]) 
             compared_i = _compare(kind, c, totals.get(c.indicator))
         else:
             (lower_i, upper_i), compared_i = intervals[i], comparisons[i]
-        records.append(
-            {
-                "indicator": c.indicator,
-                "grouping": c.grouping,
-                "group": c.group,
-                "numerator": float(c.numerator) if kind == "mean" else int(c.numerator),
-                "denominator": int(c.denominator),
-                "value": c.numerator / c.denominator,
-                "lower": lower_i,
-                "upper": upper_i,
-                "compared_with_rest": compared_i,
-                "suppressed": False,
-            }
-        )
+        records.append(_record(c, kind, lower_i, upper_i, compared_i))
     return records
+
+
+def _record(c: GroupCount, kind: str, lower: float, upper: float, compared: str) -> Row:
+    return {
+        "indicator": c.indicator,
+        "grouping": c.grouping,
+        "group": c.group,
+        "numerator": float(c.numerator) if kind == "mean" else int(c.numerator),
+        "denominator": int(c.denominator),
+        "value": c.numerator / c.denominator,
+        "lower": lower,
+        "upper": upper,
+        "compared_with_rest": compared,
+        "suppressed": False,
+    }
 
 
 def _indicator_rows_one_by_one(
@@ -241,20 +243,7 @@ def _indicator_rows_one_by_one(
     for c in _ordered(rows, info):
         kind = kinds[c.indicator]
         lower, upper = _interval(kind, c)
-        records.append(
-            {
-                "indicator": c.indicator,
-                "grouping": c.grouping,
-                "group": c.group,
-                "numerator": float(c.numerator) if kind == "mean" else int(c.numerator),
-                "denominator": int(c.denominator),
-                "value": c.numerator / c.denominator,
-                "lower": lower,
-                "upper": upper,
-                "compared_with_rest": _compare(kind, c, totals.get(c.indicator)),
-                "suppressed": False,
-            }
-        )
+        records.append(_record(c, kind, lower, upper, _compare(kind, c, totals.get(c.indicator))))
     return records
 
 
