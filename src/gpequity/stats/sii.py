@@ -226,21 +226,35 @@ def sii(
             intercept_0, slope_0, sim_intercepts, sim_slopes, multiplier, lo_pos, hi_pos
         )
     return _transformed_scale_result(
-        intercept_0,
-        slope_0,
-        _ranked(sim_slopes, lo_pos, hi_pos),
-        value_type,
-        multiplier,
-        lo_pos,
-        hi_pos,
+        intercept_0, slope_0, _order_statistics(sim_slopes, lo_pos, hi_pos), value_type, multiplier
     )
 
 
-def _ranked(values: Array, lo_pos: int, hi_pos: int) -> Array:
-    """``values`` with the entries at ``lo_pos`` and ``hi_pos`` those of ``np.sort(values)``
-    (the only two read): a partition finds them without sorting all 10,000 (NaN last, as
-    in a sort)."""
-    return np.partition(values, (lo_pos, hi_pos))
+def _order_statistics(values: Array, lo_pos: int, hi_pos: int) -> tuple[float, float]:
+    """The entries at ``lo_pos`` and ``hi_pos`` of ``np.sort(values)`` (the only two read).
+
+    Each is found among the few values beyond a threshold read from a sorted sample of
+    every twentieth value (a few hundred of 10,000): every value up to the threshold is in
+    that set, so when the set reaches past the position, its entry there is the whole
+    array's. A partition of the whole array (NaN last, as in a sort) is the fallback: when
+    a set falls short, or there is a NaN. Several times faster than partitioning all
+    10,000, and a system run fits thousands of gradients."""
+    n = len(values)
+    step = 20
+    if n >= 50 * step and lo_pos <= hi_pos and not np.isnan(values).any():
+        sample = np.sort(values[::step])
+        m = len(sample)
+        below_at = min(m - 1, 2 * (lo_pos * m // n) + 5)
+        above_at = max(0, m - 1 - 2 * ((n - 1 - hi_pos) * m // n) - 5)
+        below = values[values <= sample[below_at]]
+        above = values[values >= sample[above_at]]
+        skipped = n - len(above)  # entries of the sorted array before ``above``'s first
+        if len(below) > lo_pos and hi_pos >= skipped:
+            low = np.partition(below, lo_pos)[lo_pos]
+            high = np.partition(above, hi_pos - skipped)[hi_pos - skipped]
+            return float(low), float(high)
+    ranked = np.partition(values, (lo_pos, hi_pos))
+    return float(ranked[lo_pos]), float(ranked[hi_pos])
 
 
 def _standard_normals(seed: int | None, simulations: int, quantiles: int) -> Array:
@@ -287,15 +301,15 @@ def _natural_scale_result(
     if multiplier < 0:
         rii = 1.0 / rii if rii else math.nan
         sim_rii = _ratio(1.0, sim_rii)
-    sim_sii = _ranked(sim_slopes * multiplier, lo_pos, hi_pos)
-    sim_rii = _ranked(sim_rii, lo_pos, hi_pos)
+    sii_lower, sii_upper = _order_statistics(sim_slopes * multiplier, lo_pos, hi_pos)
+    rii_lower, rii_upper = _order_statistics(sim_rii, lo_pos, hi_pos)
     return SIIResult(
         sii=float(slope_0 * multiplier),
-        sii_lower=float(sim_sii[lo_pos]),
-        sii_upper=float(sim_sii[hi_pos]),
+        sii_lower=sii_lower,
+        sii_upper=sii_upper,
         rii=rii,
-        rii_lower=float(sim_rii[lo_pos]),
-        rii_upper=float(sim_rii[hi_pos]),
+        rii_lower=rii_lower,
+        rii_upper=rii_upper,
         intercept=float(intercept_0),
     )
 
@@ -303,11 +317,9 @@ def _natural_scale_result(
 def _transformed_scale_result(
     intercept_0: float,
     slope_0: float,
-    sorted_slopes: Array,
+    slope_limits: tuple[float, float],
     value_type: ValueType,
     multiplier: float,
-    lo_pos: int,
-    hi_pos: int,
 ) -> SIIResult:
     midpoint = intercept_0 + slope_0 / 2.0
 
@@ -317,8 +329,8 @@ def _transformed_scale_result(
         return float(at0), float(at1)
 
     at0, at1 = ends(slope_0)
-    lo0, lo1 = ends(float(sorted_slopes[lo_pos]))
-    hi0, hi1 = ends(float(sorted_slopes[hi_pos]))
+    lo0, lo1 = ends(slope_limits[0])
+    hi0, hi1 = ends(slope_limits[1])
     sii_from_lo = (lo1 - lo0) * multiplier
     sii_from_hi = (hi1 - hi0) * multiplier
     rii_from_lo = lo1 / lo0
