@@ -1170,7 +1170,8 @@ def _labelled(cells: Cells, grouping: str) -> tuple[list[str], list[int]]:
     labels = {k: label(k) for k in dict.fromkeys(keys)}
     names = list(dict.fromkeys(labels.values()))
     position = {name: j for j, name in enumerate(names)}
-    return names, [position[labels[k]] for k in keys]
+    at = {k: position[name] for k, name in labels.items()}
+    return names, list(map(at.__getitem__, keys))
 
 
 def rollup(cells: Cells, plan: Plan, groupings: Sequence[str]) -> list[GroupCount]:
@@ -1202,19 +1203,15 @@ def rollup(cells: Cells, plan: Plan, groupings: Sequence[str]) -> list[GroupCoun
                 sums[f"{m}_sum"] = np.bincount(where, weights=col, minlength=groups)
         return sums
 
-    parts: list[tuple[str, list[dict[str, Any]]]] = []
+    made = _GroupCounts(plan)
+    rows: list[GroupCount] = []
     if cells.rows:
-        totals = {k: v[0] for k, v in group_sums(np.zeros(cells.rows, np.int64), 1).items()}
-        parts.append(("overall", [{**totals, "g": "all"}]))
+        made.extend(rows, "overall", "all", group_sums(np.zeros(cells.rows, np.int64), 1), 0)
     for grouping in groupings:
         names, positions = _labelled(cells, grouping)
         sums = group_sums(np.asarray(positions, dtype=np.int64), len(names))
-        records = [{k: v[j] for k, v in sums.items()} | {"g": g} for j, g in enumerate(names)]
-        parts.append((grouping, records))
-    rows: list[GroupCount] = []
-    for grouping, records in parts:
-        for rec in records:
-            rows.extend(_counts_from(grouping, rec, plan))
+        for j, g in enumerate(names):
+            made.extend(rows, grouping, g, sums, j)
     return rows
 
 
@@ -1305,43 +1302,73 @@ def rollup_by_practice(
         f"{x}{i}" for i, ind in enumerate(plan.indicators) if ind.kind == "mean" for x in "nq"
     }
 
-    def group_sums(where: Any, size: int) -> dict[str, Any]:
+    def group_sums(where: Any, size: int) -> tuple[dict[str, Any], Any, Any]:
+        """The sums per group, the cells' stable order by group and each group's bounds
+        in it."""
         order = _stable_order(where, size)
         bounds = np.searchsorted(where[order], np.arange(size + 1))
+        spans = list(itertools.pairwise(bounds.tolist()))
         sums = {}
         for m, col in cells.sums.items():
             if m in scores:
                 values = col[order].tolist()  # fsum reads a list's floats far faster
-                sums[f"{m}_sum"] = [math.fsum(values[a:b]) for a, b in itertools.pairwise(bounds)]
+                sums[f"{m}_sum"] = [math.fsum(values[a:b]) for a, b in spans]
             else:
                 # As Python floats: rounding them into counts is then several times faster.
                 sums[f"{m}_sum"] = np.bincount(where, weights=col, minlength=size).tolist()
-        return sums
+        return sums, order, bounds
 
-    per: list[list[tuple[str, list[dict[str, Any]]]]] = [[] for _ in range(n)]
-    totals = group_sums(practice, n)
+    made = _GroupCounts(plan)
+    out: dict[str, list[GroupCount]] = {code: [] for code in ordered}
+    rows = list(out.values())
+    totals, _, _ = group_sums(practice, n)
     for p in range(n):
-        per[p].append(("overall", [{**{k: v[p] for k, v in totals.items()}, "g": "all"}]))
+        made.extend(rows[p], "overall", "all", totals, p)
     for grouping in groupings:
         names, positions = _labelled(cells, grouping)
         width = len(names)
         where = practice * width + np.asarray(positions, dtype=np.int64)
-        sums = group_sums(where, n * width)
-        present, first = np.unique(where, return_index=True)
+        sums, order, bounds = group_sums(where, n * width)
+        # The slots with cells, and each one's first cell: the first in a stable order.
+        present = np.flatnonzero(bounds[1:] > bounds[:-1])
+        first = order[bounds[present]]
         # Each practice's groups in the order they first appear among its cells.
         for slot in present[np.lexsort((first, present // width))].tolist():
             p, j = divmod(slot, width)
-            if not per[p] or per[p][-1][0] != grouping:
-                per[p].append((grouping, []))
-            per[p][-1][1].append({**{k: v[slot] for k, v in sums.items()}, "g": names[j]})
-    out = {}
-    for p, code in enumerate(ordered):
-        rows: list[GroupCount] = []
-        for grouping, records in per[p]:
-            for rec in records:
-                rows.extend(_counts_from(grouping, rec, plan))
-        out[code] = rows
+            made.extend(rows[p], grouping, names[j], sums, slot)
     return out
+
+
+class _GroupCounts:
+    """Groups' ``GroupCount`` rows (those with people in the denominator), each group's
+    read at its slot of every metric's sums, the metrics' names worked out once (a system
+    run makes some two hundred thousand)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.metrics = [
+            (ind.id, f"d{i}_sum", f"n{i}_sum", f"q{i}_sum", ind.kind == "mean")
+            for i, ind in enumerate(plan.indicators)
+        ]
+
+    def extend(
+        self, rows: list[GroupCount], grouping: str, group: Any, sums: Mapping[str, Any], at: int
+    ) -> None:
+        group = str(group)
+        for indicator, d, n, q, mean in self.metrics:
+            den = round(sums[d][at] or 0)
+            if den == 0:
+                continue
+            num = sums[n][at] or 0
+            rows.append(
+                GroupCount(
+                    indicator=indicator,
+                    grouping=grouping,
+                    group=group,
+                    numerator=float(num) if mean else round(num),
+                    denominator=den,
+                    sum_sq=float(sums[q][at] or 0.0) if mean else None,
+                )
+            )
 
 
 def _rollup_by_practice_one_by_one(
@@ -1364,27 +1391,6 @@ def _rollup_by_practice_one_by_one(
             rows=len(index),
         )
         out[code] = rollup(part, plan, groupings)
-    return out
-
-
-def _counts_from(grouping: str, rec: Mapping[str, Any], plan: Plan) -> list[GroupCount]:
-    out: list[GroupCount] = []
-    for i, ind in enumerate(plan.indicators):
-        den = round(rec[f"d{i}_sum"] or 0)
-        if den == 0:
-            continue
-        num = rec[f"n{i}_sum"] or 0
-        mean = ind.kind == "mean"
-        out.append(
-            GroupCount(
-                indicator=ind.id,
-                grouping=grouping,
-                group=str(rec["g"]),
-                numerator=float(num) if mean else round(num),
-                denominator=den,
-                sum_sq=float(rec[f"q{i}_sum"] or 0.0) if mean else None,
-            )
-        )
     return out
 
 

@@ -496,8 +496,12 @@ def _json_row(record: dict[str, Any]) -> str:
     return "  {\n    " + _ROW_ENCODER.encode(record)[1:-1] + "\n  }" if record else "  {}"
 
 
-def _json_text(parts: list[str]) -> str:
-    return "[\n" + ",\n".join(parts) + "\n]" if parts else "[]"
+def _json_text(rows_text: str) -> str:
+    """The JSON file's text from its rows' (``_json_row``s joined by ``_JSON_JOIN``)."""
+    return "[\n" + rows_text + "\n]" if rows_text else "[]"
+
+
+_JSON_JOIN = ",\n"
 
 
 class _Unusual(Exception):
@@ -513,9 +517,11 @@ def _csv_field(text: str) -> str:
     return buffer.getvalue()[: -len(",\n")]
 
 
-def _table_text(rows: Sequence[Row], columns: Sequence[str]) -> tuple[str, list[str] | None]:
-    """A table's CSV body (no header) and its JSON rows' text (None when a cell holds a list
-    or an object and the JSON must be written the general way)."""
+def _table_text(rows: Sequence[Row], columns: Sequence[str]) -> tuple[str, str | None]:
+    """A table's CSV body (no header) and its JSON rows' text, each row as ``_json_row``
+    writes it, joined by ``_JSON_JOIN`` (None when a cell holds a list or an object and the
+    JSON must be written the general way). Each is one string: a system run's workers hand
+    them over whole."""
     if len(columns) > 1:
         try:
             return _table_text_plain(rows, columns)
@@ -524,7 +530,7 @@ def _table_text(rows: Sequence[Row], columns: Sequence[str]) -> tuple[str, list[
     return _table_text_general(rows, columns)
 
 
-def _table_text_plain(rows: Sequence[Row], columns: Sequence[str]) -> tuple[str, list[str]]:
+def _table_text_plain(rows: Sequence[Row], columns: Sequence[str]) -> tuple[str, str]:
     """``_table_text_general`` for rows of text, whole numbers, floats, true/false and blanks,
     each cell's CSV and JSON text made at once: a float's shortest form is the same in both
     (``repr``), and each distinct text is quoted, guarded and escaped once (a system run
@@ -571,12 +577,10 @@ def _table_text_plain(rows: Sequence[Row], columns: Sequence[str]) -> tuple[str,
                 raise _Unusual
         lines.append(",".join(cells))
         parts.append("  {\n    " + ",\n    ".join(map(str.__add__, heads, values)) + "\n  }")
-    return ("\n".join(lines) + "\n" if lines else ""), parts
+    return ("\n".join(lines) + "\n" if lines else ""), _JSON_JOIN.join(parts)
 
 
-def _table_text_general(
-    rows: Sequence[Row], columns: Sequence[str]
-) -> tuple[str, list[str] | None]:
+def _table_text_general(rows: Sequence[Row], columns: Sequence[str]) -> tuple[str, str | None]:
     """``_table_text`` for any cells, by the ``csv`` writer and the JSON encoder."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(
@@ -585,8 +589,8 @@ def _table_text_general(
     try:
         parts = [_json_row({c: _json_fast(r[c]) for c in columns}) for r in rows]
     except _NotFlat:
-        parts = None
-    return buffer.getvalue(), parts
+        return buffer.getvalue(), None
+    return buffer.getvalue(), _JSON_JOIN.join(parts)
 
 
 def _write_table(
@@ -594,14 +598,14 @@ def _write_table(
     name: str,
     rows: Sequence[Row],
     columns: Sequence[str],
-    made: tuple[str, list[str] | None] | None = None,
+    made: tuple[str, str | None] | None = None,
 ) -> None:
-    body, parts = made if made is not None else _table_text(rows, columns)
+    body, rows_text = made if made is not None else _table_text(rows, columns)
     with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as f:
         csv.writer(f, lineterminator="\n").writerow(columns)
         f.write(body)
-    if parts is not None:
-        text = _json_text(parts)
+    if rows_text is not None:
+        text = _json_text(rows_text)
     else:
         records = [{c: _json_value(r[c]) for c in columns} for r in rows]
         text = json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
@@ -646,7 +650,7 @@ class PracticeTables:
     # The two tables' file text (CSV body, JSON rows), made by the workers beside the rows,
     # each for its own practices, so that writing them is joining text (``_table_text``).
     # The rows are final once made; None where a table must be written the general way.
-    texts: dict[str, tuple[str, list[str]] | None] = field(
+    texts: dict[str, tuple[str, str | None] | None] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -706,7 +710,7 @@ def practice_tables(
             "".join(made[c][at][0] for c in codes),
             None
             if any(made[c][at][1] is None for c in codes)
-            else [part for c in codes for part in made[c][at][1]],
+            else _JSON_JOIN.join(made[c][at][1] for c in codes if made[c][at][1]),
         )
         for name, at in (("practice_indicators", 3), ("practice_gradients", 4))
     }
