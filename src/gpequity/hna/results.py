@@ -690,8 +690,11 @@ def practice_tables(
         chunks = [codes[i::workers] for i in range(workers)]
         _INHERITED = (by_practice, info, mean_indicators)
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                parts = pool.map(_inherited_rows, chunks)
+            # This process makes the first share itself while the forked ones make theirs:
+            # the same number of processes at work, and one share fewer sent back.
+            with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+                others = pool.map_async(_inherited_rows, chunks[1:])
+                parts = [_inherited_rows(chunks[0]), *others.get()]
         finally:
             _INHERITED = None
         made = {code: rows for part in parts for code, rows in part.items()}
