@@ -532,52 +532,69 @@ def _table_text(rows: Sequence[Row], columns: Sequence[str]) -> tuple[str, str |
 
 def _table_text_plain(rows: Sequence[Row], columns: Sequence[str]) -> tuple[str, str]:
     """``_table_text_general`` for rows of text, whole numbers, floats, true/false and blanks,
-    each cell's CSV and JSON text made at once: a float's shortest form is the same in both
-    (``repr``), and each distinct text is quoted, guarded and escaped once (a system run
-    writes some two million cells, most of them floats and a few dozen texts over again).
-    Anything else (an infinity, a numpy scalar, a list) raises ``_Unusual``. The tests hold
-    it to ``_table_text_general`` byte for byte."""
-    texts: dict[str, tuple[str, str]] = {}
-    heads = [json.dumps(c, ensure_ascii=False) + ": " for c in columns]
-    lines: list[str] = []
-    parts: list[str] = []
-    for r in rows:
-        cells: list[str] = []
-        values: list[str] = []
-        for c in columns:
-            v = r[c]
-            kind = type(v)
-            if kind is float:
-                if v != v:  # NaN: cannot be calculated, blank
-                    cells.append("")
-                    values.append("null")
-                    continue
-                text = repr(v)
-                if text[-1] == "f":  # inf, -inf: the general path says what to do
-                    raise _Unusual
-                cells.append(csv_cell(text) if text[0] == "-" else text)
-                values.append(text)
-            elif kind is str:
-                pair = texts.get(v)
-                if pair is None:
-                    pair = texts[v] = (_csv_field(_csv_fast(v)), json.dumps(v, ensure_ascii=False))
-                cells.append(pair[0])
-                values.append(pair[1])
-            elif kind is int:
-                text = str(v)
-                cells.append(text)
-                values.append(text)
-            elif kind is bool:
-                cells.append("True" if v else "False")
-                values.append("true" if v else "false")
-            elif v is None:
-                cells.append("")
-                values.append("null")
+    column by column: a float's shortest form is the same in CSV and JSON (``repr``), each
+    distinct text is quoted, guarded and escaped once, and each row is then one join and one
+    ``%`` format (a system run writes some two million cells, most of them floats and a few
+    dozen texts over again). Anything else (an infinity, a numpy scalar, a list) raises
+    ``_Unusual``. The tests hold it to ``_table_text_general`` byte for byte."""
+    if not rows:
+        return "", ""
+    csv_columns: list[list[str]] = []
+    json_columns: list[list[str]] = []
+    for c in columns:
+        values = [r[c] for r in rows]
+        kinds = set(map(type, values))
+        if kinds <= {float, int}:  # a whole number's repr is its str
+            texts = list(map(repr, values))
+            if any(t[-1] in "nf" for t in texts):  # NaN (blank) or an infinity
+                if any(t[-1] == "f" for t in texts):
+                    raise _Unusual  # inf, -inf: the general path says what to do
+                csv_texts = ["" if t == "nan" else t for t in texts]
+                texts = ["null" if t == "nan" else t for t in texts]
             else:
-                raise _Unusual
-        lines.append(",".join(cells))
-        parts.append("  {\n    " + ",\n    ".join(map(str.__add__, heads, values)) + "\n  }")
-    return ("\n".join(lines) + "\n" if lines else ""), _JSON_JOIN.join(parts)
+                csv_texts = texts
+            # A negative number is not guarded, but ``csv_cell`` decides that.
+            csv_texts = [csv_cell(t) if t[:1] == "-" else t for t in csv_texts]
+        elif kinds == {str}:
+            cells = {v: _csv_field(_csv_fast(v)) for v in dict.fromkeys(values)}
+            quoted = {v: json.dumps(v, ensure_ascii=False) for v in cells}
+            csv_texts = list(map(cells.__getitem__, values))
+            texts = list(map(quoted.__getitem__, values))
+        else:
+            csv_texts, texts = [], []
+            for v in values:
+                pair = _plain_cell(v)
+                csv_texts.append(pair[0])
+                texts.append(pair[1])
+        csv_columns.append(csv_texts)
+        json_columns.append(texts)
+    lines = "\n".join(map(",".join, zip(*csv_columns, strict=True))) + "\n"
+    heads = ",\n    ".join(
+        json.dumps(c, ensure_ascii=False).replace("%", "%%") + ": %s" for c in columns
+    )
+    row = "  {\n    " + heads + "\n  }"
+    return lines, _JSON_JOIN.join([row % values for values in zip(*json_columns, strict=True)])
+
+
+def _plain_cell(v: Any) -> tuple[str, str]:
+    """One cell's CSV and JSON text, for a column of mixed plain values."""
+    kind = type(v)
+    if kind is float:
+        if v != v:  # NaN: cannot be calculated, blank
+            return "", "null"
+        text = repr(v)
+        if text[-1] == "f":
+            raise _Unusual
+        return (csv_cell(text) if text[0] == "-" else text), text
+    if kind is str:
+        return _csv_field(_csv_fast(v)), json.dumps(v, ensure_ascii=False)
+    if kind is int:
+        return str(v), str(v)
+    if kind is bool:
+        return ("True", "true") if v else ("False", "false")
+    if v is None:
+        return "", "null"
+    raise _Unusual
 
 
 def _table_text_general(rows: Sequence[Row], columns: Sequence[str]) -> tuple[str, str | None]:
