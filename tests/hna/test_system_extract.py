@@ -250,3 +250,25 @@ def test_practice_files_written_from_the_workers_text_are_those_written_from_the
         plain = result.write(tmp_path / f"plain{workers}")
         for name in results.PRACTICE_FILES:
             assert (joined / name).read_bytes() == (plain / name).read_bytes(), name
+
+
+def test_practice_cells_leave_their_exact_sums_as_text_until_they_are_added_up(system_extract):
+    """The continuity scores' exact sums come as text; a system run's practice cells keep
+    them so until each worker adds up its own practices, which gives the same counts."""
+    from gpequity.hna.engine import EXACT_SUFFIX, compute_system_cells
+    from gpequity.hna.extract import load_extract
+    from gpequity.hna.indicators import default_indicators
+
+    with load_extract(system_extract) as extract:
+        _, _, by_practice = compute_system_cells(
+            extract.patients, extract.appointments, as_of=AS_OF, indicators=default_indicators()
+        )
+    pending = by_practice.cells.pending
+    assert pending and all(name.endswith(EXACT_SUFFIX) for name in pending)
+    assert not any(name.endswith(EXACT_SUFFIX) for name in by_practice.cells.sums)
+    everyone = by_practice.rollup()
+    for code in by_practice.codes:
+        alone = by_practice.subset([code])
+        assert len(next(iter(alone.cells.pending.values()))) == alone.cells.rows
+        assert alone.rollup()[code] == everyone[code]
+        assert any(c.sum_sq for c in everyone[code])  # the scores' squares were summed
