@@ -165,8 +165,14 @@ def _ordered(counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]) -> lis
     )
 
 
-def indicator_rows(counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]) -> list[Row]:
-    """The DATA.md ``indicators`` table (suppressed = false: practice-level figures).
+def indicator_rows(
+    counts: Iterable[GroupCount],
+    info: Sequence[IndicatorInfo],
+    *,
+    practice_code: str | None = None,
+) -> list[Row]:
+    """The DATA.md ``indicators`` table (suppressed = false: practice-level figures); with
+    ``practice_code``, a system extract's ``practice_indicators`` rows (that column first).
 
     Proportions' intervals and comparisons are worked out for the whole table at once
     (``stats.wilson_intervals``, ``stats.compare_proportions_with_rest``: the same numbers
@@ -212,12 +218,20 @@ def indicator_rows(counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]) 
             compared_i = _compare(kind, c, totals.get(c.indicator))
         else:
             (lower_i, upper_i), compared_i = intervals[i], comparisons[i]
-        records.append(_record(c, kind, lower_i, upper_i, compared_i))
+        records.append(_record(c, kind, lower_i, upper_i, compared_i, practice_code))
     return records
 
 
-def _record(c: GroupCount, kind: str, lower: float, upper: float, compared: str) -> Row:
-    return {
+def _record(
+    c: GroupCount,
+    kind: str,
+    lower: float,
+    upper: float,
+    compared: str,
+    practice_code: str | None = None,
+) -> Row:
+    row = {} if practice_code is None else {"practice_code": practice_code}
+    return row | {
         "indicator": c.indicator,
         "grouping": c.grouping,
         "group": c.group,
@@ -768,11 +782,13 @@ def _practice_rows(
     out = {}
     for code in sorted(codes):
         counts = by_practice[code]
-        rows = indicator_rows(counts, info)
         grads, grad_notes = gradient_rows(counts, info)
         if mean_indicators is not None:
+            rows = indicator_rows(counts, info)
             rows, grads = apply_disclosure(rows, grads, mean_indicators=mean_indicators)
-        rows = [{"practice_code": code, **r} for r in rows]
+            rows = [{"practice_code": code, **r} for r in rows]
+        else:  # made with the code first (copying 870 rows per practice cost a tenth)
+            rows = indicator_rows(counts, info, practice_code=code)
         grads = [{"practice_code": code, **g} for g in grads]
         out[code] = (
             rows,
