@@ -1325,12 +1325,16 @@ def rollup_by_practice(
         in it."""
         order = _stable_order(where, size)
         bounds = np.searchsorted(where[order], np.arange(size + 1))
-        spans = list(itertools.pairwise(bounds.tolist()))
         sums = {}
         for m, col in cells.sums.items():
             if m in scores:
-                values = col[order].tolist()  # fsum reads a list's floats far faster
-                sums[f"{m}_sum"] = [math.fsum(values[a:b]) for a, b in spans]
+                # Zeros add nothing to an exact sum (and fsum's zero is always +0.0), so
+                # only the other values are summed: most cells have no score at all.
+                ordered_values = col[order]
+                kept = ordered_values != 0
+                before = np.concatenate(([0], np.cumsum(kept)))[bounds].tolist()
+                values = ordered_values[kept].tolist()  # fsum reads a list's floats faster
+                sums[f"{m}_sum"] = [math.fsum(values[a:b]) for a, b in itertools.pairwise(before)]
             else:
                 # As Python floats: rounding them into counts is then several times faster.
                 sums[f"{m}_sum"] = np.bincount(where, weights=col, minlength=size).tolist()
