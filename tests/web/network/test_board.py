@@ -267,3 +267,27 @@ def test_patients_covered_counts_patients_not_appointments():
     ]
     assert board._patients(shown, defs) == 9870
     assert board._patients([row("dna_rate", 32275)], defs) is None
+
+
+def test_a_board_keeps_only_its_newest_charts_and_touches_nothing_else():
+    from gpequity.web.hna.models import RenderedChart
+    from gpequity.web.network import board_charts
+    from tests.factories import PCNFactory
+
+    pcn, other = PCNFactory(), PCNFactory()
+    for i in range(board_charts.BOARD_CHARTS_KEPT + 5):
+        RenderedChart.objects.create(organisation=pcn, key=f"board:old{i}", svg="<svg/>")
+    RenderedChart.objects.create(organisation=other, key="board:theirs", svg="<svg/>")
+    RenderedChart.objects.create(organisation=pcn, key=f"{pcn.pk}:an-hna-chart", svg="<svg/>")
+    drawn = []
+    svg = board_charts._cached_svg(pcn, "new figures", lambda: drawn.append(1) or "<svg>new</svg>")
+    assert svg == "<svg>new</svg>" and drawn == [1]
+    mine = RenderedChart.objects.filter(organisation=pcn, key__startswith="board:")
+    assert mine.count() == board_charts.BOARD_CHARTS_KEPT
+    assert mine.filter(svg="<svg>new</svg>").exists()  # the newest is kept
+    assert not mine.filter(key="board:old0").exists()  # the oldest went
+    assert RenderedChart.objects.filter(key="board:theirs").exists()
+    assert RenderedChart.objects.filter(key=f"{pcn.pk}:an-hna-chart").exists()
+    # Asked again, the kept chart is served without drawing.
+    again = board_charts._cached_svg(pcn, "new figures", lambda: drawn.append(2) or "x")
+    assert again == "<svg>new</svg>" and drawn == [1]

@@ -81,9 +81,16 @@ def _rules(point: spc.Point) -> str:
     return "; ".join(rules)
 
 
+BOARD_CHARTS_KEPT = 50
+"""An organisation's most recent board charts kept; older ones are drawn again if asked."""
+
+
 def _cached_svg(org, key_text: str, draw) -> str:
     """The chart's SVG from the HNA area's chart store when drawn before (same data, same
-    words), else drawn now and kept: drawing takes seconds and the page and PDF share it."""
+    words), else drawn now and kept: drawing takes seconds and the page and PDF share it.
+
+    A board's charts change with every new result or measurement, so each new one kept
+    removes the organisation's board charts beyond the newest ``BOARD_CHARTS_KEPT``."""
     import hashlib
 
     from gpequity.web.hna.models import RenderedChart
@@ -93,7 +100,16 @@ def _cached_svg(org, key_text: str, draw) -> str:
     if found is not None:
         return found
     svg = draw()
-    RenderedChart.objects.get_or_create(key=key, defaults={"organisation": org, "svg": svg})
+    _, created = RenderedChart.objects.get_or_create(
+        key=key, defaults={"organisation": org, "svg": svg}
+    )
+    if created:
+        older = RenderedChart.objects.filter(organisation=org, key__startswith="board:")
+        stale = list(
+            older.order_by("-created_at", "-pk").values_list("pk", flat=True)[BOARD_CHARTS_KEPT:]
+        )
+        if stale:
+            RenderedChart.objects.filter(pk__in=stale).delete()
     return svg
 
 
