@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from gpequity.spc.svg import GRID, linear_scale, svg_open, tick_places, tick_text
+from gpequity.spc.svg import GRID, linear_scale, shortened, svg_open, tick_places, tick_text
 
 BLUE, GREY, DARK = "#005eb8", "#4c6272", "#212b32"
 NAME_CHARS = 36  # a practice's name on the ranked chart's axis is cut after this many
@@ -29,7 +29,7 @@ def _diamond(x: float, y: float, r: float = 5.5) -> str:
 
 
 def short_name(name: str) -> str:
-    return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "\u2026"
+    return shortened(name, NAME_CHARS)
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,12 @@ def svg_open(width: float, height: float, label: str) -> list[str]:
     ]
 
 
+def shortened(text: str, chars: int) -> str:
+    """``text`` cut to ``chars`` characters with an ellipsis (for a name on an axis; the
+    chart's label and the page's table carry it whole)."""
+    return text if len(text) <= chars else text[: chars - 1] + "\u2026"
+
+
 def tick_text(value: float, places: int) -> str:
     text = f"{value:,.{places}f}"
     return "0" if text in {"-0", "-0.0"} or set(text) <= {"-", "0", ".", ","} else text

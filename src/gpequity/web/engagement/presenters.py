@@ -1,19 +1,15 @@
-"""Shape the engagement log for templates, the API and charts (Altair, rendered to SVG)."""
+"""Shape the engagement log for templates, the API and charts (drawn to SVG, ADR 31)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-import altair as alt
-import pandas as pd
-
 from gpequity import engagement as eg
 from gpequity.catalogue import load_pack, vocab
-from gpequity.web.charts import svg_for
+from gpequity.engagement import svg as engagement_svg
 from gpequity.web.plans import presenters as plan_presenters
 
 from . import selectors
@@ -147,35 +143,22 @@ def _bar_chart(
     keys: dict[str, str],
     colours: list[str],
     heading: str,
-) -> alt.Chart:
-    data = pd.DataFrame(
-        {
-            "quarter": [r.quarter for r in rows],
-            "group": [keys[r.key] for r in rows],
-            "order": [list(keys).index(r.key) for r in rows],
-            "value": [float(getattr(r, field)) for r in rows],
-        }
-    )
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X("quarter:N", title="Quarter (financial year)", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(
-                "value:Q",
-                title=title,
-                stack="zero",
-                axis=alt.Axis(tickMinStep=1, format="d") if field == "activities" else alt.Axis(),
-            ),
-            color=alt.Color(
-                "group:N",
-                title=None,
-                scale=alt.Scale(domain=list(keys.values()), range=colours),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            order=alt.Order("order:Q"),
-        )
-        .properties(width=460, height=240, title=heading)
+    label: str,
+) -> str:
+    quarters = list(dict.fromkeys(r.quarter for r in rows))
+    value = {(r.quarter, r.key): float(getattr(r, field)) for r in rows}
+    series = [
+        engagement_svg.Series(name, colour, [value.get((q, key), 0.0) for q in quarters])
+        for (key, name), colour in zip(keys.items(), colours, strict=True)
+    ]
+    return engagement_svg.stacked_bars(
+        quarters,
+        series,
+        title=heading,
+        x_title="Quarter (financial year)",
+        y_title=title,
+        label=label,
+        whole=field == "activities",
     )
 
 
@@ -183,17 +166,6 @@ def band_chart_svg(rows: list[eg.BandRow], *, field: str) -> str:
     if not rows:
         return ""
     what = "Activities" if field == "activities" else "Hours"
-
-    def chart() -> alt.Chart:
-        return _bar_chart(
-            rows,
-            field=field,
-            title=what,
-            keys=eg.BANDS,
-            colours=list(BAND_COLOURS.values()),
-            heading=f"{what} done to, for and with people, by quarter",
-        )
-
     quarters = sorted({r.quarter for r in rows})
     parts = []
     for q in quarters:
@@ -205,30 +177,35 @@ def band_chart_svg(rows: list[eg.BandRow], *, field: str) -> str:
             )
         )
     label = f"{what} by band and quarter. " + "; ".join(parts) + "."
-    return svg_for((field, _values(rows)), chart, label=label)
+    return _bar_chart(
+        rows,
+        field=field,
+        title=what,
+        keys=eg.BANDS,
+        colours=list(BAND_COLOURS.values()),
+        heading=f"{what} done to, for and with people, by quarter",
+        label=label,
+    )
 
 
 def level_chart_svg(rows: list[eg.BandRow]) -> str:
     if not rows:
         return ""
-
-    def chart() -> alt.Chart:
-        return _bar_chart(
-            rows,
-            field="activities",
-            title="Activities",
-            keys=eg.LEVELS,
-            colours=LEVEL_COLOURS,
-            heading="Activities by level of participation, by quarter",
-        )
-
     totals = {k: sum(r.activities for r in rows if r.key == k) for k in eg.LEVELS}
     label = (
         "Activities by level of participation and quarter. In all: "
         + ", ".join(f"{eg.LEVELS[k].lower()} {n}" for k, n in totals.items())
         + "."
     )
-    return svg_for(_values(rows), chart, label=label)
+    return _bar_chart(
+        rows,
+        field="activities",
+        title="Activities",
+        keys=eg.LEVELS,
+        colours=LEVEL_COLOURS,
+        heading="Activities by level of participation, by quarter",
+        label=label,
+    )
 
 
 def reach_chart_svg(rows: list[eg.ReachRow]) -> str:
@@ -242,31 +219,11 @@ def reach_chart_svg(rows: list[eg.ReachRow]) -> str:
         )
         + "."
     )
-    return svg_for(_values(rows), lambda: _reach_chart(rows), label=label)
-
-
-def _values(rows) -> tuple:
-    """The rows as plain values: what a chart is drawn from, to remember it by."""
-    return tuple(dataclasses.astuple(r) for r in rows)
-
-
-def _reach_chart(rows: list[eg.ReachRow]) -> alt.LayerChart:
-    data = pd.DataFrame(
-        {
-            "group": [r.label for r in rows],
-            "reached": [r.reached for r in rows],
-            "target": [r.target if r.target is not None else None for r in rows],
-        }
-    )
-    base = alt.Chart(data).encode(y=alt.Y("group:N", title=None, sort=None))
-    bars = base.mark_bar(color="#005eb8").encode(x=alt.X("reached:Q", title="People reached"))
-    ticks = (
-        base.transform_filter("datum.target != null")
-        .mark_tick(color="#d5281b", thickness=3, size=22)
-        .encode(x="target:Q")
-    )
-    return alt.layer(bars, ticks).properties(
-        width=380, height=max(60, 28 * len(rows)), title="People reached by group, with targets"
+    return engagement_svg.reach_bars(
+        [engagement_svg.Reach(r.label, r.reached, r.target) for r in rows],
+        title="People reached by group, with targets",
+        x_title="People reached",
+        label=label,
     )
 
 
