@@ -196,19 +196,22 @@ def indicator_rows(
         lower, upper = stats.wilson_intervals(num, den)
         for i, lo, hi in zip(proportions, lower.tolist(), upper.tolist(), strict=True):
             intervals[i] = (lo, hi)
+        # Each group compared with the rest of its indicator's whole denominator: its own
+        # counts are those already in ``num`` and ``den`` (at ``k``).
         compared = [
-            (i, totals[c.indicator])
-            for i, c in zip(proportions, picked, strict=True)
+            (k, i, totals[c.indicator])
+            for k, (i, c) in enumerate(zip(proportions, picked, strict=True))
             if c.grouping != "overall" and c.indicator in totals
         ]
         if compared:
+            at = np.array([k for k, _, _ in compared], dtype=np.int64)
             verdicts = stats.compare_proportions_with_rest(
-                np.array([int(ordered[i].numerator) for i, _ in compared], dtype=np.float64),
-                np.array([ordered[i].denominator for i, _ in compared], dtype=np.float64),
-                np.array([int(t.numerator) for _, t in compared], dtype=np.float64),
-                np.array([t.denominator for _, t in compared], dtype=np.float64),
+                num[at],
+                den[at],
+                np.array([int(t.numerator) for _, _, t in compared], dtype=np.float64),
+                np.array([t.denominator for _, _, t in compared], dtype=np.float64),
             )
-            for (i, _), verdict in zip(compared, verdicts, strict=True):
+            for (_, i, _), verdict in zip(compared, verdicts, strict=True):
                 comparisons[i] = verdict
     records = []
     for i, c in enumerate(ordered):

@@ -82,7 +82,8 @@ def compare_proportions_with_rest(
             rest_denominators[rest],
             confidence,
         )
-        # classify_difference, for many: no bound is NaN (both sides have people).
+        # classify_difference, for many (a NaN bound, which positive denominators should
+        # not give, is not compared, as there).
         verdicts = np.where(upper < 0, 0, np.where(lower > 0, 1, 2))
         verdicts[np.isnan(lower) | np.isnan(upper)] = 3
         names: tuple[Comparison, ...] = ("lower", "higher", "similar", "not_compared")
