@@ -204,3 +204,36 @@ def test_a_table_at_once_gives_the_rows_one_group_at_a_time_gives(cells, with_to
     ]
     if with_totals and any(c.denominator for c in counts if c.grouping == "sex"):
         assert any(r["compared_with_rest"] != "not_compared" for r in got)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 60), st.integers(0, 80)), min_size=5, max_size=5),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_practices_gradients_fitted_together_are_those_of_each_practice_alone(practices):
+    """A system extract fits each indicator's gradient for all its practices at once; every
+    practice gets the rows and notes (missing quintiles, 0% or 100%, too few for an
+    interval) a run over its counts alone gets."""
+    from gpequity.hna.results import gradient_rows, gradient_rows_by_practice
+
+    by_practice = {}
+    for p, quintiles in enumerate(practices):
+        counts = []
+        for q, (a, b) in enumerate(quintiles, start=1):
+            num, den = min(a, b), max(a, b)
+            counts.append(GroupCount("screened", "imd_quintile", f"Q{q}", num, den))
+            counts.append(GroupCount("upc", "imd_quintile", f"Q{q}", num / 3, den, num / 2))
+        by_practice[f"P{p:03}"] = counts
+    together = gradient_rows_by_practice(by_practice, INFO)
+    assert list(together) == list(by_practice)
+    for code, counts in by_practice.items():
+        rows, notes = together[code]
+        alone_rows, alone_notes = gradient_rows(counts, INFO)
+        assert notes == alone_notes
+        assert [json.dumps(r, allow_nan=True) for r in rows] == [
+            json.dumps(r, allow_nan=True) for r in alone_rows
+        ]

@@ -414,3 +414,65 @@ def test_a_sample_that_misleads_falls_back_to_the_whole_partition():
     array[::20] = 1e9 - np.arange(500)  # and the same at the top
     ordered = np.sort(array)
     assert _order_statistics(array, 250, 9749) == (ordered[250], ordered[9749])
+
+
+def _fields(result):
+    """A result's numbers as text, so NaN equals NaN and -0.0 differs from 0.0."""
+    return [repr(float(getattr(result, f))) for f in result.__dataclass_fields__]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    quantiles=st.sampled_from([5, 10]),
+    proportion=st.booleans(),
+    multiplier=st.sampled_from([1.0, -1.0, 100.0]),
+    rows=st.lists(
+        st.tuples(
+            st.lists(st.integers(0, 5000), min_size=10, max_size=10),
+            st.lists(st.floats(0.0, 1.0), min_size=10, max_size=10),
+            st.lists(st.floats(0.0, 0.2), min_size=10, max_size=10),
+        ),
+        min_size=1,
+        max_size=11,
+    ),
+)
+def test_gradients_fitted_together_are_each_fitted_alone_to_the_bit(
+    seed, quantiles, proportion, multiplier, rows
+):
+    """``sii_many`` (a system extract's thousands of gradients) gives each row what ``sii``
+    gives it alone, to the last bit, and each bad row the error ``sii`` raises for it (zero
+    populations, proportions of 0 or 1 on the logit scale, limits beyond them)."""
+    from gpequity.stats import sii_many
+
+    labels = list(range(1, quantiles + 1))
+    pops = [[float(p) for p in r[0][:quantiles]] for r in rows]
+    values = [r[1][:quantiles] for r in rows]
+    lower = [[v - w for v, w in zip(r[1], r[2], strict=True)][:quantiles] for r in rows]
+    upper = [[v + w for v, w in zip(r[1], r[2], strict=True)][:quantiles] for r in rows]
+    options = dict(
+        value_type="proportion" if proportion else "other",
+        transform=proportion,
+        multiplier=multiplier,
+        simulations=1000,
+        seed=seed,
+    )
+    together = sii_many(labels, pops, values, lower=lower, upper=upper, **options)
+    assert len(together) == len(rows)
+    for i, got in enumerate(together):
+        try:
+            alone = sii(labels, pops[i], values[i], lower=lower[i], upper=upper[i], **options)
+        except ValueError as exc:
+            assert isinstance(got, ValueError) and str(got) == str(exc)
+        else:
+            assert not isinstance(got, ValueError), got
+            assert _fields(got) == _fields(alone)
+
+
+def test_a_row_that_cannot_be_fitted_leaves_the_others_fitted():
+    from gpequity.stats import sii_many
+
+    bad = [0.0, *POPS[1:]]
+    got = sii_many(DECILES, [POPS, bad, POPS], [VALUES] * 3, se=[SE] * 3, seed=3)
+    assert str(got[1]) == "every quantile needs a positive population"
+    assert got[0] == got[2] == sii(DECILES, POPS, VALUES, se=SE, seed=3)

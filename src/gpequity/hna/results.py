@@ -15,7 +15,7 @@ import os
 import secrets
 import shutil
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -338,29 +338,68 @@ def gradient_rows(
     counts: Iterable[GroupCount], info: Sequence[IndicatorInfo]
 ) -> tuple[list[Row], list[str]]:
     """The DATA.md ``gradients`` table, plus notes on gradients that could not be fitted."""
-    by_key: dict[tuple[str, str], dict[str, GroupCount]] = {}
-    for c in counts:
-        if c.grouping in GRADIENT_QUANTILES and c.denominator > 0:
-            by_key.setdefault((c.indicator, c.grouping), {})[c.group] = c
-    records, notes = [], []
-    for ind in info:
-        for grouping, labels in GRADIENT_QUANTILES.items():
-            groups = by_key.get((ind.id, grouping), {})
-            if not groups:
-                continue  # no deprivation data at all: the completeness warnings say so
-            missing = [label for label in labels if label not in groups]
-            if missing:  # DATA.md: a gradient needs every quantile present
-                notes.append(
-                    f"{ind.id}: no {grouping} gradient ({_quantiles(grouping, missing)} "
-                    f"{'has' if len(missing) == 1 else 'have'} nobody in the denominator)"
-                )
+    return gradient_rows_by_practice({"": counts}, info)[""]
+
+
+def gradient_rows_by_practice(
+    by_practice: Mapping[str, Iterable[GroupCount]], info: Sequence[IndicatorInfo]
+) -> dict[str, tuple[list[Row], list[str]]]:
+    """``gradient_rows`` of each practice's counts, by practice.
+
+    Each practice's rows and notes are those of ``gradient_rows`` over its counts alone: the
+    same indicator and grouping is fitted for every practice in one ``stats.sii_many``
+    (with the same seed, as alone), which gives each fit's result to the bit as ``sii``
+    would, with less work per fit (a system extract fits thousands, ADR 28)."""
+    # Each practice's gradients in order: a note, or a place in its indicator and
+    # grouping's batch of fits.
+    steps: dict[str, list[tuple[str, Any]]] = {}
+    batches: dict[tuple[str, str], list[tuple[float, ...]]] = {}
+    for code, counts in by_practice.items():
+        by_key: dict[tuple[str, str], dict[str, GroupCount]] = {}
+        for c in counts:
+            if c.grouping in GRADIENT_QUANTILES and c.denominator > 0:
+                by_key.setdefault((c.indicator, c.grouping), {})[c.group] = c
+        mine = steps[code] = []
+        for ind in info:
+            for grouping, labels in GRADIENT_QUANTILES.items():
+                groups = by_key.get((ind.id, grouping), {})
+                if not groups:
+                    continue  # no deprivation data at all: the completeness warnings say so
+                missing = [label for label in labels if label not in groups]
+                if missing:  # DATA.md: a gradient needs every quantile present
+                    mine.append(
+                        (
+                            "note",
+                            f"{ind.id}: no {grouping} gradient ({_quantiles(grouping, missing)} "
+                            f"{'has' if len(missing) == 1 else 'have'} nobody in the denominator)",
+                        )
+                    )
+                    continue
+                fit = _fit_inputs(ind, grouping, [groups[label] for label in labels])
+                if isinstance(fit, str):
+                    mine.append(("note", f"{ind.id}: no {grouping} gradient ({fit})"))
+                else:
+                    batch = batches.setdefault((ind.id, grouping), [])
+                    mine.append(("fit", (ind, grouping, len(batch))))
+                    batch.append(fit)
+    kinds = {ind.id: ind for ind in info}
+    fitted = {key: _fits(kinds[key[0]], key[1], batch) for key, batch in batches.items()}
+    out = {}
+    for code, mine in steps.items():
+        records: list[Row] = []
+        notes: list[str] = []
+        for what, step in mine:
+            if what == "note":
+                notes.append(step)
                 continue
-            record = _fit(ind, grouping, [groups[label] for label in labels])
+            ind, grouping, at = step
+            record = fitted[ind.id, grouping][at]
             if isinstance(record, str):
                 notes.append(f"{ind.id}: no {grouping} gradient ({record})")
             else:
                 records.append(record)
-    return records, notes
+        out[code] = (records, notes)
+    return out
 
 
 def _quantiles(grouping: str, labels: Sequence[str]) -> str:
@@ -368,7 +407,9 @@ def _quantiles(grouping: str, labels: Sequence[str]) -> str:
     return f"{noun}{'s' if len(labels) > 1 else ''} {', '.join(labels)}"
 
 
-def _fit(ind: IndicatorInfo, grouping: str, cells: list[GroupCount]) -> dict | str:
+def _fit_inputs(ind: IndicatorInfo, grouping: str, cells: list[GroupCount]) -> tuple | str:
+    """A gradient's populations, values and 95% limits by quantile, or why it cannot be
+    fitted."""
     pops = [c.denominator for c in cells]
     values = [c.numerator / c.denominator for c in cells]
     if ind.kind == "proportion":
@@ -382,30 +423,41 @@ def _fit(ind: IndicatorInfo, grouping: str, cells: list[GroupCount]) -> dict | s
     limits = [_interval(ind.kind, c) for c in cells]
     if any(math.isnan(lo) or math.isnan(hi) for lo, hi in limits):
         return "a quantile has too few patients for an interval"
+    return pops, values, [lo for lo, _ in limits], [hi for _, hi in limits]
+
+
+def _fits(ind: IndicatorInfo, grouping: str, batch: list[tuple]) -> list[dict | str]:
+    """The ``gradients`` records of one indicator and grouping's fits (``_fit_inputs``), or
+    why each could not be fitted."""
     try:
-        result = stats.sii(
-            list(range(1, len(cells) + 1)),
-            pops,
-            values,
-            lower=[lo for lo, _ in limits],
-            upper=[hi for _, hi in limits],
+        results = stats.sii_many(
+            list(range(1, len(batch[0][0]) + 1)),
+            [pops for pops, _, _, _ in batch],
+            [values for _, values, _, _ in batch],
+            lower=[lower for _, _, lower, _ in batch],
+            upper=[upper for _, _, _, upper in batch],
             value_type="proportion" if ind.kind == "proportion" else "other",
             transform=ind.kind == "proportion",
             simulations=SII_SIMULATIONS,
             seed=_seed(ind.id, grouping),
         )
     except ValueError as exc:
-        return str(exc)
-    return {
-        "indicator": ind.id,
-        "grouping": grouping,
-        "sii": result.sii,
-        "sii_lower": result.sii_lower,
-        "sii_upper": result.sii_upper,
-        "rii": result.rii,
-        "rii_lower": result.rii_lower,
-        "rii_upper": result.rii_upper,
-    }
+        return [str(exc)] * len(batch)
+    return [
+        str(result)
+        if isinstance(result, ValueError)
+        else {
+            "indicator": ind.id,
+            "grouping": grouping,
+            "sii": result.sii,
+            "sii_lower": result.sii_lower,
+            "sii_upper": result.sii_upper,
+            "rii": result.rii,
+            "rii_lower": result.rii_lower,
+            "rii_upper": result.rii_upper,
+        }
+        for result in results
+    ]
 
 
 def apply_disclosure(
@@ -783,9 +835,11 @@ def _practice_rows(
     if isinstance(by_practice, PracticeCells):
         by_practice = by_practice.subset(codes).rollup()
     out = {}
-    for code in sorted(codes):
+    codes = sorted(codes)
+    gradients = gradient_rows_by_practice({code: by_practice[code] for code in codes}, info)
+    for code in codes:
         counts = by_practice[code]
-        grads, grad_notes = gradient_rows(counts, info)
+        grads, grad_notes = gradients[code]
         if mean_indicators is not None:
             rows = indicator_rows(counts, info)
             rows, grads = apply_disclosure(rows, grads, mean_indicators=mean_indicators)

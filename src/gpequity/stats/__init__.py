@@ -23,7 +23,7 @@ from gpequity.stats.means import (
     welch_difference_from_sums,
 )
 from gpequity.stats.newcombe import newcombe_difference, newcombe_differences
-from gpequity.stats.sii import SIIResult, sii
+from gpequity.stats.sii import SIIResult, sii, sii_many
 from gpequity.stats.wilson import wilson_interval, wilson_intervals
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "newcombe_differences",
     "secon",
     "sii",
+    "sii_many",
     "upc",
     "welch_difference",
     "welch_difference_from_sums",
