@@ -60,7 +60,7 @@ print(json.dumps({{
     "count": marks["Aggregated"] - marks["Counting"],
     "stats": done - marks["Aggregated"],
     "rows": len(r.indicator_rows),
-    "practice_rows": len(practices.indicators) if practices else 0,
+    "practice_rows": len(practices) if practices else 0,
 }}))
 """
 
@@ -171,7 +171,7 @@ def build_icb(system_extract: Path, *, pcn_size: int = 10, ods_code: str = "QBX"
     t = time.perf_counter()
     result = run(system_extract, as_of=AS_OF)
     ran = time.perf_counter() - t
-    codes = sorted({r["practice_code"] for r in result.practices.indicators})
+    codes = result.practices.codes
     icb, _ = Organisation.objects.get_or_create(
         ods_code=ods_code, defaults={"kind": OrgKind.ICB, "name": "Bench Valley ICB"}
     )

@@ -272,3 +272,29 @@ def test_practice_cells_leave_their_exact_sums_as_text_until_they_are_added_up(s
         assert len(next(iter(alone.cells.pending.values()))) == alone.cells.rows
         assert alone.rollup()[code] == everyone[code]
         assert any(c.sum_sq for c in everyone[code])  # the scores' squares were summed
+
+
+def test_practice_tables_from_columns_are_those_made_row_by_row(system_extract):
+    """ADR 28: from the cells not yet added up, the practice indicators are made a column at
+    a time; rows, gradients, notes and file text are those made from each practice's
+    ``GroupCount`` rows one row at a time."""
+    from gpequity.hna import results
+    from gpequity.hna.engine import compute_system_cells
+    from gpequity.hna.extract import load_extract
+    from gpequity.hna.indicators import default_indicators
+
+    with load_extract(system_extract) as extract:
+        _, plan, by_practice = compute_system_cells(
+            extract.patients, extract.appointments, as_of=AS_OF, indicators=default_indicators()
+        )
+    info = [results.IndicatorInfo(d.id, d.kind) for d in plan.indicators]
+    by_columns = results.practice_tables(by_practice, info, workers=1)
+    by_rows = results.practice_tables(by_practice.rollup(), info, workers=1)
+    assert not isinstance(by_columns._indicators, list)  # made as columns
+    assert isinstance(by_rows._indicators, list)
+    assert by_columns.codes == by_rows.codes == by_practice.codes
+    assert len(by_columns) == len(by_rows.indicators) > 0
+    assert repr(by_columns.indicators) == repr(by_rows.indicators)
+    assert repr(by_columns.gradients) == repr(by_rows.gradients)
+    assert by_columns.notes == by_rows.notes
+    assert by_columns.texts == by_rows.texts

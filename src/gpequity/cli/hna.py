@@ -193,7 +193,7 @@ def run(
     typer.echo(result.summary())
     practices = ""
     if result.practices is not None:
-        codes = {r["practice_code"] for r in result.practices.indicators}
+        codes = result.practices.codes
         practices = (
             f", and practice_indicators and practice_gradients for {len(codes)} practices "
             "(a system extract)"
@@ -236,7 +236,7 @@ def _check_store(target, result) -> None:
             "extract is one practice's: upload it on that practice's page. Nothing was stored."
         )
         raise typer.Exit(2)
-    codes = sorted({r["practice_code"] for r in result.practices.indicators})
+    codes = result.practices.codes
     try:
         match_practices(organisation, codes)
     except ValidationError as exc:

@@ -1295,18 +1295,30 @@ def practice_codes(cells: Cells) -> list[str]:
     return sorted(set(codes))
 
 
-def rollup_by_practice(
+@dataclass
+class GroupingSums:
+    """One grouping's sums for every practice of a system extract (``practice_sums``)."""
+
+    grouping: str
+    names: list[str]
+    """The grouping's groups; slot ``p * len(names) + j`` is practice ``p``'s group ``j``."""
+    sums: dict[str, Any]
+    """Each metric's sum (``d0_sum``, ...) per slot: a list of floats, or a numpy array."""
+    slots: list[int]
+    """The slots with cells: each practice's (in code order) groups in the order they first
+    appear among its cells."""
+
+
+def practice_sums(
     cells: Cells, plan: Plan, groupings: Sequence[str]
-) -> dict[str, list[GroupCount]]:
-    """``rollup`` for each practice's own cells (keyed by ``k_practice_code``), by practice
-    code in order. Each practice's cells are exactly those a run over its patients alone
-    would count, so its rows are that run's rows.
+) -> tuple[list[str], list[GroupingSums]]:
+    """The practice codes (in order) of a system extract's cells (keyed by
+    ``k_practice_code``), and every metric summed per practice and group, overall first,
+    then each of ``groupings``: what ``rollup`` sums over each practice's cells alone.
 
     Done for every practice at once (ADR 28): each grouping's cells are labelled once, and
     summed per practice and group in one pass (``bincount`` on practice x group; the scores'
-    sums with ``math.fsum`` per slice, correctly rounded whatever the order). The rows, and
-    their order, are those of ``rollup`` over each practice's cells alone: its groups in the
-    order they first appear among its cells."""
+    sums with ``math.fsum`` per slice, correctly rounded whatever the order)."""
     import numpy as np
 
     cells = cells.settled()
@@ -1336,16 +1348,11 @@ def rollup_by_practice(
                 values = ordered_values[kept].tolist()  # fsum reads a list's floats faster
                 sums[f"{m}_sum"] = [math.fsum(values[a:b]) for a, b in itertools.pairwise(before)]
             else:
-                # As Python floats: rounding them into counts is then several times faster.
-                sums[f"{m}_sum"] = np.bincount(where, weights=col, minlength=size).tolist()
+                sums[f"{m}_sum"] = np.bincount(where, weights=col, minlength=size)
         return sums, order, bounds
 
-    made = _GroupCounts(plan)
-    out: dict[str, list[GroupCount]] = {code: [] for code in ordered}
-    rows = list(out.values())
     totals, _, _ = group_sums(practice, n)
-    for p in range(n):
-        made.extend(rows[p], "overall", "all", totals, p)
+    out = [GroupingSums("overall", ["all"], totals, list(range(n)))]
     for grouping in groupings:
         names, positions = _labelled(cells, grouping)
         width = len(names)
@@ -1355,9 +1362,36 @@ def rollup_by_practice(
         present = np.flatnonzero(bounds[1:] > bounds[:-1])
         first = order[bounds[present]]
         # Each practice's groups in the order they first appear among its cells.
-        for slot in present[np.lexsort((first, present // width))].tolist():
+        slots = present[np.lexsort((first, present // width))].tolist()
+        out.append(GroupingSums(grouping, [str(name) for name in names], sums, slots))
+    return ordered, out
+
+
+def rollup_by_practice(
+    cells: Cells, plan: Plan, groupings: Sequence[str]
+) -> dict[str, list[GroupCount]]:
+    """``rollup`` for each practice's own cells (keyed by ``k_practice_code``), by practice
+    code in order, from ``practice_sums``. Each practice's cells are exactly those a run over
+    its patients alone would count, so its rows are that run's rows, in the same order: its
+    groups in the order they first appear among its cells."""
+    return group_counts_by_practice(*practice_sums(cells, plan, groupings), plan)
+
+
+def group_counts_by_practice(
+    ordered: list[str], by_grouping: Sequence[GroupingSums], plan: Plan
+) -> dict[str, list[GroupCount]]:
+    """Each practice's ``GroupCount`` rows of the groupings in ``by_grouping``
+    (``practice_sums``), by practice code in order."""
+    made = _GroupCounts(plan)
+    out: dict[str, list[GroupCount]] = {code: [] for code in ordered}
+    rows = list(out.values())
+    for summed in by_grouping:
+        # As Python floats: rounding them into counts is then several times faster.
+        sums = {m: v if isinstance(v, list) else v.tolist() for m, v in summed.sums.items()}
+        width = len(summed.names)
+        for slot in summed.slots:
             p, j = divmod(slot, width)
-            made.extend(rows[p], grouping, names[j], sums, slot)
+            made.extend(rows[p], summed.grouping, summed.names[j], sums, slot)
     return out
 
 

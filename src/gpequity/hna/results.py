@@ -16,7 +16,7 @@ import secrets
 import shutil
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from gpequity.hna.engine import PracticeCells
+    from gpequity.hna.practice_columns import IndicatorColumns
 
 Row = dict[str, Any]
 """One row of a DATA.md table, keyed by column name. The tables stay plain lists of rows
@@ -600,18 +601,27 @@ def _table_text(rows: Sequence[Row], columns: Sequence[str]) -> tuple[str, str |
 
 
 def _table_text_plain(rows: Sequence[Row], columns: Sequence[str]) -> tuple[str, str]:
-    """``_table_text_general`` for rows of text, whole numbers, floats, true/false and blanks,
-    column by column: a float's shortest form is the same in CSV and JSON (``repr``), each
-    distinct text is quoted, guarded and escaped once, and each row is then one join and one
-    ``%`` format (a system run writes some two million cells, most of them floats and a few
-    dozen texts over again). Anything else (an infinity, a numpy scalar, a list) raises
-    ``_Unusual``. The tests hold it to ``_table_text_general`` byte for byte."""
+    """``_table_text_general`` for rows of text, whole numbers, floats, true/false and blanks
+    (``_column_lines``); anything else raises ``_Unusual``. The tests hold it to
+    ``_table_text_general`` byte for byte."""
     if not rows:
         return "", ""
+    lines, json_rows = _column_lines(columns, [[r[c] for r in rows] for c in columns])
+    return "\n".join(lines) + "\n", _JSON_JOIN.join(json_rows)
+
+
+def _column_lines(
+    columns: Sequence[str], values_by_column: Sequence[Sequence[Any]]
+) -> tuple[list[str], list[str]]:
+    """Each row's CSV line (no newline) and JSON row (``_json_row``'s text), from the table's
+    values column by column: a float's shortest form is the same in CSV and JSON
+    (``repr``), each distinct text is quoted, guarded and escaped once, and each row is then
+    one join and one ``%`` format (a system run writes some two million cells, most of them
+    floats and a few dozen texts over again). Anything but text, whole numbers, floats,
+    true/false and blanks (an infinity, a numpy scalar, a list) raises ``_Unusual``."""
     csv_columns: list[list[str]] = []
     json_columns: list[list[str]] = []
-    for c in columns:
-        values = [r[c] for r in rows]
+    for values in values_by_column:
         kinds = set(map(type, values))
         if kinds <= {float, int}:  # a whole number's repr is its str
             texts = list(map(repr, values))
@@ -637,12 +647,14 @@ def _table_text_plain(rows: Sequence[Row], columns: Sequence[str]) -> tuple[str,
                 texts.append(pair[1])
         csv_columns.append(csv_texts)
         json_columns.append(texts)
-    lines = "\n".join(map(",".join, zip(*csv_columns, strict=True))) + "\n"
     heads = ",\n    ".join(
         json.dumps(c, ensure_ascii=False).replace("%", "%%") + ": %s" for c in columns
     )
     row = "  {\n    " + heads + "\n  }"
-    return lines, _JSON_JOIN.join([row % values for values in zip(*json_columns, strict=True)])
+    return (
+        list(map(",".join, zip(*csv_columns, strict=True))),
+        [row % values for values in zip(*json_columns, strict=True)],
+    )
 
 
 def _plain_cell(v: Any) -> tuple[str, str]:
@@ -699,11 +711,20 @@ def _write_table(
 
 
 def _write_practice_tables(folder: Path, practices: PracticeTables) -> None:
-    for name, rows, columns in (
-        ("practice_indicators", practices.indicators, PRACTICE_INDICATOR_COLUMNS),
-        ("practice_gradients", practices.gradients, PRACTICE_GRADIENT_COLUMNS),
+    for name, columns in (
+        ("practice_indicators", PRACTICE_INDICATOR_COLUMNS),
+        ("practice_gradients", PRACTICE_GRADIENT_COLUMNS),
     ):
-        _write_table(folder, name, rows, columns, practices.texts.get(name))
+        made = practices.texts.get(name)
+        # The rows are read (and the indicators' made, ``PracticeTables.indicators``) only
+        # where there is no text made for them.
+        rows = getattr(practices, name.removeprefix("practice_")) if _partly(made) else ()
+        _write_table(folder, name, rows, columns, made)
+
+
+def _partly(made: tuple[str, str | None] | None) -> bool:
+    """Whether a table's text (``_table_text``) leaves some of it to be written from rows."""
+    return made is None or made[1] is None
 
 
 def _write_all(
@@ -725,20 +746,49 @@ PRACTICE_FILES = (
 )
 
 
-@dataclass
 class PracticeTables:
     """A system extract's per-practice tables (DATA.md "System extracts"), and the notes on
-    gradients that could not be fitted, each starting with its practice code."""
+    gradients that could not be fitted, each starting with its practice code.
 
-    indicators: list[Row]
-    gradients: list[Row]
-    notes: list[str]
-    # The two tables' file text (CSV body, JSON rows), made by the workers beside the rows,
-    # each for its own practices, so that writing them is joining text (``_table_text``).
-    # The rows are final once made; None where a table must be written the general way.
-    texts: dict[str, tuple[str, str | None] | None] = field(
-        default_factory=dict, repr=False, compare=False
-    )
+    The ``practice_indicators`` rows are given, or made from their columns
+    (``practice_columns.IndicatorColumns``) the first time they are asked for: writing the
+    files needs only the text, and an ICB's 170,000 dicts take a while to make."""
+
+    def __init__(
+        self,
+        indicators: list[Row] | IndicatorColumns,
+        gradients: list[Row],
+        notes: list[str],
+        texts: dict[str, tuple[str, str | None] | None] | None = None,
+    ) -> None:
+        self._indicators = indicators
+        self.gradients = gradients
+        self.notes = notes
+        # The two tables' file text (CSV body, JSON rows), made by the workers beside the
+        # rows, each for its own practices, so that writing them is joining text
+        # (``_table_text``). The rows are final once made; None where a table must be
+        # written the general way.
+        self.texts = texts if texts is not None else {}
+
+    @property
+    def indicators(self) -> list[Row]:
+        if not isinstance(self._indicators, list):
+            self._indicators = self._indicators.rows()
+        return self._indicators
+
+    @property
+    def codes(self) -> list[str]:
+        """The practices' codes, in order."""
+        if isinstance(self._indicators, list):
+            return sorted({r["practice_code"] for r in self._indicators})
+        return list(self._indicators.codes)
+
+    def __len__(self) -> int:
+        """How many ``practice_indicators`` rows."""
+        return len(self._indicators)
+
+    def __repr__(self) -> str:
+        return f"<PracticeTables: {len(self.codes)} practices, {len(self)} indicator rows>"
 
 
 PARALLEL_PRACTICES = 16
@@ -786,12 +836,17 @@ def practice_tables(
         made = {code: rows for part in parts for code, rows in part.items()}
     else:
         made = _practice_rows(by_practice, codes, info, mean_indicators)
-    indicators: list[Row] = []
+    indicators: list[Row] | IndicatorColumns
+    if any(isinstance(made[c][0], tuple) for c in codes):  # columns, not rows
+        from gpequity.hna.practice_columns import IndicatorColumns
+
+        indicators = IndicatorColumns.joined([(c, made[c][0]) for c in codes])
+    else:
+        indicators = [row for c in codes for row in made[c][0]]
     gradients: list[Row] = []
     notes: list[str] = []
     for code in codes:
-        rows, grads, grad_notes, _, _ = made[code]
-        indicators += rows
+        _, grads, grad_notes, _, _ = made[code]
         gradients += grads
         notes += grad_notes
     texts = {
@@ -833,6 +888,10 @@ def _practice_rows(
     from gpequity.hna.engine import PracticeCells
 
     if isinstance(by_practice, PracticeCells):
+        if mean_indicators is None:
+            made = _practice_rows_by_columns(by_practice.subset(codes), info)
+            if made is not None:
+                return made
         by_practice = by_practice.subset(codes).rollup()
     out = {}
     codes = sorted(codes)
@@ -852,6 +911,52 @@ def _practice_rows(
             grads,
             [f"{code}: {n}" for n in grad_notes],
             _table_text(rows, PRACTICE_INDICATOR_COLUMNS),
+            _table_text(grads, PRACTICE_GRADIENT_COLUMNS),
+        )
+    return out
+
+
+def _practice_rows_by_columns(
+    cells: PracticeCells, info: Sequence[IndicatorInfo]
+) -> dict[str, tuple[Any, ...]] | None:
+    """``_practice_rows`` of cells not yet added up, with the indicators made a column at a
+    time (``practice_columns``): each practice's indicator columns (not rows), gradient rows,
+    notes and file text. None where that cannot be done: the rows are then made one by
+    one."""
+    from gpequity.hna.engine import group_counts_by_practice, practice_sums
+    from gpequity.hna.practice_columns import IndicatorColumns, indicator_columns
+
+    codes, by_grouping = practice_sums(cells.cells, cells.plan, cells.groupings)
+    table = indicator_columns(codes, by_grouping, cells.plan, info)
+    if table is None:
+        return None
+    quantiles = [g for g in by_grouping if g.grouping in GRADIENT_QUANTILES]
+    gradients = gradient_rows_by_practice(
+        group_counts_by_practice(codes, quantiles, cells.plan), info
+    )
+    try:
+        lines, json_rows = _column_lines(PRACTICE_INDICATOR_COLUMNS, table.columns)
+    except _Unusual:
+        lines = json_rows = None
+    out = {}
+    for p, code in enumerate(codes):
+        mine = tuple(table.practice(p))  # columns, not rows (``practice_tables``)
+        if lines is None or json_rows is None:
+            rows = IndicatorColumns([code], mine, [0, len(mine[0])]).rows()
+            text = _table_text(rows, PRACTICE_INDICATOR_COLUMNS)
+        else:
+            start, end = table.bounds[p], table.bounds[p + 1]
+            text = (
+                "".join(line + "\n" for line in lines[start:end]),
+                _JSON_JOIN.join(json_rows[start:end]),
+            )
+        grads, grad_notes = gradients[code]
+        grads = [{"practice_code": code, **g} for g in grads]
+        out[code] = (
+            mine,
+            grads,
+            [f"{code}: {n}" for n in grad_notes],
+            text,
             _table_text(grads, PRACTICE_GRADIENT_COLUMNS),
         )
     return out
