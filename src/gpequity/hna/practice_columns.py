@@ -24,9 +24,13 @@ from typing import TYPE_CHECKING, Any
 from gpequity import stats
 from gpequity.hna.columns import GROUPINGS
 from gpequity.hna.results import (
+    GRADIENT_QUANTILES,
     PRACTICE_INDICATOR_COLUMNS,
+    TOO_FEW_FOR_AN_INTERVAL,
+    GradientPlan,
     IndicatorInfo,
     Row,
+    _at_edge,
     _group_key,
 )
 
@@ -88,6 +92,19 @@ def indicator_columns(
     them from its ``GroupCount`` rows, from ``engine.practice_sums``' output; None when
     the rows' order is not known here (an indicator missing from ``info``, a grouping
     DATA.md does not name): the plain way then makes them."""
+    made = tables(codes, by_grouping, plan, info)
+    return made[0] if made is not None else None
+
+
+def tables(
+    codes: list[str],
+    by_grouping: Sequence[GroupingSums],
+    plan: Plan,
+    info: Sequence[IndicatorInfo],
+) -> tuple[IndicatorColumns, GradientPlan] | None:
+    """``indicator_columns``, and every practice's gradients to fit (``GradientPlan``), as
+    ``results.gradient_rows_by_practice`` finds them in its ``GroupCount`` rows: from the
+    same counts and the intervals just worked out for the rows."""
     import numpy as np
 
     n = len(codes)
@@ -103,12 +120,16 @@ def indicator_columns(
         range(len(by_grouping)), key=lambda g: GROUPINGS.index(by_grouping[g].grouping)
     )
     places: list[_Place] = []
+    # Each indicator and grouping's places: the first, and each group's by name.
+    blocks: dict[tuple[str, str], tuple[int, int, dict[str, int]]] = {}
     for ind in info:
         for g in groupings:
             summed = by_grouping[g]
             order = sorted(
                 range(len(summed.names)), key=lambda j: _group_key(summed.grouping, summed.names[j])
             )
+            at = {summed.names[j]: len(places) + k for k, j in enumerate(order)}
+            blocks[ind.id, summed.grouping] = (len(places), len(order), at)
             places += [_Place(plan_at[ind.id], g, j) for j in order]
     width = len(places)
 
@@ -201,4 +222,63 @@ def indicator_columns(
         [False] * rows,
     ]
     bounds = np.searchsorted(at_practice, np.arange(n + 1)).tolist()
-    return IndicatorColumns(codes, columns, bounds)
+    limits = []
+    for by_row in (lower, upper):
+        by_place = np.full((n, width), math.nan)
+        by_place[at_practice, at_place] = by_row
+        limits.append(by_place)
+    gradients = _gradient_plan(codes, info, blocks, den, num, *limits)
+    return IndicatorColumns(codes, columns, bounds), gradients
+
+
+def _gradient_plan(
+    codes: list[str],
+    info: Sequence[IndicatorInfo],
+    blocks: dict[tuple[str, str], tuple[int, int, dict[str, int]]],
+    den: Any,
+    num: Any,
+    lower: Any,
+    upper: Any,
+) -> GradientPlan:
+    """``results.gradient_rows_by_practice``'s plan, from the practices x places matrices:
+    each indicator's gradient by each deprivation grouping for each practice with anybody
+    in that grouping, in the same order, with the same notes and the same numbers (a
+    proportion's interval from ``wilson_intervals`` is ``wilson_interval``'s to the bit)."""
+    import numpy as np
+
+    plan = GradientPlan(codes)
+    everyone = np.ones(len(codes), dtype=bool)
+    for ind in info:
+        for grouping, labels in GRADIENT_QUANTILES.items():
+            if (ind.id, grouping) not in blocks:
+                continue
+            start, size, at = blocks[ind.id, grouping]
+            anybody = (den[:, start : start + size] > 0).any(axis=1).tolist()
+            where = [at.get(label, start) for label in labels]
+            present = np.stack(
+                [
+                    den[:, c] > 0 if label in at else ~everyone
+                    for label, c in zip(labels, where, strict=True)
+                ],
+                axis=1,
+            )
+            with np.errstate(all="ignore"):
+                pops, values = den[:, where], num[:, where] / den[:, where]
+            lows, highs = lower[:, where], upper[:, where]
+            edge = (values == 0.0) | (values == 1.0) if ind.kind == "proportion" else None
+            unknown = np.isnan(lows) | np.isnan(highs)
+            for p, code in enumerate(codes):
+                if not anybody[p]:
+                    continue  # no deprivation data at all: the completeness warnings say so
+                if not present[p].all():
+                    missing = [lab for lab, ok in zip(labels, present[p], strict=True) if not ok]
+                    plan.missing(code, ind, grouping, missing)
+                elif edge is not None and edge[p].any():
+                    at_edge = [lab for lab, e in zip(labels, edge[p], strict=True) if e]
+                    plan.note(code, ind, grouping, _at_edge(grouping, at_edge))
+                elif unknown[p].any():
+                    plan.note(code, ind, grouping, TOO_FEW_FOR_AN_INTERVAL)
+                else:
+                    inputs = (pops[p], values[p], lows[p], highs[p])
+                    plan.fit(code, ind, grouping, tuple(a.tolist() for a in inputs))
+    return plan

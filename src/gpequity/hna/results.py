@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import os
@@ -351,16 +352,12 @@ def gradient_rows_by_practice(
     same indicator and grouping is fitted for every practice in one ``stats.sii_many``
     (with the same seed, as alone), which gives each fit's result to the bit as ``sii``
     would, with less work per fit (a system extract fits thousands, ADR 28)."""
-    # Each practice's gradients in order: a note, or a place in its indicator and
-    # grouping's batch of fits.
-    steps: dict[str, list[tuple[str, Any]]] = {}
-    batches: dict[tuple[str, str], list[tuple[float, ...]]] = {}
+    plan = GradientPlan(list(by_practice))
     for code, counts in by_practice.items():
         by_key: dict[tuple[str, str], dict[str, GroupCount]] = {}
         for c in counts:
             if c.grouping in GRADIENT_QUANTILES and c.denominator > 0:
                 by_key.setdefault((c.indicator, c.grouping), {})[c.group] = c
-        mine = steps[code] = []
         for ind in info:
             for grouping, labels in GRADIENT_QUANTILES.items():
                 groups = by_key.get((ind.id, grouping), {})
@@ -368,44 +365,77 @@ def gradient_rows_by_practice(
                     continue  # no deprivation data at all: the completeness warnings say so
                 missing = [label for label in labels if label not in groups]
                 if missing:  # DATA.md: a gradient needs every quantile present
-                    mine.append(
-                        (
-                            "note",
-                            f"{ind.id}: no {grouping} gradient ({_quantiles(grouping, missing)} "
-                            f"{'has' if len(missing) == 1 else 'have'} nobody in the denominator)",
-                        )
-                    )
+                    plan.missing(code, ind, grouping, missing)
                     continue
                 fit = _fit_inputs(ind, grouping, [groups[label] for label in labels])
                 if isinstance(fit, str):
-                    mine.append(("note", f"{ind.id}: no {grouping} gradient ({fit})"))
+                    plan.note(code, ind, grouping, fit)
                 else:
-                    batch = batches.setdefault((ind.id, grouping), [])
-                    mine.append(("fit", (ind, grouping, len(batch))))
-                    batch.append(fit)
-    kinds = {ind.id: ind for ind in info}
-    fitted = {key: _fits(kinds[key[0]], key[1], batch) for key, batch in batches.items()}
-    out = {}
-    for code, mine in steps.items():
-        records: list[Row] = []
-        notes: list[str] = []
-        for what, step in mine:
-            if what == "note":
-                notes.append(step)
-                continue
-            ind, grouping, at = step
-            record = fitted[ind.id, grouping][at]
-            if isinstance(record, str):
-                notes.append(f"{ind.id}: no {grouping} gradient ({record})")
-            else:
-                records.append(record)
-        out[code] = (records, notes)
-    return out
+                    plan.fit(code, ind, grouping, fit)
+    return plan.results()
+
+
+class GradientPlan:
+    """Practices' gradients in order, each a note on why it cannot be fitted or a place in
+    its indicator and grouping's batch of fits; ``results`` fits each batch at once."""
+
+    def __init__(self, codes: Sequence[str]) -> None:
+        self.steps: dict[str, list[tuple[str, Any]]] = {code: [] for code in codes}
+        self.batches: dict[tuple[str, str], list[tuple[list[Any], ...]]] = {}
+        self.indicators: dict[str, IndicatorInfo] = {}
+
+    def note(self, code: str, ind: IndicatorInfo, grouping: str, why: str) -> None:
+        self.steps[code].append(("note", f"{ind.id}: no {grouping} gradient ({why})"))
+
+    def missing(self, code: str, ind: IndicatorInfo, grouping: str, labels: list[str]) -> None:
+        verb = "has" if len(labels) == 1 else "have"
+        why = f"{_quantiles(grouping, labels)} {verb} nobody in the denominator"
+        self.note(code, ind, grouping, why)
+
+    def fit(self, code: str, ind: IndicatorInfo, grouping: str, inputs: tuple) -> None:
+        """A gradient to fit: populations, values, lower and upper limits by quantile."""
+        batch = self.batches.setdefault((ind.id, grouping), [])
+        self.indicators[ind.id] = ind
+        self.steps[code].append(("fit", (ind, grouping, len(batch))))
+        batch.append(inputs)
+
+    def results(self) -> dict[str, tuple[list[Row], list[str]]]:
+        """Each practice's ``gradients`` records and notes, in its order."""
+        fitted = {
+            key: _fits(self.indicators[key[0]], key[1], batch)
+            for key, batch in self.batches.items()
+        }
+        out = {}
+        for code, steps in self.steps.items():
+            records: list[Row] = []
+            notes: list[str] = []
+            for what, step in steps:
+                if what == "note":
+                    notes.append(step)
+                    continue
+                ind, grouping, at = step
+                record = fitted[ind.id, grouping][at]
+                if isinstance(record, str):
+                    notes.append(f"{ind.id}: no {grouping} gradient ({record})")
+                else:
+                    records.append(record)
+            out[code] = (records, notes)
+        return out
 
 
 def _quantiles(grouping: str, labels: Sequence[str]) -> str:
     noun = "decile" if grouping == "imd_decile" else "quintile"
     return f"{noun}{'s' if len(labels) > 1 else ''} {', '.join(labels)}"
+
+
+TOO_FEW_FOR_AN_INTERVAL = "a quantile has too few patients for an interval"
+
+
+def _at_edge(grouping: str, labels: Sequence[str]) -> str:
+    # The method fits proportions on the logit scale, where 0% and 100% do not exist.
+    return (
+        f"{_quantiles(grouping, labels)} at 0% or 100%, which the method's logit scale cannot fit"
+    )
 
 
 def _fit_inputs(ind: IndicatorInfo, grouping: str, cells: list[GroupCount]) -> tuple | str:
@@ -416,14 +446,10 @@ def _fit_inputs(ind: IndicatorInfo, grouping: str, cells: list[GroupCount]) -> t
     if ind.kind == "proportion":
         edge = [c.group for c, v in zip(cells, values, strict=True) if v in (0.0, 1.0)]
         if edge:
-            # The method fits proportions on the logit scale, where 0% and 100% do not exist.
-            return (
-                f"{_quantiles(grouping, edge)} at 0% or 100%, which the method's logit "
-                "scale cannot fit"
-            )
+            return _at_edge(grouping, edge)
     limits = [_interval(ind.kind, c) for c in cells]
     if any(math.isnan(lo) or math.isnan(hi) for lo, hi in limits):
-        return "a quantile has too few patients for an interval"
+        return TOO_FEW_FOR_AN_INTERVAL
     return pops, values, [lo for lo, _ in limits], [hi for _, hi in limits]
 
 
@@ -923,43 +949,57 @@ def _practice_rows_by_columns(
     time (``practice_columns``): each practice's indicator columns (not rows), gradient rows,
     notes and file text. None where that cannot be done: the rows are then made one by
     one."""
-    from gpequity.hna.engine import group_counts_by_practice, practice_sums
-    from gpequity.hna.practice_columns import IndicatorColumns, indicator_columns
+    from gpequity.hna.engine import practice_sums
+    from gpequity.hna.practice_columns import IndicatorColumns, tables
 
     codes, by_grouping = practice_sums(cells.cells, cells.plan, cells.groupings)
-    table = indicator_columns(codes, by_grouping, cells.plan, info)
-    if table is None:
+    made = tables(codes, by_grouping, cells.plan, info)
+    if made is None:
         return None
-    quantiles = [g for g in by_grouping if g.grouping in GRADIENT_QUANTILES]
-    gradients = gradient_rows_by_practice(
-        group_counts_by_practice(codes, quantiles, cells.plan), info
+    table, plan = made
+    gradients = plan.results()
+    grads = {code: [{"practice_code": code, **g} for g in gradients[code][0]] for code in codes}
+    every_grad = [g for code in codes for g in grads[code]]
+    grad_bounds = list(itertools.accumulate((len(grads[c]) for c in codes), initial=0))
+    ind_lines = _lines_or_none(PRACTICE_INDICATOR_COLUMNS, table.columns)
+    grad_lines = _lines_or_none(
+        PRACTICE_GRADIENT_COLUMNS, [[g[c] for g in every_grad] for c in PRACTICE_GRADIENT_COLUMNS]
     )
-    try:
-        lines, json_rows = _column_lines(PRACTICE_INDICATOR_COLUMNS, table.columns)
-    except _Unusual:
-        lines = json_rows = None
     out = {}
     for p, code in enumerate(codes):
         mine = tuple(table.practice(p))  # columns, not rows (``practice_tables``)
-        if lines is None or json_rows is None:
+        if ind_lines is None:  # written the general way, practice by practice
             rows = IndicatorColumns([code], mine, [0, len(mine[0])]).rows()
-            text = _table_text(rows, PRACTICE_INDICATOR_COLUMNS)
+            ind_text = _table_text(rows, PRACTICE_INDICATOR_COLUMNS)
         else:
-            start, end = table.bounds[p], table.bounds[p + 1]
-            text = (
-                "".join(line + "\n" for line in lines[start:end]),
-                _JSON_JOIN.join(json_rows[start:end]),
-            )
-        grads, grad_notes = gradients[code]
-        grads = [{"practice_code": code, **g} for g in grads]
-        out[code] = (
-            mine,
-            grads,
-            [f"{code}: {n}" for n in grad_notes],
-            text,
-            _table_text(grads, PRACTICE_GRADIENT_COLUMNS),
-        )
+            ind_text = _lines_text(ind_lines, table.bounds[p], table.bounds[p + 1])
+        if grad_lines is None:
+            grad_text = _table_text(grads[code], PRACTICE_GRADIENT_COLUMNS)
+        else:
+            grad_text = _lines_text(grad_lines, grad_bounds[p], grad_bounds[p + 1])
+        notes = [f"{code}: {n}" for n in gradients[code][1]]
+        out[code] = (mine, grads[code], notes, ind_text, grad_text)
     return out
+
+
+def _lines_or_none(
+    columns: Sequence[str], values_by_column: Sequence[Sequence[Any]]
+) -> tuple[list[str], list[str]] | None:
+    """``_column_lines``, or None where a cell must be written the general way."""
+    if not values_by_column[0]:
+        return [], []
+    try:
+        return _column_lines(columns, values_by_column)
+    except _Unusual:
+        return None
+
+
+def _lines_text(lines: tuple[list[str], list[str]], start: int, end: int) -> tuple[str, str]:
+    """Rows ``start`` to ``end`` of ``_column_lines``' output as ``_table_text`` gives them."""
+    csv_lines, json_rows = lines
+    return "".join(line + "\n" for line in csv_lines[start:end]), _JSON_JOIN.join(
+        json_rows[start:end]
+    )
 
 
 class OutputFolderError(ValueError):
