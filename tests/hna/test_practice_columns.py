@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 
 from gpequity.hna.engine import Cells, Plan, _rollup_by_practice_one_by_one, practice_sums
 from gpequity.hna.indicators import default_indicators
-from gpequity.hna.practice_columns import indicator_columns
+from gpequity.hna.practice_columns import indicator_columns, tables
 from gpequity.hna.results import (
     PRACTICE_INDICATOR_COLUMNS,
     IndicatorInfo,
     _column_lines,
     _indicator_rows_one_by_one,
     _table_text_general,
+    gradient_rows_by_practice,
 )
 
 MEAN = next(i for i in default_indicators() if i.kind == "mean")
@@ -35,7 +36,7 @@ cell_rows = st.lists(
     st.tuples(
         st.sampled_from(["Y90003", "Y90001", "Y90002"]),
         st.sampled_from(["female", "male", "unknown", None]),
-        st.sampled_from([None, 1, 4, 10]),
+        st.one_of(st.none(), st.integers(1, 10)),
         st.sampled_from([0, 1, 3, 4]),  # age bands by position
         st.integers(0, 40),
         st.integers(0, 40),
@@ -65,14 +66,19 @@ def _cells(rows) -> Cells:
 @settings(max_examples=60, deadline=None)
 @given(cell_rows, st.booleans())
 def test_columns_are_each_practices_rows_made_one_at_a_time(rows, mean_first):
+    """Rows, their order and types, file text, and the gradients to fit."""
     cells = _cells(rows)
     info = _info(mean_first)
     codes, by_grouping = practice_sums(cells, PLAN, GROUPINGS)
-    table = indicator_columns(codes, by_grouping, PLAN, info)
-    assert table is not None
+    made = tables(codes, by_grouping, PLAN, info)
+    assert made is not None
+    table, gradients = made
     want = []
-    for code, counts in _rollup_by_practice_one_by_one(cells, PLAN, GROUPINGS).items():
+    alone = _rollup_by_practice_one_by_one(cells, PLAN, GROUPINGS)
+    for code, counts in alone.items():
         want += [{"practice_code": code, **r} for r in _indicator_rows_one_by_one(counts, info)]
+    # The gradients: the same fits and notes (quintiles missing, at 0% or 100%, too few).
+    assert repr(gradients.results()) == repr(gradient_rows_by_practice(alone, info))
     got = table.rows()
     # repr tells -0.0 from 0.0, an int from a float and NaN apart; json the same text.
     assert repr(got) == repr(want)
@@ -97,3 +103,28 @@ def test_an_indicator_the_order_does_not_know_leaves_it_to_the_rows():
     only_one = [IndicatorInfo(PROPORTION.id, "proportion")]
     assert indicator_columns(codes, by_grouping, PLAN, only_one) is None
     assert indicator_columns(codes, by_grouping, PLAN, _info(False)) is not None
+
+
+def test_gradients_planned_from_the_columns_fit_and_note_as_the_rows_do():
+    """Practices with every quintile (fitted), one at 100% (a note), one missing (a note)."""
+    rows = []
+    for decile in range(1, 11):
+        rows.append(("Y90001", "female", decile, 1, 30 + decile, 12 + decile, 1.5))
+        rows.append(("Y90002", "male", decile, 2, 20, 20 if decile in (5, 6) else 9, -2.0))
+        if decile not in (3, 4):
+            rows.append(("Y90003", "male", decile, 3, 25, 7, 0.5))
+    cells = _cells(rows)
+    codes, by_grouping = practice_sums(cells, PLAN, GROUPINGS)
+    _, gradients = tables(codes, by_grouping, PLAN, _info(False))
+    got = gradients.results()
+    assert repr(got) == repr(
+        gradient_rows_by_practice(
+            _rollup_by_practice_one_by_one(cells, PLAN, GROUPINGS), _info(False)
+        )
+    )
+    fitted = {code: {(g["indicator"], g["grouping"]) for g in got[code][0]} for code in got}
+    assert fitted["Y90001"] == {
+        (i, g) for i in (PROPORTION.id, MEAN.id) for g in ("imd_decile", "imd_quintile")
+    }
+    assert any("quintile Q3 at 0% or 100%" in n for n in got["Y90002"][1])
+    assert any("quintile Q2 has nobody" in n for n in got["Y90003"][1])

@@ -253,6 +253,8 @@ def _gradient_plan(
             if (ind.id, grouping) not in blocks:
                 continue
             start, size, at = blocks[ind.id, grouping]
+            if not size:
+                continue  # nobody in any of the grouping's groups
             anybody = (den[:, start : start + size] > 0).any(axis=1).tolist()
             where = [at.get(label, start) for label in labels]
             present = np.stack(
