@@ -12,6 +12,11 @@ that child read with wait4):
 - ``system``: the same on the system extract: the whole extract's tables as ``plain``, plus
   each practice's ``practice_indicators`` and ``practice_gradients``, files written.
 
+Both write their files as ``gpequity hna run`` does. The system run's ``practice_indicators``
+dict rows are made only when asked for (``PracticeTables.indicators``: the web store and
+the Python API ask, the command line and this child do not; about 0.2-0.4 s more at 200
+practices, measured in process and reported beside the ratio in bench/RESULTS.md).
+
 The ratio system/plain is the target (within 1.5x). Stage times come from the run's own
 progress messages: reading, counting, and the statistics and files after counting.
 
