@@ -102,6 +102,10 @@ def test_an_indicator_the_order_does_not_know_leaves_it_to_the_rows():
     codes, by_grouping = practice_sums(cells, PLAN, ["sex"])
     only_one = [IndicatorInfo(PROPORTION.id, "proportion")]
     assert indicator_columns(codes, by_grouping, PLAN, only_one) is None
+    twice = [*_info(False), IndicatorInfo(MEAN.id, "mean")]
+    assert indicator_columns(codes, by_grouping, PLAN, twice) is None
+    other_kind = [IndicatorInfo(PROPORTION.id, "mean"), IndicatorInfo(MEAN.id, "mean")]
+    assert indicator_columns(codes, by_grouping, PLAN, other_kind) is None
     assert indicator_columns(codes, by_grouping, PLAN, _info(False)) is not None
 
 

@@ -91,7 +91,8 @@ def indicator_columns(
     """Every practice's ``practice_indicators`` rows, as ``results.indicator_rows`` makes
     them from its ``GroupCount`` rows, from ``engine.practice_sums``' output; None when
     the rows' order is not known here (an indicator missing from ``info``, a grouping
-    DATA.md does not name): the plain way then makes them."""
+    DATA.md does not name) or ``info`` gives an indicator another kind than the plan: the
+    plain way then makes them."""
     made = tables(codes, by_grouping, plan, info)
     return made[0] if made is not None else None
 
@@ -109,10 +110,13 @@ def tables(
 
     n = len(codes)
     ids = [ind.id for ind in plan.indicators]
-    if len(set(ids)) != len(ids) or {i.id for i in info} != set(ids):
+    if len(set(ids)) != len(ids) or len(info) != len(ids) or {i.id for i in info} != set(ids):
         return None
     if any(g.grouping not in GROUPINGS for g in by_grouping):
         return None
+    kinds = {ind.id: ind.kind == "mean" for ind in plan.indicators}
+    if any((i.kind == "mean") != kinds[i.id] for i in info):
+        return None  # the intervals follow ``info``'s kinds, the counts the plan's
     # The rows' order (``results._ordered``): indicator as in ``info``, grouping as DATA.md
     # lists them, then group by its grouping's order.
     plan_at = {ind_id: k for k, ind_id in enumerate(ids)}
