@@ -97,7 +97,9 @@ def test_pcn_lead_sees_what_is_shared_and_not_shared_as_such(network):
     assert "Call back missed patients" in _row(page, "plan-due", "Hill Surgery")
     assert "Not shared" in _row(page, "plan-due", "Dale Surgery")
     assert "Not shared" in _row(page, "engagement", "Dale Surgery")
-    assert ">1</td>" in _row(page, "engagement", "Hill Surgery")  # one activity done with
+    # One activity done with people: shown above the practice only as suppressed.
+    assert "Suppressed</td>" in _row(page, "engagement", "Hill Surgery")
+    assert ">1</td>" not in _row(page, "engagement", "Hill Surgery")
     # Nothing of Dale's withdrawn progress, nor any practice's notes, nor other PCNs.
     for absent in (
         "Dale&#x27;s private plan",

@@ -110,6 +110,22 @@ def _check_counts(answers: dict[str, str]) -> int:
                         checked += 1
                 if row["suppressed"]:
                     assert row["value"] is None and row["lower"] is None, row
+        elif url.endswith("/progress"):
+            import json
+
+            for practice in json.loads(text):
+                engaged = practice["engagement_last_12_months"]
+                if engaged is None:
+                    continue
+                for band in ("done_to", "done_for", "done_with"):
+                    if engaged[band] is None:  # said to be suppressed, never just missing
+                        assert band in engaged["suppressed"], (url, practice)
+                    else:
+                        assert _ok(engaged[band]) and band not in engaged["suppressed"], (
+                            url,
+                            practice,
+                        )
+                        checked += 1
         elif ".csv" in url:
             for row in csv.DictReader(io.StringIO(text)):
                 for field in ("numerator", "denominator"):
@@ -313,3 +329,32 @@ def test_the_network_hna_api_gives_one_indicator_exactly_as_in_the_whole_answer(
     assert client.get(url, {"indicator": "no_such_thing"}).json()["rows"] == []
     bad = client.get(url, {"indicator": "DROP TABLE"})
     assert bad.status_code == 400 and "not an indicator id" in bad.json()["detail"]
+
+
+def test_engagement_counts_above_the_practice_are_disclosed_on_the_dashboard_and_api(world):
+    """The dashboard's engagement table, an ICB's PCN sums and the progress API show the
+    activities' counts through disclosure control, as the board does: Hill Surgery's three
+    activities (one in each band) are suppressed and said so, not shown as 1."""
+    import json
+
+    client = Client()
+    client.force_login(world["network_lead"])
+    base = f"/orgs/{world['pcn'].ods_code}/network/"
+    page = client.get(base).content.decode()
+    table = page.split('id="engagement"')[1].split("</table>")[0]
+    hill = table.split("Hill Surgery")[1].split("</tr>")[0]
+    assert hill.count("Suppressed") == 3 and "data-count" not in hill
+    assert all(_ok(n) for n in COUNT.findall(table))
+    api = json.loads(client.get(f"/api/orgs/{world['pcn'].ods_code}/network/progress").content)
+    hill_api = next(p for p in api if p["name"] == "Hill Surgery")["engagement_last_12_months"]
+    assert hill_api == {
+        "done_to": None,
+        "done_for": None,
+        "done_with": None,
+        "suppressed": ["done_to", "done_for", "done_with"],
+    }
+    client.force_login(world["analyst"])
+    icb = client.get(f"/orgs/{world['icb'].ods_code}/network/").content.decode()
+    pcns = icb.split('id="pcns"')[1].split("</table>")[0]
+    assert "Suppressed" in pcns or "data-count" in pcns
+    assert all(_ok(n) for n in COUNT.findall(pcns))

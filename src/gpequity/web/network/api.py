@@ -190,9 +190,16 @@ class PlanItemOut(Schema):
 
 
 class EngagementOut(Schema):
-    done_to: int
-    done_for: int
-    done_with: int
+    """Engagement activities started in the last 12 months by band, through disclosure
+    control as a table across the practices (as on the board report): each count rounded to
+    the nearest 5, or null when suppressed (from 1 to 7, or one that could be worked out
+    from the others). ``suppressed`` names the counts withheld, so a null is never mistaken
+    for none."""
+
+    done_to: int | None
+    done_for: int | None
+    done_with: int | None
+    suppressed: list[str]
 
 
 class PracticeProgressOut(Schema):

@@ -65,7 +65,7 @@ def dashboard(net, *, today) -> dict[str, Any]:
     statuses = selectors.statuses(net)
     due = selectors.plan_due(net, on=today, days=DUE_SOON_DAYS)
     since = today - dt.timedelta(days=365)
-    bands = selectors.engagement_bands(net, since=since)
+    engaged = engagement_table(net, selectors.engagement_bands(net, since=since))
     cases = selectors.case_studies_published(net)
     pack = load_pack(net.practices[0].framework) if net.practices else load_pack()
     themes = [{"key": t.key, "name": t.name} for t in pack.themes]
@@ -85,9 +85,9 @@ def dashboard(net, *, today) -> dict[str, Any]:
             row["overdue_shown"] = due[p.pk]["overdue"][:TITLES_SHOWN]
             row["case_studies"] = cases[p.pk]
         if net.shares(p, access.ENGAGEMENT):
-            row["bands"] = [(label, bands[p.pk].get(key, 0)) for key, label in BANDS.items()]
+            row["bands"] = [(label, engaged.cells[p.pk, key]) for key, label in BANDS.items()]
         rows.append(row)
-    pcns = _pcn_rows(rows) if net.is_icb else []
+    pcns = _pcn_rows(rows, engaged) if net.is_icb else []
     return {
         "rows": rows,
         "pcns": pcns,
@@ -177,9 +177,32 @@ def _theme_cells(themes: list[dict[str, Any]]) -> str:
     )
 
 
-def _pcn_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def engagement_table(net, bands: dict[int, Any]):
+    """The engagement-sharing practices' activities by band (``selectors.engagement_bands``)
+    through disclosure control as a table (``disclosure.apply_to_table``: counts from 1 to 7
+    suppressed, others rounded to 5, and a count that could be worked out from the others
+    and the totals suppressed too), as the board report's; for an ICB with each PCN's
+    subtotal. A cell is None where suppressed."""
+    from gpequity import disclosure
+    from gpequity.engagement import BANDS
+    from gpequity.web.orgs import access
+
+    engaging = [p for p in net.practices if net.shares(p, access.ENGAGEMENT)]
+    pcns: dict[str, list[int]] = {}
+    for p in engaging:
+        pcns.setdefault(p.parent.name if p.parent else "", []).append(p.pk)
+    return disclosure.apply_to_table(
+        {(p.pk, b): bands[p.pk].get(b, 0) for p in engaging for b in BANDS},
+        [p.pk for p in engaging],
+        list(BANDS),
+        groups=pcns if net.is_icb else None,
+    )
+
+
+def _pcn_rows(rows: list[dict[str, Any]], engaged) -> list[dict[str, Any]]:
     """For an ICB: per PCN, how many practices share progress, how many reached a tier,
-    their plan items overdue, activities done with people and case studies published."""
+    their plan items overdue, activities done with people (disclosed, from the engagement
+    table's PCN subtotal) and case studies published."""
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
         p = out.setdefault(
@@ -203,7 +226,8 @@ def _pcn_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             p["case_studies"] += r["case_studies"]
         if "bands" in r:
             p["engaging"] += 1
-            p["with"] += r["bands"][-1][1]
+    for p in out.values():
+        p["with"] = engaged.groups[p["name"]]["cells"]["with"] if p["engaging"] else None
     return list(out.values())
 
 
@@ -536,7 +560,9 @@ def progress_api(net) -> list[dict[str, Any]]:
 
     on = today()
     statuses = selectors.statuses(net)
-    bands = selectors.engagement_bands(net, since=on - dt.timedelta(days=365))
+    engaged = engagement_table(
+        net, selectors.engagement_bands(net, since=on - dt.timedelta(days=365))
+    )
     cases = selectors.case_studies_published(net)
     items: dict[int, list[dict]] = {pk: [] for pk in net.shared[access.PROGRESS]}
     for i in (
@@ -588,11 +614,10 @@ def progress_api(net) -> list[dict[str, Any]]:
                 case_studies_published=cases[p.pk],
             )
         if row["engagement_shared"]:
-            b = bands[p.pk]
+            counts = {f"done_{b}": engaged.cells[p.pk, b] for b in ("to", "for", "with")}
             row["engagement_last_12_months"] = {
-                "done_to": b.get("to", 0),
-                "done_for": b.get("for", 0),
-                "done_with": b.get("with", 0),
+                **counts,
+                "suppressed": [name for name, n in counts.items() if n is None],
             }
         out.append(row)
     return out
