@@ -358,3 +358,25 @@ def test_engagement_counts_above_the_practice_are_disclosed_on_the_dashboard_and
     pcns = icb.split('id="pcns"')[1].split("</table>")[0]
     assert "Suppressed" in pcns or "data-count" in pcns
     assert all(_ok(n) for n in COUNT.findall(pcns))
+
+
+def test_the_dashboard_counts_the_boards_period_not_planned_activities(world):
+    """Activities planned for next month have not started: the dashboard counts, like the
+    board, those started in the last 12 months up to today."""
+    from gpequity.web.network.selectors import engagement_bands, network_for
+
+    hill = world["Hill Surgery"]
+    for i in range(25):
+        engagement.activity_create(
+            actor=world["leads"]["Hill Surgery"],
+            organisation=hill,
+            data={
+                "title": f"Planned event {i + 1}",
+                "start_date": dt.date.today() + dt.timedelta(days=30 + i),
+                "level": "inform",
+            },
+        )
+    net = network_for(world["network_lead"], world["pcn"])
+    today = dt.date.today()
+    bands = engagement_bands(net, since=today - dt.timedelta(days=365), until=today)
+    assert dict(bands[hill.pk]) == {"to": 1, "for": 1, "with": 1}

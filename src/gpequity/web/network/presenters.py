@@ -65,7 +65,7 @@ def dashboard(net, *, today) -> dict[str, Any]:
     statuses = selectors.statuses(net)
     due = selectors.plan_due(net, on=today, days=DUE_SOON_DAYS)
     since = today - dt.timedelta(days=365)
-    engaged = engagement_table(net, selectors.engagement_bands(net, since=since))
+    engaged = engagement_table(net, selectors.engagement_bands(net, since=since, until=today))
     cases = selectors.case_studies_published(net)
     pack = load_pack(net.practices[0].framework) if net.practices else load_pack()
     themes = [{"key": t.key, "name": t.name} for t in pack.themes]
@@ -561,7 +561,7 @@ def progress_api(net) -> list[dict[str, Any]]:
     on = today()
     statuses = selectors.statuses(net)
     engaged = engagement_table(
-        net, selectors.engagement_bands(net, since=on - dt.timedelta(days=365))
+        net, selectors.engagement_bands(net, since=on - dt.timedelta(days=365), until=on)
     )
     cases = selectors.case_studies_published(net)
     items: dict[int, list[dict]] = {pk: [] for pk in net.shared[access.PROGRESS]}

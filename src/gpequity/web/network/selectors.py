@@ -93,15 +93,17 @@ def plan_due(net: Network, *, on: dt.date, days: int) -> dict[int, dict[str, lis
     return out
 
 
-def engagement_bands(net: Network, *, since: dt.date) -> dict[int, Counter]:
-    """Engagement activities started since ``since`` by band, per engagement-sharing practice
-    (one query)."""
+def engagement_bands(net: Network, *, since: dt.date, until: dt.date) -> dict[int, Counter]:
+    """Engagement activities started from ``since`` to ``until`` by band, per
+    engagement-sharing practice (one query); the board report counts the same period."""
     from gpequity.web.engagement.models import Activity
 
     out: dict[int, Counter] = {pk: Counter() for pk in net.shared[access.ENGAGEMENT]}
     rows = (
         Activity.objects.filter(
-            organisation_id__in=net.shared[access.ENGAGEMENT], start_date__gte=since
+            organisation_id__in=net.shared[access.ENGAGEMENT],
+            start_date__gte=since,
+            start_date__lte=until,
         )
         .values("organisation_id", "band")
         .annotate(n=Count("id"))
