@@ -131,3 +131,53 @@ def test_bad_arguments_are_refused():
         benchmark.mean_limits(0.5, math.nan, [10])
     with pytest.raises(ValueError, match="nobody"):
         benchmark.pooled_proportion([0], [0])
+
+
+def test_pooled_mean_worked_by_hand():
+    # Practice A scores 1, 2, 3 (sum 6, sd 1); practice B 4, 5, 6, 7 (sum 22, sd sqrt(5/3)).
+    # Mean 28 / 7 = 4. Within: (2 x 1 + 3 x 5/3) / (2 + 3) = 7 / 5, sd sqrt(1.4).
+    # Between: 3 (2 - 4)^2 + 4 (5.5 - 4)^2 = 12 + 9 = 21; total (7 + 21) / 6 = 28 / 6, which
+    # is the variance of 1..7.
+    pooled = benchmark.pooled_mean([(6.0, 3, 1.0), (22.0, 4, math.sqrt(5 / 3))])
+    assert pooled.mean == 4.0
+    assert pooled.within_sd == pytest.approx(math.sqrt(1.4), rel=1e-12)
+    assert pooled.total_sd == pytest.approx(math.sqrt(28 / 6), rel=1e-12)
+
+
+def test_pooled_mean_without_spreads_or_patients():
+    no_spread = benchmark.pooled_mean([(6.0, 3, None), (2.0, 1, None)])
+    assert no_spread == benchmark.PooledMean(2.0, None, None)
+    assert benchmark.pooled_mean([]) is None
+    # A practice without a spread still counts in the mean, not in the spreads.
+    some = benchmark.pooled_mean([(6.0, 3, 1.0), (10.0, 1, None)])
+    assert some.mean == 4.0 and some.within_sd == 1.0
+
+
+@given(
+    st.lists(
+        st.lists(st.floats(0, 1, allow_nan=False), min_size=2, max_size=30),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_pooled_spreads_are_those_of_all_the_patients_scores(practices):
+    """From each practice's sum, n and the sd its interval gives back, the network's mean and
+    total spread are those of every patient's score, and the within spread the pooled
+    variance: the slow, obviously correct twin works on the scores themselves."""
+    import statistics
+
+    summaries = []
+    for scores in practices:
+        mean = statistics.fmean(scores)
+        sd = statistics.stdev(scores)
+        half = benchmark.z_for(0.95) * sd / math.sqrt(len(scores))
+        given_back = benchmark.sd_from_interval(mean - half, mean + half, len(scores))
+        assert given_back == pytest.approx(sd, rel=1e-9, abs=1e-12)
+        summaries.append((math.fsum(scores), len(scores), given_back))
+    pooled = benchmark.pooled_mean(summaries)
+    everyone = [x for scores in practices for x in scores]
+    assert pooled.mean == pytest.approx(statistics.fmean(everyone), rel=1e-12, abs=1e-12)
+    assert pooled.total_sd == pytest.approx(statistics.stdev(everyone), rel=1e-7, abs=1e-9)
+    within = sum((len(s) - 1) * statistics.variance(s) for s in practices)
+    dof = sum(len(s) - 1 for s in practices)
+    assert pooled.within_sd == pytest.approx(math.sqrt(within / dof), rel=1e-7, abs=1e-9)

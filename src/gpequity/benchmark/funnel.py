@@ -108,6 +108,50 @@ def pooled_proportion(numerators: Sequence[int], denominators: Sequence[int]) ->
     return sum(numerators) / total
 
 
+def sd_from_interval(lower: float, upper: float, n: int, level: float = 0.95) -> float:
+    """The spread of scores behind a mean's normal interval: DATA.md gives a mean's interval
+    as mean +/- z sd / sqrt(n), so sd = (upper - lower) / (2 z) * sqrt(n)."""
+    if n < 1:
+        raise ValueError("n must be 1 or more")
+    return (upper - lower) / (2 * z_for(level)) * math.sqrt(n)
+
+
+@dataclass(frozen=True)
+class PooledMean:
+    """The network's mean from its practices' summaries (``pooled_mean``)."""
+
+    mean: float
+    """Every patient's score added up, over every patient: all practices."""
+    within_sd: float | None
+    """The spread of scores within practices: their variances pooled by n - 1 (the funnel's
+    sd); None when no practice gives a spread."""
+    total_sd: float | None
+    """The spread of all patients' scores around the network's mean: within practices and
+    between them (the network's own interval)."""
+
+
+def pooled_mean(practices: Sequence[tuple[float, int, float | None]]) -> PooledMean | None:
+    """The network's mean and spreads from each practice's (sum of scores, n, sd or None):
+    the mean over all practices; the within sd sqrt(sum (n - 1) sd^2 / sum (n - 1)) and the
+    total sd sqrt((within + between) / (N - 1)), with between = sum n (mean_i - mean)^2,
+    over the practices that give a spread. When every practice gives one, the total sd is
+    the sample standard deviation of all the patients' scores (the analysis-of-variance
+    identity; tested against ``statistics.stdev`` of the scores themselves). None when the
+    practices have no patients."""
+    total_n = sum(n for _, n, _ in practices)
+    if total_n <= 0:
+        return None
+    mean = sum(s for s, _, _ in practices) / total_n
+    with_sd = [(s, n, v) for s, n, v in practices if v is not None]
+    if not with_sd or sum(n - 1 for _, n, _ in with_sd) <= 0:
+        return PooledMean(mean, None, None)
+    within = sum((n - 1) * v * v for _, n, v in with_sd)
+    within_sd = math.sqrt(within / sum(n - 1 for _, n, _ in with_sd))
+    between = sum(n * (s / n - mean) ** 2 for s, n, _ in with_sd)
+    total_sd = math.sqrt((within + between) / max(sum(n for _, n, _ in with_sd) - 1, 1))
+    return PooledMean(mean, within_sd, total_sd)
+
+
 @dataclass(frozen=True)
 class Position:
     """Where a value falls against the funnel limits at its denominator."""

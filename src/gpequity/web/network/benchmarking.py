@@ -16,7 +16,7 @@ from typing import Any
 
 from gpequity import disclosure
 from gpequity.benchmark import classify, mean_limits, proportion_limits
-from gpequity.benchmark.funnel import z_for
+from gpequity.benchmark.funnel import pooled_mean, sd_from_interval, z_for
 from gpequity.hna.indicators import Indicator
 from gpequity.stats import wilson_interval
 
@@ -209,8 +209,7 @@ def _keep_exact(raw: dict, pk: int, mean: bool, exact: dict, spread: dict) -> No
         return
     sd = None
     if n >= 2 and not _missing(raw["lower"]) and not _missing(raw["upper"]):
-        # DATA.md: mean +/- 1.959964 sd / sqrt(n), so the interval gives back the sd.
-        sd = (float(raw["upper"]) - float(raw["lower"])) / (2 * z_for(0.95)) * math.sqrt(n)
+        sd = sd_from_interval(float(raw["lower"]), float(raw["upper"]), n)
     spread[pk] = (float(raw["numerator"]), n, sd)
 
 
@@ -221,18 +220,14 @@ def _mean_benchmark(definition, view, entries, spread, not_sharing, without_run)
     total_n = sum(n for _, n, _ in spread.values())
     network: dict[str, Any] = {}
     target = sd = None
-    with_sd = [(s, n, v) for s, n, v in spread.values() if v is not None]
-    if total_n > 0:
-        target = sum(s for s, _, _ in spread.values()) / total_n
+    pooled = pooled_mean(list(spread.values()))
+    if pooled is not None:
+        target, sd = pooled.mean, pooled.within_sd
         den = disclosure.suppress_count(total_n)
         network = {"numerator": None, "denominator": den, "suppressed": den is None}
-        if with_sd and sum(n - 1 for _, n, _ in with_sd) > 0:
-            within = sum((n - 1) * v * v for _, n, v in with_sd)
-            sd = math.sqrt(within / sum(n - 1 for _, n, _ in with_sd))
-            between = sum(n * (s / n - target) ** 2 for s, n, _ in with_sd)
-            total_sd = math.sqrt((within + between) / max(sum(n for _, n, _ in with_sd) - 1, 1))
+        if pooled.total_sd is not None:
             if not network["suppressed"]:
-                half = z_for(0.95) * total_sd / math.sqrt(total_n)
+                half = z_for(0.95) * pooled.total_sd / math.sqrt(total_n)
                 network |= {"value": target, "lower": target - half, "upper": target + half}
         elif not network["suppressed"]:
             network |= {"value": target, "lower": None, "upper": None}
