@@ -385,7 +385,7 @@ class GradientPlan:
         self.indicators: dict[str, IndicatorInfo] = {}
 
     def note(self, code: str, ind: IndicatorInfo, grouping: str, why: str) -> None:
-        self.steps[code].append(("note", f"{ind.id}: no {grouping} gradient ({why})"))
+        self.steps[code].append(("note", _no_gradient(ind, grouping, why)))
 
     def missing(self, code: str, ind: IndicatorInfo, grouping: str, labels: list[str]) -> None:
         verb = "has" if len(labels) == 1 else "have"
@@ -416,11 +416,15 @@ class GradientPlan:
                 ind, grouping, at = step
                 record = fitted[ind.id, grouping][at]
                 if isinstance(record, str):
-                    notes.append(f"{ind.id}: no {grouping} gradient ({record})")
+                    notes.append(_no_gradient(ind, grouping, record))
                 else:
                     records.append(record)
             out[code] = (records, notes)
         return out
+
+
+def _no_gradient(ind: IndicatorInfo, grouping: str, why: str) -> str:
+    return f"{ind.id}: no {grouping} gradient ({why})"
 
 
 def _quantiles(grouping: str, labels: Sequence[str]) -> str:
@@ -914,11 +918,12 @@ def _practice_rows(
     from gpequity.hna.engine import PracticeCells
 
     if isinstance(by_practice, PracticeCells):
+        mine = by_practice.subset(codes)
         if mean_indicators is None:
-            made = _practice_rows_by_columns(by_practice.subset(codes), info)
+            made = _practice_rows_by_columns(mine, info)
             if made is not None:
                 return made
-        by_practice = by_practice.subset(codes).rollup()
+        by_practice = mine.rollup()
     out = {}
     codes = sorted(codes)
     gradients = gradient_rows_by_practice({code: by_practice[code] for code in codes}, info)

@@ -99,13 +99,14 @@ def _as_rows(
 
 
 def relative_ranks(populations: Sequence[float] | Array) -> tuple[Array, Array]:
-    """Population shares a and midpoint ranks b (share of earlier quantiles + half own).
+    """Population shares a and midpoint ranks b (share of earlier quantiles + half own), of
+    one gradient's populations or of each row of several (``sii_many``).
 
     Populations must already be ordered from most to least deprived.
     """
     pops = np.asarray(populations, dtype=float)
-    shares = pops / pops.sum()
-    ranks = np.cumsum(shares) - shares / 2.0
+    shares = pops / pops.sum(axis=-1, keepdims=True)
+    ranks = np.cumsum(shares, axis=-1) - shares / 2.0
     return shares, ranks
 
 
@@ -267,8 +268,7 @@ def sii_many(
         return results
     pops, natural, transformed, errors = (a[fitted] for a in (pops, natural, transformed, errors))
 
-    shares = pops / pops.sum(axis=1, keepdims=True)
-    ranks = np.cumsum(shares, axis=1) - shares / 2.0
+    shares, ranks = relative_ranks(pops)
     sqrt_a = np.sqrt(shares)
     design = np.stack([sqrt_a, ranks * sqrt_a], axis=1)  # each 2 x k: intercept and slope
     projector = np.linalg.solve(design @ design.transpose(0, 2, 1), design)  # (X'X)^-1 X'
